@@ -1,0 +1,17 @@
+"""FastAPI dependencies. Routes take these; they never build clients themselves."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import redis
+from fastapi import Depends
+from sqlalchemy import Engine
+
+from config.settings import Settings, get_settings
+from workers.clients import db_engine, redis_client, s3_presign_client
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+RedisDep = Annotated[redis.Redis, Depends(redis_client)]
+EngineDep = Annotated[Engine, Depends(db_engine)]
+PresignS3Dep = Annotated[Any, Depends(s3_presign_client)]

@@ -1,0 +1,89 @@
+"""Every error the API answers with, mapped in one place, in one JSON shape:
+{"error": {"type", "message", "fields": [{"field", "reason"}]}}."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from workers.errors import (
+    ComponentForgeError,
+    DependencyUnavailable,
+    IdempotencyConflict,
+    JobNotFound,
+)
+
+logger = logging.getLogger(__name__)
+
+_NAMED_FIELD = re.compile(r"^([a-z_][a-z_.]*): (.+)$", re.DOTALL)
+
+STATUS_BY_ERROR: dict[type[ComponentForgeError], int] = {
+    JobNotFound: 404,
+    IdempotencyConflict: 409,
+    DependencyUnavailable: 503,
+}
+
+
+def error_response(
+    status: int, error_type: str, message: str, fields: list[dict[str, str]] | None = None
+) -> JSONResponse:
+    body = {"error": {"type": error_type, "message": message, "fields": fields or []}}
+    return JSONResponse(body, status_code=status)
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    # Pydantic names union/validator branches (e.g. "function-after[...]"); users do not.
+    parts = [p for p in parts if "[" not in p]
+    return ".".join(parts) or "body"
+
+
+def _validation_problem(exc: RequestValidationError) -> JSONResponse:
+    errors = exc.errors()
+    if any(e.get("type") == "json_invalid" for e in errors):
+        first = next(e for e in errors if e.get("type") == "json_invalid")
+        position = first.get("loc", ("body", "?"))[-1]
+        detail = first.get("ctx", {}).get("error", "invalid JSON")
+        return error_response(
+            400,
+            "malformed_json",
+            f"the body is not valid JSON ({detail} at character {position})",
+            [{"field": "body", "reason": str(detail)}],
+        )
+    fields = []
+    for error in errors:
+        field = _field_path(tuple(error.get("loc", ())))
+        reason = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+        # Whole-object checks name their field at the start of the message ("tokens: ...").
+        if field == "body" and (named := _NAMED_FIELD.match(reason)):
+            field, reason = named.group(1), named.group(2)
+        fields.append({"field": field, "reason": reason})
+    summary = "; ".join(f"{f['field']}: {f['reason']}" for f in fields[:5])
+    return error_response(422, "validation_error", f"invalid job: {summary}", fields)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def _on_validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return _validation_problem(exc)
+
+    @app.exception_handler(ComponentForgeError)
+    async def _on_domain(_: Request, exc: ComponentForgeError) -> JSONResponse:
+        status = next((s for t, s in STATUS_BY_ERROR.items() if isinstance(exc, t)), 500)
+        fields = [{"field": exc.field, "reason": str(exc)}] if exc.field else None
+        return error_response(status, exc.error_type, str(exc), fields)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _on_http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return error_response(exc.status_code, "http_error", str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def _on_unexpected(_: Request, exc: Exception) -> JSONResponse:
+        logger.exception("unhandled error")
+        return error_response(500, "internal_error", "internal error; see the API logs")

@@ -1,0 +1,82 @@
+"""Job state (live in Redis, or the lasting row in Postgres) as the public view."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from api.schemas import GenerationPublic
+from config.settings import Settings
+from workers import storage
+from workers.jobs import JobState
+from workers.models import Generation
+
+
+def _iso(epoch_s: float | None) -> str | None:
+    if epoch_s is None:
+        return None
+    return datetime.fromtimestamp(epoch_s, UTC).isoformat().replace("+00:00", "Z")
+
+
+def _with_urls(result: dict[str, Any] | None, s3: Any, settings: Settings) -> dict[str, Any] | None:
+    if result is None:
+        return None
+    artifacts = {
+        name: {
+            "key": key,
+            "url": storage.presigned_url(
+                s3, settings.s3_bucket, key, ttl_s=settings.s3_presign_ttl_s
+            ),
+        }
+        for name, key in result["artifacts"].items()
+    }
+    return {**result, "artifacts": artifacts}
+
+
+def from_state(state: JobState, s3: Any, settings: Settings) -> GenerationPublic:
+    return GenerationPublic.model_validate(
+        {
+            "id": state.id,
+            "status": state.status,
+            "stage": state.stage,
+            "component_type": state.component_type,
+            "component_name": state.component_name,
+            "cache_layer": state.cache_layer,
+            "cache_key": state.cache_key or None,
+            "attempts": state.attempts,
+            "timings_ms": state.timings_ms,
+            "created_at": _iso(state.created_at),
+            "started_at": _iso(state.started_at),
+            "finished_at": _iso(state.finished_at),
+            "error": state.error,
+            "result": _with_urls(state.result, s3, settings),
+        }
+    )
+
+
+def from_row(row: Generation, s3: Any, settings: Settings) -> GenerationPublic:
+    """A job whose live state expired: rebuilt from its generations row."""
+    error = None
+    if not row.success:
+        error = {"type": row.error_type or "failed", "message": row.error_message or ""}
+    timings = {"total": row.duration_ms} if row.duration_ms is not None else {}
+    return GenerationPublic.model_validate(
+        {
+            "id": row.id,
+            "status": "succeeded" if row.success else "failed",
+            "stage": None,
+            "component_type": row.component_type,
+            "component_name": row.component_name,
+            "cache_layer": row.cache_layer,
+            "cache_key": row.cache_key,
+            "attempts": row.attempts,
+            "timings_ms": timings,
+            "created_at": row.created_at.isoformat().replace("+00:00", "Z"),
+            "started_at": row.started_at.isoformat().replace("+00:00", "Z")
+            if row.started_at
+            else None,
+            "finished_at": row.finished_at.isoformat().replace("+00:00", "Z"),
+            "error": error,
+            "result": _with_urls(row.result, s3, settings),
+        }
+    )

@@ -1,0 +1,41 @@
+"""The ASGI app: assembles routers, error handlers and the body limit."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api.body_limit import BodyLimitMiddleware
+from api.errors import install_error_handlers
+from api.routes import cache, generations, health
+from config.logging import configure_logging
+from config.settings import get_settings
+from workers.clients import close_clients
+
+
+@asynccontextmanager
+async def _lifespan(_: FastAPI) -> AsyncIterator[None]:
+    yield
+    close_clients()
+
+
+def create_app() -> FastAPI:
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    app = FastAPI(
+        title="ComponentForge Jobs",
+        version="0.1.0",
+        description="Submit design-to-component generation jobs and poll their status.",
+        lifespan=_lifespan,
+    )
+    install_error_handlers(app)
+    app.include_router(generations.router)
+    app.include_router(cache.router)
+    app.include_router(health.router)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    return app
+
+
+app = create_app()

@@ -1,0 +1,36 @@
+"""DELETE /v1/cache/{key}: invalidate one L1 entry."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from api.deps import RedisDep
+from api.errors import error_response
+from api.schemas import ErrorResponse
+from workers import cache
+
+router = APIRouter(prefix="/v1/cache", tags=["cache"])
+
+
+@router.delete(
+    "/{key}",
+    status_code=204,
+    responses={
+        404: {"model": ErrorResponse, "description": "no such entry"},
+        422: {"model": ErrorResponse, "description": "not an exact:<sha256> key"},
+    },
+)
+def delete_cache_entry(key: str, client: RedisDep) -> Response:
+    """Remove an entry; the next job with those inputs is generated afresh.
+    `key` is `exact:<sha256>` (as in a job's cache_key) or the bare sha256."""
+    normalized = cache.normalize_key(key)
+    if normalized is None:
+        return error_response(
+            422,
+            "validation_error",
+            "key must be exact:<64 hex> or <64 hex>, as in a job's cache_key",
+            [{"field": "key", "reason": "not an exact cache key"}],
+        )
+    if not cache.invalidate(client, normalized):
+        return error_response(404, "not_found", f"no cache entry {normalized}")
+    return Response(status_code=204)

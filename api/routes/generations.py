@@ -1,0 +1,94 @@
+"""POST /v1/generations (submit) and GET /v1/generations/{id} (status, long-poll)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Path, Query, Response
+from fastapi.concurrency import run_in_threadpool
+
+from api import job_views
+from api.deps import EngineDep, PresignS3Dep, RedisDep, SettingsDep
+from api.schemas import ErrorResponse, GenerationAccepted, GenerationCreate, GenerationPublic
+from api.submissions import submit
+from workers import jobs
+from workers.bookkeeping import load_generation
+from workers.errors import JobNotFound
+
+router = APIRouter(prefix="/v1/generations", tags=["generations"])
+
+JobId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$", description="job id")]
+_ERRORS = {
+    400: {"model": ErrorResponse, "description": "malformed JSON"},
+    409: {"model": ErrorResponse, "description": "Idempotency-Key reused with another body"},
+    413: {"model": ErrorResponse, "description": "body over MAX_BODY_BYTES"},
+    422: {"model": ErrorResponse, "description": "invalid field (named in error.fields)"},
+    503: {"model": ErrorResponse, "description": "queue unavailable; nothing was queued"},
+}
+
+
+def status_url(job_id: str) -> str:
+    return f"/v1/generations/{job_id}"
+
+
+@router.post("", status_code=202, response_model=GenerationAccepted, responses=_ERRORS)
+def create_generation(
+    spec: GenerationCreate,
+    response: Response,
+    client: RedisDep,
+    settings: SettingsDep,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            min_length=1,
+            max_length=200,
+            pattern=r"^[\x21-\x7e]+$",
+            description="same key + same body returns the same job; other body: 409",
+        ),
+    ] = None,
+) -> GenerationAccepted:
+    """Validate and queue a job. Never waits on a worker."""
+    job_id, created = submit(client, settings, spec, idempotency_key=idempotency_key)
+    status = jobs.QUEUED
+    if not created and (state := jobs.load(client, job_id)) is not None:
+        status = state.status
+    response.headers["Location"] = status_url(job_id)
+    return GenerationAccepted(id=job_id, status=status, status_url=status_url(job_id))
+
+
+@router.get(
+    "/{job_id}",
+    response_model=GenerationPublic,
+    responses={404: {"model": ErrorResponse, "description": "unknown job id"}},
+)
+async def get_generation(
+    job_id: JobId,
+    client: RedisDep,
+    engine: EngineDep,
+    s3: PresignS3Dep,
+    settings: SettingsDep,
+    wait: Annotated[
+        float,
+        Query(
+            ge=0,
+            le=3600,
+            description="long-poll: seconds to wait for the job to end (capped at MAX_WAIT_S)",
+        ),
+    ] = 0,
+) -> GenerationPublic:
+    deadline = time.monotonic() + min(wait, settings.max_wait_s)
+    pause_s = 0.01
+    while True:
+        state = await run_in_threadpool(jobs.load, client, job_id)
+        if state is None:
+            row = await run_in_threadpool(load_generation, engine, job_id)
+            if row is None:
+                raise JobNotFound(f"no job {job_id}")
+            return job_views.from_row(row, s3, settings)
+        remaining_s = deadline - time.monotonic()
+        if state.is_terminal or remaining_s <= 0:
+            return job_views.from_state(state, s3, settings)
+        await asyncio.sleep(min(pause_s, remaining_s))
+        pause_s = min(pause_s * 2, 0.25)

@@ -1,0 +1,89 @@
+"""Liveness and readiness."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any
+
+from botocore.exceptions import ClientError
+from fastapi import APIRouter
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from kombu import Connection
+from sqlalchemy import text
+
+from config.settings import get_settings
+from workers.clients import db_engine, redis_client, s3_client
+
+router = APIRouter(tags=["health"])
+
+CHECK_TIMEOUT_S = 3.0
+# Without these the API cannot accept or report jobs; Postgres and S3 only matter to
+# workers (and to the status of jobs whose live state expired).
+NEEDED_BY_API = ("broker", "redis")
+
+
+@router.get("/healthz")
+def healthz() -> dict[str, str]:
+    """The process is alive. Checks nothing else, so a dependency outage never restarts it."""
+    return {"status": "ok"}
+
+
+def _check_broker() -> None:
+    settings = get_settings()
+    with Connection(settings.broker_url, connect_timeout=CHECK_TIMEOUT_S) as conn:
+        conn.ensure_connection(max_retries=1, timeout=CHECK_TIMEOUT_S)
+
+
+def _check_redis() -> None:
+    redis_client().ping()
+
+
+def _check_postgres() -> None:
+    with db_engine().connect() as conn:
+        conn.execute(text("SELECT 1"))
+
+
+def _check_s3() -> None:
+    try:
+        s3_client().head_bucket(Bucket=get_settings().s3_bucket)
+    except ClientError as exc:
+        # The endpoint answered; workers create the bucket on their first upload.
+        if exc.response.get("Error", {}).get("Code") not in ("404", "NoSuchBucket"):
+            raise
+
+
+CHECKS: dict[str, Callable[[], None]] = {
+    "broker": _check_broker,
+    "redis": _check_redis,
+    "postgres": _check_postgres,
+    "s3": _check_s3,
+}
+
+
+async def _run_check(check: Callable[[], None]) -> dict[str, Any]:
+    started = time.perf_counter()
+    try:
+        await asyncio.wait_for(run_in_threadpool(check), timeout=CHECK_TIMEOUT_S)
+    except Exception as exc:
+        reason = "timed out" if isinstance(exc, TimeoutError) else f"{type(exc).__name__}: {exc}"
+        return {"up": False, "error": reason[:300]}
+    return {"up": True, "latency_ms": round((time.perf_counter() - started) * 1000, 2)}
+
+
+@router.get("/readyz")
+async def readyz() -> JSONResponse:
+    """Each dependency up or down; 503 when one the API needs is down."""
+    results = await asyncio.gather(*(_run_check(check) for check in CHECKS.values()))
+    checks = dict(zip(CHECKS, results, strict=True))
+    ready = all(checks[name]["up"] for name in NEEDED_BY_API)
+    return JSONResponse(
+        {
+            "status": "ready" if ready else "not_ready",
+            "needed": list(NEEDED_BY_API),
+            "checks": checks,
+        },
+        status_code=200 if ready else 503,
+    )

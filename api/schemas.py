@@ -1,0 +1,77 @@
+"""Request and response schemas of the HTTP API."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from workers.jobspec import JobSpec
+
+# The body of POST /v1/generations is the job contract itself.
+GenerationCreate = JobSpec
+
+
+class GenerationAccepted(BaseModel):
+    id: str
+    status: Literal["queued", "running", "succeeded", "failed"]
+    status_url: str
+
+
+class ErrorDetail(BaseModel):
+    type: str
+    message: str
+
+
+class Artifact(BaseModel):
+    key: str
+    url: str
+
+
+class Cost(BaseModel):
+    usd: float
+    prompt_tokens: int
+    completion_tokens: int
+    saved_usd: float = 0.0
+
+
+class GenerationResult(BaseModel):
+    component_id: str
+    artifacts: dict[str, Artifact]
+    quality: dict[str, Any]
+    pattern_id: str | None
+    cost: Cost
+    cache_key: str | None
+    trace_url: str | None = None
+
+
+class GenerationPublic(BaseModel):
+    id: str
+    status: Literal["queued", "running", "succeeded", "failed"]
+    stage: str | None
+    component_type: str
+    component_name: str
+    cache_layer: str | None
+    cache_key: str | None
+    attempts: int
+    timings_ms: dict[str, float]
+    created_at: str | None
+    started_at: str | None
+    finished_at: str | None
+    error: ErrorDetail | None
+    result: GenerationResult | None
+
+
+class FieldProblem(BaseModel):
+    field: str
+    reason: str
+
+
+class ErrorBody(BaseModel):
+    type: str
+    message: str
+    fields: list[FieldProblem] = []
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody

@@ -1,0 +1,73 @@
+"""Accepting a job: idempotency, the job's first state, and the message on the queue.
+
+Nothing here waits on a worker. The job hash is written before the message is
+published (a worker never sees a job it cannot find), and both are undone if the
+publish fails, so a refused submission leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+import redis
+
+from config.celery_app import app as celery_app
+from config.settings import Settings
+from workers import jobs
+from workers.canonical import canonical_json
+from workers.errors import DependencyUnavailable, IdempotencyConflict
+from workers.jobspec import JobSpec
+
+logger = logging.getLogger(__name__)
+
+
+def _idempotency_key(key: str) -> str:
+    return f"idem:{key}"
+
+
+def submit(
+    client: redis.Redis, settings: Settings, spec: JobSpec, *, idempotency_key: str | None
+) -> tuple[str, bool]:
+    """Queue a job; returns (job id, created). created is False for an idempotent replay."""
+    spec_json = spec.model_dump(mode="json", exclude_none=True)
+    body_hash = hashlib.sha256(canonical_json(spec_json)).hexdigest()
+    job_id = jobs.new_job_id()
+    fields = jobs.new_job_fields(spec=spec_json)
+
+    if idempotency_key is not None:
+        claim = f"{body_hash}:{job_id}"
+        claimed = client.set(
+            _idempotency_key(idempotency_key), claim, nx=True, ex=settings.idempotency_ttl_s
+        )
+        if not claimed:
+            existing = client.get(_idempotency_key(idempotency_key)) or ""
+            existing_hash, _, existing_job = existing.partition(":")
+            if existing_hash != body_hash:
+                raise IdempotencyConflict(
+                    "this Idempotency-Key was already used with a different body; "
+                    "use a new key for a new job"
+                )
+            return existing_job, False
+
+    pipe = client.pipeline(transaction=True)
+    jobs.create(pipe, job_id, fields, ttl_s=settings.job_state_ttl_s)
+    pipe.execute()
+    try:
+        celery_app.send_task(
+            "generation.run",
+            kwargs={"job_id": job_id},
+            task_id=job_id,
+            queue=settings.generation_queue,
+        )
+    except Exception as exc:
+        logger.warning("job %s: publish failed: %s", job_id, exc)
+        undo = client.pipeline(transaction=True)
+        undo.delete(jobs.job_key(job_id))
+        if idempotency_key is not None:
+            undo.delete(_idempotency_key(idempotency_key))
+        undo.execute()
+        raise DependencyUnavailable(
+            "the job queue is unavailable; nothing was queued, retry shortly"
+        ) from exc
+    return job_id, True

@@ -1,0 +1,40 @@
+"""The Celery app, built from settings. Only configuration lives here."""
+
+from __future__ import annotations
+
+from celery import Celery
+
+from config.settings import get_settings
+
+settings = get_settings()
+
+app = Celery("componentforge", broker=settings.broker_url, include=["tasks.generation"])
+
+app.conf.update(
+    # JSON only: any language can publish a job, and no pickle reaches a worker.
+    task_serializer="json",
+    accept_content=["json"],
+    result_serializer="json",
+    # Job state lives in Redis/Postgres under the job id; Celery results would be a
+    # second, unused copy.
+    task_ignore_result=True,
+    task_default_queue=settings.generation_queue,
+    task_routes={"generation.run": {"queue": settings.generation_queue}},
+    # A job is acked only when it finished; a worker lost mid-job gives it back.
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    # One message at a time per process: jobs are long and uneven, so prefetching
+    # would park work behind a slow job while other processes sit idle.
+    worker_prefetch_multiplier=1,
+    task_soft_time_limit=settings.task_soft_time_limit_s,
+    task_time_limit=settings.task_time_limit_s,
+    # Redis broker: unacked messages come back after this long (a whole worker lost).
+    broker_transport_options={"visibility_timeout": settings.broker_visibility_timeout_s},
+    broker_connection_retry_on_startup=True,
+    # Monitoring (Flower, celery-exporter) reads task events.
+    worker_send_task_events=True,
+    task_send_sent_event=True,
+    worker_hijack_root_logger=False,
+    timezone="UTC",
+    enable_utc=True,
+)

@@ -1,0 +1,85 @@
+"""The one settings object. Environment variables are its only input.
+
+Every field is listed in the README's settings table; keep the two in step.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+
+    # --- services -------------------------------------------------------------
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    """Job state, idempotency keys and the L1 cache."""
+    broker_url: str = ""
+    """Celery broker; empty means REDIS_URL. amqp://... selects RabbitMQ."""
+    database_url: str = "postgresql+psycopg2://postgres@127.0.0.1:5432/componentforge"
+    s3_endpoint_url: str | None = None
+    """None means AWS itself; any S3-compatible endpoint otherwise."""
+    s3_public_endpoint_url: str | None = None
+    """Endpoint written into presigned URLs when clients reach S3 by another name."""
+    s3_bucket: str = "componentforge-artifacts"
+    s3_region: str = "us-east-1"
+    s3_presign_ttl_s: int = Field(3600, ge=60, le=7 * 24 * 3600)
+    s3_upload_concurrency: int = Field(5, ge=1, le=32)
+    s3_connect_timeout_s: float = Field(5.0, gt=0)
+    s3_read_timeout_s: float = Field(30.0, gt=0)
+    s3_lifecycle_days: int = Field(90, ge=1)
+
+    # --- queue ----------------------------------------------------------------
+    generation_queue: str = "generation"
+    task_soft_time_limit_s: int = Field(120, ge=1)
+    """Soft limit: the job is failed with a reason the user can read."""
+    task_time_limit_s: int = Field(150, ge=2)
+    """Hard limit: the pool kills the process; the message is redelivered."""
+    broker_visibility_timeout_s: int = 0
+    """Redis broker only: an unacked message returns to the queue after this long.
+    0 means hard limit + 30 s, so a job whose whole worker died is picked up again
+    soon, but never while it could still be running."""
+    task_max_retries: int = Field(5, ge=0)
+    task_retry_backoff_max_s: int = Field(60, ge=1)
+    job_lease_s: int = Field(30, ge=5)
+    """A running job holds a lease renewed every lease/3 s; a dead holder's lease lapses."""
+
+    # --- api ------------------------------------------------------------------
+    max_body_bytes: int = Field(1024 * 1024, ge=1024)
+    max_wait_s: float = Field(60.0, ge=0)
+    """Upper bound of GET /v1/generations/{id}?wait=."""
+    job_state_ttl_s: int = Field(7 * 24 * 3600, ge=60)
+    """How long Redis keeps a job's live state; Postgres keeps the record after that."""
+    idempotency_ttl_s: int = Field(24 * 3600, ge=60)
+
+    # --- generation -----------------------------------------------------------
+    template_delay_ms: int = Field(0, ge=0)
+    """Pause per agent step of the offline provider, to mimic LLM latency in demos
+    and fault drills. 0 in production."""
+
+    log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _derive(self) -> Settings:
+        if not self.broker_url:
+            self.broker_url = self.redis_url
+        if self.task_soft_time_limit_s >= self.task_time_limit_s:
+            raise ValueError(
+                "TASK_SOFT_TIME_LIMIT_S must be below TASK_TIME_LIMIT_S so a job can fail "
+                "cleanly before the hard kill"
+            )
+        if self.broker_visibility_timeout_s == 0:
+            self.broker_visibility_timeout_s = self.task_time_limit_s + 30
+        return self
+
+    @property
+    def broker_is_redis(self) -> bool:
+        return self.broker_url.startswith(("redis://", "rediss://", "unix://"))
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,119 @@
+"""`generation.run`: the task a client of any language can publish by name.
+
+A thin shim: it takes the job id (and, when the job came straight onto the queue, its
+body), calls workers.generation, and turns failures into retry-or-fail.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from typing import Any
+
+from celery import Task
+from celery.exceptions import SoftTimeLimitExceeded
+from celery.worker.request import Request
+
+from config.celery_app import app
+from config.settings import get_settings
+from workers import process_hooks  # noqa: F401  (connects the worker signals)
+from workers.errors import ComponentForgeError, DependencyUnavailable, JobTimedOut
+from workers.generation import fail_job, run_generation
+from workers.lease import LeaseHeld
+from workers.transient import describe, is_transient
+
+logger = logging.getLogger(__name__)
+
+
+class GenerationRequest(Request):
+    """Runs in the worker's main process, which outlives a child killed at the hard limit."""
+
+    def on_timeout(self, soft: bool, timeout: float) -> None:
+        super().on_timeout(soft, timeout)
+        if soft:
+            return
+        job_id = self.kwargs.get("job_id") or self.id
+        try:
+            fail_job(
+                job_id,
+                JobTimedOut(
+                    f"the job was stopped at the hard time limit ({timeout:.0f} s); "
+                    "raise TASK_TIME_LIMIT_S if jobs of this kind need longer"
+                ),
+            )
+        except Exception:
+            logger.exception("job %s: could not record the hard time-out", job_id)
+
+
+class GenerationTask(Task):
+    Request = GenerationRequest
+
+
+def _backoff_s(retries: int) -> float:
+    """Full jitter: anywhere between 0 and min(cap, 2^retries) seconds."""
+    cap = get_settings().task_retry_backoff_max_s
+    return random.uniform(0, min(cap, 2**retries))
+
+
+@app.task(
+    name="generation.run",
+    base=GenerationTask,
+    bind=True,
+    # Idempotent (see workers.generation), so a lost worker's message may run again.
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=get_settings().task_max_retries,
+)
+def run(self: Task, job_id: str | None = None, request: dict[str, Any] | None = None) -> None:
+    job_id = job_id or self.request.id
+    try:
+        run_generation(job_id, request)
+    except LeaseHeld as held:
+        # Not a failure: another delivery is running it. Look again when its lease lapses.
+        raise self.retry(countdown=held.retry_in_s, max_retries=None) from None
+    except SoftTimeLimitExceeded:
+        fail_job(
+            job_id,
+            JobTimedOut(
+                f"the job ran past the soft time limit ({get_settings().task_soft_time_limit_s}"
+                " s); raise TASK_SOFT_TIME_LIMIT_S if jobs of this kind need longer"
+            ),
+        )
+    except ComponentForgeError as error:
+        if isinstance(error, DependencyUnavailable):
+            _retry_or_fail(self, job_id, error, request)
+        else:
+            fail_job(job_id, error, request=request)
+    except Exception as exc:
+        if is_transient(exc):
+            _retry_or_fail(self, job_id, exc, request)
+            return
+        # A bug, not bad input: end the job with a reason, then let Celery count the failure.
+        logger.exception("job %s: unexpected error", job_id)
+        fail_job(
+            job_id,
+            ComponentForgeError(
+                f"internal error ({type(exc).__name__}); the operators have the traceback"
+            ),
+            request=request,
+        )
+        raise
+
+
+def _retry_or_fail(
+    task: Task, job_id: str, exc: BaseException, request: dict[str, Any] | None
+) -> None:
+    reason = describe(exc)
+    if task.request.retries >= task.max_retries:
+        fail_job(
+            job_id,
+            DependencyUnavailable(
+                f"{reason} — gave up after {task.request.retries + 1} attempts; "
+                "resubmit once the dependency is back"
+            ),
+            request=request,
+        )
+        return
+    countdown = _backoff_s(task.request.retries)
+    logger.warning("job %s: %s; retry in %.1f s", job_id, reason, countdown)
+    raise task.retry(exc=exc, countdown=countdown)

@@ -1,0 +1,131 @@
+"""Real services for the whole run, started before any test module imports app code.
+
+For each of REDIS_URL / DATABASE_URL / S3_ENDPOINT_URL that is unset, an embedded real
+server is started (devstack.services). Either way the run gets a database, a bucket and
+a queue of its own, so it never touches anyone's data and runs can share a server.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import redis
+from devstack.processes import ManagedProcess, run_migrations, start_api, start_worker
+from devstack.services import local_services
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parents[1]
+_stack = ExitStack()
+
+
+def _own_database(database_url: str) -> str:
+    url = make_url(database_url)
+    name = f"cf_test_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    _stack.callback(drop)
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    workdir = Path(tempfile.mkdtemp(prefix="cf-test-"))
+    env = _stack.enter_context(local_services(workdir, env=dict(os.environ)))
+    os.environ.update(env)
+    os.environ["DATABASE_URL"] = _own_database(env["DATABASE_URL"])
+    run_id = uuid.uuid4().hex[:8]
+    os.environ["S3_BUCKET"] = f"cf-test-{run_id}"
+    os.environ["GENERATION_QUEUE"] = f"generation-test-{run_id}"
+    os.environ["CF_TEST_WORKDIR"] = str(workdir)
+    run_migrations(env=dict(os.environ), workdir=workdir)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    _stack.close()
+
+
+@pytest.fixture(scope="session")
+def workdir() -> Path:
+    return Path(os.environ["CF_TEST_WORKDIR"])
+
+
+@pytest.fixture(scope="session")
+def bucket() -> str:
+    return os.environ["S3_BUCKET"]
+
+
+@pytest.fixture(scope="session")
+def engine() -> Iterator[Engine]:
+    engine = create_engine(os.environ["DATABASE_URL"])
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def redis_db() -> Iterator[redis.Redis]:
+    client = redis.Redis.from_url(os.environ["REDIS_URL"], decode_responses=True)
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def s3() -> Iterator[Any]:
+    import boto3
+
+    client = boto3.client(
+        "s3", endpoint_url=os.environ.get("S3_ENDPOINT_URL"), region_name="us-east-1"
+    )
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def worker(workdir: Path) -> Iterator[ManagedProcess]:
+    """One real prefork worker on the run's queue, shared by the tests that need one."""
+    process = start_worker(
+        env=dict(os.environ), workdir=workdir, queue=os.environ["GENERATION_QUEUE"], concurrency=2
+    )
+    yield process
+    process.stop()
+
+
+@pytest.fixture(scope="session")
+def api(workdir: Path) -> Iterator[httpx.Client]:
+    process, base_url = start_api(env=dict(os.environ), workdir=workdir)
+    with httpx.Client(base_url=base_url, timeout=30) as client:
+        yield client
+    process.stop()
+
+
+@pytest.fixture
+def start_worker_factory(workdir: Path) -> Iterator[Callable[..., ManagedProcess]]:
+    started: list[ManagedProcess] = []
+
+    def start(*, queue: str, concurrency: int = 1, env: dict[str, str] | None = None) -> Any:
+        process = start_worker(
+            env={**os.environ, **(env or {})},
+            workdir=workdir,
+            queue=queue,
+            concurrency=concurrency,
+        )
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.stop()

@@ -1,0 +1,87 @@
+"""Plain helpers that build job bodies and read back what a job left behind."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import uuid
+from typing import Any
+
+import httpx
+import redis
+from sqlalchemy import Engine, text
+
+
+def unique_sha() -> str:
+    """A screenshot hash no other test uses, so each test starts with a cold L1 cache."""
+    return hashlib.sha256(uuid.uuid4().bytes).hexdigest()
+
+
+def make_job(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "component_name": "PrimaryButton",
+        "component_type": "button",
+        "source": {"screenshot_sha256": unique_sha()},
+        "tokens": {
+            "colors": {"primary": "#0055ff", "on-primary": "#ffffff"},
+            "typography": {"body": {"fontFamily": "Inter, sans-serif", "fontSize": "16px"}},
+            "spacing": {"md": "12px"},
+            "borderRadius": {"md": "8px"},
+        },
+        "requirements": {
+            "props": [
+                {"name": "label", "type": "string", "required": True},
+                {"name": "variant", "values": ["primary", "secondary"]},
+            ],
+            "events": [{"name": "onClick"}],
+            "states": [{"name": "disabled"}],
+            "accessibility": [{"name": "aria-label"}],
+        },
+    }
+    body.update(overrides)
+    return body
+
+
+def wait_for_end(client: httpx.Client, job_id: str, *, timeout_s: float = 60) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        response = client.get(f"/v1/generations/{job_id}", params={"wait": 10})
+        if response.status_code == 404 and time.monotonic() < deadline:
+            time.sleep(0.1)  # a queue-submitted job appears once a worker received it
+            continue
+        response.raise_for_status()
+        status = response.json()
+        if status["status"] in ("succeeded", "failed"):
+            return status
+        if time.monotonic() > deadline:
+            raise AssertionError(f"job {job_id} still {status['status']} after {timeout_s}s")
+
+
+def submit_and_wait(client: httpx.Client, body: dict[str, Any], **headers: str) -> dict[str, Any]:
+    response = client.post("/v1/generations", json=body, headers=headers)
+    assert response.status_code == 202, response.text
+    return wait_for_end(client, response.json()["id"])
+
+
+def generation_rows(engine: Engine, job_id: str) -> int:
+    with engine.connect() as conn:
+        return conn.execute(
+            text("SELECT count(*) FROM generations WHERE id = :id"), {"id": job_id}
+        ).scalar_one()
+
+
+def count_rows(engine: Engine, table: str) -> int:
+    with engine.connect() as conn:
+        return conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+
+
+def count_job_keys(client: redis.Redis) -> int:
+    return sum(1 for _ in client.scan_iter(match="job:*", count=1000))
+
+
+def object_versions(s3: Any, bucket: str, prefix: str = "") -> list[tuple[str, str]]:
+    """Every (key, version id) in the bucket, old versions included."""
+    found: list[tuple[str, str]] = []
+    for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=prefix):
+        found += [(v["Key"], v["VersionId"]) for v in page.get("Versions", [])]
+    return found

@@ -1,0 +1,148 @@
+"""generation.run as a queue client sees it: by name, any broker, workers that die."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+from celery import Celery
+from sqlalchemy import Engine
+
+from tests.helpers import generation_rows, make_job, object_versions, wait_for_end
+
+pytestmark = pytest.mark.integration
+
+
+def queue_client(broker_url: str) -> Celery:
+    """A bare Celery client, as another service would have: no project code."""
+    return Celery(broker=broker_url, set_as_current=False)
+
+
+def wait_for_status(
+    api: httpx.Client, job_id: str, wanted: str, *, timeout_s: float = 30
+) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        response = api.get(f"/v1/generations/{job_id}")
+        if response.status_code == 200 and response.json()["status"] == wanted:
+            return response.json()
+        time.sleep(0.05)
+    raise AssertionError(f"job {job_id} never reached {wanted}")
+
+
+@pytest.mark.usefixtures("worker")
+def test_send_task_by_name_is_visible_over_http(api: httpx.Client, engine: Engine) -> None:
+    # Given a client that knows only the task name and the queue
+    client = queue_client(os.environ["BROKER_URL"])
+    # When it publishes a job body
+    sent = client.send_task(
+        "generation.run",
+        kwargs={"request": make_job(component_name="QueuedBadge", component_type="badge")},
+        queue=os.environ["GENERATION_QUEUE"],
+    )
+    # Then the job is visible over HTTP under the task id and succeeds
+    status = wait_for_end(api, sent.id)
+    assert status["status"] == "succeeded", status
+    assert status["component_name"] == "QueuedBadge"
+    assert generation_rows(engine, sent.id) == 1
+
+
+@pytest.mark.usefixtures("worker")
+def test_invalid_queue_body_fails_with_a_reason(api: httpx.Client, engine: Engine) -> None:
+    client = queue_client(os.environ["BROKER_URL"])
+    sent = client.send_task(
+        "generation.run",
+        kwargs={"request": make_job(component_name="not-pascal")},
+        queue=os.environ["GENERATION_QUEUE"],
+    )
+    status = wait_for_end(api, sent.id)
+    assert status["status"] == "failed"
+    assert status["error"]["type"] == "validation_error"
+    assert "component_name" in status["error"]["message"]
+    assert generation_rows(engine, sent.id) == 1
+
+
+def test_worker_killed_mid_job_completes_exactly_once(
+    start_worker: Callable[..., Any], api: httpx.Client, engine: Engine, s3: Any, bucket: str
+) -> None:
+    # Given a worker on a queue of its own whose steps take a while
+    queue = f"killed-{uuid.uuid4().hex[:8]}"
+    worker = start_worker(queue=queue, concurrency=1, env={"TEMPLATE_DELAY_MS": "400"})
+    client = queue_client(os.environ["BROKER_URL"])
+    sent = client.send_task(
+        "generation.run", kwargs={"request": make_job(component_name="KilledButton")}, queue=queue
+    )
+    # When the process running the job is killed -9 in the middle of the chain
+    wait_for_status(api, sent.id, "running")
+    children = worker.child_pids()
+    assert children, "prefork worker has no child process"
+    for pid in children:
+        os.kill(pid, signal.SIGKILL)
+    # Then the message comes back, the job runs again and succeeds once
+    status = wait_for_end(api, sent.id, timeout_s=60)
+    assert status["status"] == "succeeded", status
+    assert status["attempts"] == 2
+    assert generation_rows(engine, sent.id) == 1
+    prefix = f"components/{status['result']['component_id']}/"
+    keys = {key for key, _ in object_versions(s3, bucket, prefix)}
+    assert keys == {
+        prefix + n for n in ("component.tsx", "stories.tsx", "tokens.json", "requirements.json")
+    }
+
+
+def test_whole_worker_killed_mid_job_is_redelivered(
+    start_worker: Callable[..., Any], api: httpx.Client, engine: Engine
+) -> None:
+    # Given a worker whose whole process tree dies mid-job (a lost machine)
+    queue = f"lost-{uuid.uuid4().hex[:8]}"
+    short_limits = {
+        "TEMPLATE_DELAY_MS": "400",
+        "TASK_SOFT_TIME_LIMIT_S": "3",
+        "TASK_TIME_LIMIT_S": "4",
+        "BROKER_VISIBILITY_TIMEOUT_S": "5",
+        "JOB_LEASE_S": "5",
+    }
+    first = start_worker(queue=queue, concurrency=1, env=short_limits)
+    client = queue_client(os.environ["BROKER_URL"])
+    sent = client.send_task(
+        "generation.run", kwargs={"request": make_job(component_name="LostButton")}, queue=queue
+    )
+    wait_for_status(api, sent.id, "running")
+    first.kill_tree()
+    # When a new worker starts
+    start_worker(queue=queue, concurrency=1, env=short_limits)
+    # Then the job is picked up again and succeeds once
+    status = wait_for_end(api, sent.id, timeout_s=60)
+    assert status["status"] == "succeeded", status
+    assert generation_rows(engine, sent.id) == 1
+
+
+@pytest.mark.rabbitmq
+def test_rabbitmq_broker(start_worker: Callable[..., Any], start_api: Callable[..., Any]) -> None:
+    rabbitmq_url = os.environ.get("TEST_RABBITMQ_URL")
+    if not rabbitmq_url:
+        pytest.skip("TEST_RABBITMQ_URL is not set (no RabbitMQ on this machine)")
+    # Given an API and a worker that use RabbitMQ as the broker
+    queue = f"rabbit-{uuid.uuid4().hex[:8]}"
+    overrides = {"BROKER_URL": rabbitmq_url, "GENERATION_QUEUE": queue}
+    start_worker(queue=queue, concurrency=1, env=overrides)
+    api = start_api(env=overrides)
+    # When a job is submitted over HTTP and another straight onto the queue
+    over_http = api.post("/v1/generations", json=make_job(component_name="RabbitButton"))
+    assert over_http.status_code == 202
+    sent = queue_client(rabbitmq_url).send_task(
+        "generation.run",
+        kwargs={"request": make_job(component_name="RabbitCard", component_type="card")},
+        queue=queue,
+    )
+    # Then both succeed
+    assert wait_for_end(api, over_http.json()["id"])["status"] == "succeeded"
+    assert wait_for_end(api, sent.id)["status"] == "succeeded"
+    ready = api.get("/readyz").json()
+    assert ready["checks"]["broker"]["up"] is True

@@ -1,0 +1,112 @@
+"""Clients shared by everything in one process: built on first use, never per job.
+
+Each is keyed to the process id, so a forked child (Celery prefork, uvicorn workers)
+builds its own instead of sharing the parent's sockets.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+import boto3
+import redis
+from botocore.config import Config
+from sqlalchemy import Engine, create_engine
+
+from config.settings import Settings, get_settings
+
+_lock = threading.Lock()
+_owner_pid: int | None = None
+_clients: dict[str, Any] = {}
+
+
+def _get(name: str, build: Any) -> Any:
+    global _owner_pid
+    client = _clients.get(name) if _owner_pid == os.getpid() else None
+    if client is not None:
+        return client
+    with _lock:
+        if _owner_pid != os.getpid():
+            # Inherited across fork: drop the references, never close the parent's sockets.
+            _clients.clear()
+            _owner_pid = os.getpid()
+        if name not in _clients:
+            _clients[name] = build(get_settings())
+        return _clients[name]
+
+
+def _build_redis(settings: Settings) -> redis.Redis:
+    return redis.Redis.from_url(
+        settings.redis_url,
+        socket_timeout=5,
+        socket_connect_timeout=5,
+        health_check_interval=30,
+        decode_responses=True,
+    )
+
+
+def _build_engine(settings: Settings) -> Engine:
+    connect_args: dict[str, Any] = {}
+    if settings.database_url.startswith("postgresql"):
+        connect_args = {"connect_timeout": 5, "options": "-c statement_timeout=15000"}
+    return create_engine(
+        settings.database_url,
+        pool_size=2,
+        max_overflow=4,
+        pool_pre_ping=True,
+        connect_args=connect_args,
+    )
+
+
+def _s3_config(settings: Settings) -> Config:
+    return Config(
+        connect_timeout=settings.s3_connect_timeout_s,
+        read_timeout=settings.s3_read_timeout_s,
+        retries={"max_attempts": 3, "mode": "standard"},
+        max_pool_connections=max(10, settings.s3_upload_concurrency * 2),
+        signature_version="s3v4",
+    )
+
+
+def _build_s3(settings: Settings, endpoint_url: str | None) -> Any:
+    return boto3.session.Session().client(
+        "s3",
+        endpoint_url=endpoint_url,
+        region_name=settings.s3_region,
+        config=_s3_config(settings),
+    )
+
+
+def redis_client() -> redis.Redis:
+    return _get("redis", _build_redis)
+
+
+def db_engine() -> Engine:
+    return _get("engine", _build_engine)
+
+
+def s3_client() -> Any:
+    return _get("s3", lambda s: _build_s3(s, s.s3_endpoint_url))
+
+
+def s3_presign_client() -> Any:
+    """Signs URLs for the address clients use, which may differ from ours."""
+    return _get("s3_presign", lambda s: _build_s3(s, s.s3_public_endpoint_url or s.s3_endpoint_url))
+
+
+def close_clients() -> None:
+    """Close this process's clients (worker or API shutdown)."""
+    global _owner_pid
+    with _lock:
+        if _owner_pid == os.getpid():
+            if (client := _clients.get("redis")) is not None:
+                client.close()
+            if (engine := _clients.get("engine")) is not None:
+                engine.dispose()
+            for name in ("s3", "s3_presign"):
+                if (s3 := _clients.get(name)) is not None:
+                    s3.close()
+        _clients.clear()
+        _owner_pid = None

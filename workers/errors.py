@@ -1,0 +1,46 @@
+"""One exception tree. The API maps these to HTTP answers in one place; the task maps
+them to retry-or-fail."""
+
+from __future__ import annotations
+
+
+class ComponentForgeError(Exception):
+    """Root of every error this project raises on purpose."""
+
+    error_type = "internal_error"
+    field: str | None = None
+    """The request field or header at fault, when there is one."""
+
+
+class JobNotFound(ComponentForgeError):
+    error_type = "not_found"
+    field = "job_id"
+
+
+class IdempotencyConflict(ComponentForgeError):
+    """Same Idempotency-Key, different body."""
+
+    error_type = "idempotency_conflict"
+    field = "Idempotency-Key"
+
+
+class InvalidJob(ComponentForgeError):
+    """A queue-submitted job whose body does not validate. Never retried."""
+
+    error_type = "validation_error"
+
+
+class GenerationError(ComponentForgeError):
+    """The agent chain could not produce a component from this input. Never retried."""
+
+    error_type = "generation_error"
+
+
+class DependencyUnavailable(ComponentForgeError):
+    """Redis, Postgres, S3 or the broker did not answer; may pass on retry."""
+
+    error_type = "dependency_unavailable"
+
+
+class JobTimedOut(ComponentForgeError):
+    error_type = "timeout"

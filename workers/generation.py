@@ -1,0 +1,270 @@
+"""One job, start to end: L1 cache, agent chain, upload, bookkeeping, status.
+
+The task in tasks/generation.py is a shim around `run_generation`. Every step here is
+safe to repeat: a redelivered job re-reads its state, finds it finished (and stops) or
+runs again under a lease, writing the same keys and, at most once, its row.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from decimal import Decimal
+from typing import Any
+
+from pydantic import ValidationError
+
+from config.settings import get_settings
+from workers import bookkeeping, cache, jobs, storage
+from workers.bookkeeping import CacheEvent, utc
+from workers.cache_key import cache_key
+from workers.chain import ChainResult, run_chain
+from workers.clients import db_engine, redis_client, s3_client
+from workers.errors import ComponentForgeError, InvalidJob
+from workers.jobspec import CacheMode, JobSpec
+from workers.lease import JobLease
+
+logger = logging.getLogger(__name__)
+
+
+def run_generation(job_id: str, request: dict[str, Any] | None = None) -> None:
+    """Run job `job_id`. `request` is the body when the job came straight onto the queue."""
+    client = redis_client()
+    state = jobs.load(client, job_id)
+    if state is None:
+        state = _accept_queued_job(job_id, request)
+        if state is None:
+            return
+    if state.is_terminal:
+        logger.info("job %s already %s; nothing to do", job_id, state.status)
+        return
+    with JobLease(client, job_id, ttl_s=get_settings().job_lease_s):
+        state = jobs.load(client, job_id)  # another delivery may have finished meanwhile
+        if state is None or state.is_terminal:
+            return
+        _run(state)
+
+
+def _accept_queued_job(job_id: str, request: dict[str, Any] | None) -> jobs.JobState | None:
+    """Create the state of a job published straight onto the queue."""
+    settings = get_settings()
+    if request is None:
+        if bookkeeping.load_generation(db_engine(), job_id) is None:
+            logger.error("job %s: no state and no request in the message; dropped", job_id)
+        return None
+    try:
+        spec = JobSpec.model_validate(request)
+    except ValidationError as exc:
+        fail_job(job_id, InvalidJob(_validation_message(exc)), request=request)
+        return None
+    spec_json = spec.model_dump(mode="json", exclude_none=True)
+    fields = jobs.new_job_fields(spec=spec_json)
+    pipe = redis_client().pipeline(transaction=True)
+    jobs.create(pipe, job_id, fields, ttl_s=settings.job_state_ttl_s)
+    pipe.execute()
+    return jobs.decode(job_id, fields)
+
+
+def _validation_message(exc: ValidationError) -> str:
+    parts = []
+    for error in exc.errors()[:10]:
+        field = ".".join(str(p) for p in error["loc"]) or "body"
+        parts.append(f"{field}: {error['msg']}")
+    return "; ".join(parts)
+
+
+def _run(state: jobs.JobState) -> None:
+    settings = get_settings()
+    client = redis_client()
+    spec = JobSpec.model_validate(state.spec)
+    started = time.perf_counter()
+    state.cache_key = cache_key(spec)
+    attempt = jobs.mark_running(client, state.id, stage="cache_lookup", cache_key=state.cache_key)
+    timings: dict[str, float] = {}
+    if state.started_at is None:
+        timings["queue"] = round(max(time.time() - state.created_at, 0) * 1000, 3)
+    cache_events: list[CacheEvent] = []
+
+    record = None
+    if spec.options.cache is not CacheMode.NO_CACHE:
+        lookup_started = time.perf_counter()
+        record = cache.lookup(client, state.cache_key)
+        lookup_ms = (time.perf_counter() - lookup_started) * 1000
+        timings["cache_lookup"] = round(lookup_ms, 3)
+        saved = Decimal(str(record["cost"]["usd"])) if record else Decimal(0)
+        cache_events.append(CacheEvent("L1", record is not None, lookup_ms, saved))
+
+    costs: list[dict[str, Any]] = []
+    if record is not None:
+        layer = "L1"
+        cost = {"usd": 0.0, "prompt_tokens": 0, "completion_tokens": 0}
+        saved_usd = float(record["cost"]["usd"])
+    else:
+        layer = "L4"
+        chain = run_chain(
+            spec,
+            on_step=lambda step: jobs.set_stage(client, state.id, step),
+            step_delay_ms=settings.template_delay_ms,
+        )
+        timings.update({step: round(ms, 3) for step, ms in chain.timings_ms.items()})
+        jobs.set_stage(client, state.id, "upload")
+        upload_started = time.perf_counter()
+        record = _upload(state.id, chain)
+        timings["upload"] = round((time.perf_counter() - upload_started) * 1000, 3)
+        if spec.options.cache is not CacheMode.NO_STORE:
+            cache.store(client, state.cache_key, record)
+        costs = [
+            {
+                "stage": c.stage,
+                "provider": c.provider,
+                "model": c.model,
+                "prompt_tokens": c.prompt_tokens,
+                "completion_tokens": c.completion_tokens,
+                "usd": Decimal(str(c.usd)),
+            }
+            for c in chain.costs
+        ]
+        cost = record["cost"]
+        saved_usd = 0.0
+
+    result = {
+        "component_id": record["component_id"],
+        "artifacts": record["artifact_keys"],
+        "quality": record["quality"],
+        "pattern_id": record["pattern_id"],
+        "cost": {**cost, "saved_usd": saved_usd},
+        "cache_key": state.cache_key,
+        "trace_url": None,
+    }
+    finished_at = time.time()
+    timings["total"] = round((time.perf_counter() - started) * 1000, 3)
+    bookkeeping_started = time.perf_counter()
+    bookkeeping.record_generation(
+        db_engine(),
+        {
+            **_row_base(state.id, spec, state.created_at, finished_at, attempt),
+            "started_at": utc(state.started_at or finished_at - timings["total"] / 1000),
+            "duration_ms": timings["total"],
+            "component_id": record["component_id"],
+            "cache_layer": layer,
+            "cache_key": state.cache_key,
+            "pattern_id": record["pattern_id"],
+            "provider": record["provider"],
+            "model": record["model"],
+            "prompt_tokens": cost["prompt_tokens"],
+            "completion_tokens": cost["completion_tokens"],
+            "cost_usd": Decimal(str(cost["usd"])),
+            "saved_usd": Decimal(str(saved_usd)),
+            "quality_score": record["quality"].get("score"),
+            "success": True,
+            "result": result,
+        },
+        costs=costs,
+        cache_events=cache_events,
+    )
+    timings["bookkeeping"] = round((time.perf_counter() - bookkeeping_started) * 1000, 3)
+    jobs.finish(
+        client,
+        state.id,
+        status=jobs.SUCCEEDED,
+        ttl_s=settings.job_state_ttl_s,
+        cache_layer=layer,
+        timings_ms=timings,
+        result=result,
+        finished_at=finished_at,
+    )
+    logger.info("job %s succeeded from %s in %.1f ms", state.id, layer, timings["total"])
+
+
+def _upload(job_id: str, chain: ChainResult) -> dict[str, Any]:
+    settings = get_settings()
+    s3 = s3_client()
+    storage.ensure_bucket(
+        s3, settings.s3_bucket, region=settings.s3_region, lifecycle_days=settings.s3_lifecycle_days
+    )
+    # The artifacts belong to this job: a redelivery overwrites the same keys.
+    component_id = job_id
+    keys = storage.upload_artifacts(
+        s3,
+        settings.s3_bucket,
+        component_id,
+        chain.files,
+        concurrency=settings.s3_upload_concurrency,
+    )
+    return {
+        "component_id": component_id,
+        "artifact_keys": keys,
+        "quality": chain.quality,
+        "pattern_id": chain.pattern_id,
+        "provider": chain.provider,
+        "model": chain.model,
+        "cost": {
+            "usd": round(sum(c.usd for c in chain.costs), 6),
+            "prompt_tokens": sum(c.prompt_tokens for c in chain.costs),
+            "completion_tokens": sum(c.completion_tokens for c in chain.costs),
+        },
+        "source_job_id": job_id,
+    }
+
+
+def _row_base(
+    job_id: str, spec: JobSpec | None, created_at: float, finished_at: float, attempts: int
+) -> dict[str, Any]:
+    return {
+        "id": job_id,
+        "component_type": spec.component_type if spec else "",
+        "component_name": spec.component_name if spec else "",
+        "tenant_id": spec.tenant_id if spec else None,
+        "session_id": spec.session_id if spec else None,
+        "created_at": utc(created_at),
+        "finished_at": utc(finished_at),
+        "attempts": attempts,
+    }
+
+
+def fail_job(
+    job_id: str, error: ComponentForgeError, *, request: dict[str, Any] | None = None
+) -> None:
+    """End a job as failed with a reason a user can act on, in Redis and Postgres."""
+    settings = get_settings()
+    client = redis_client()
+    state = jobs.load(client, job_id)
+    now = time.time()
+    reason = {"type": error.error_type, "message": str(error)}
+    if state is None:
+        body = request if isinstance(request, dict) else {}
+        fields = {
+            "status": jobs.FAILED,
+            "spec": "{}",
+            "component_type": str(body.get("component_type", ""))[:32],
+            "component_name": str(body.get("component_name", ""))[:64],
+            "cache_key": "",
+            "created_at": repr(now),
+            "attempts": "1",
+        }
+        pipe = client.pipeline(transaction=True)
+        jobs.create(pipe, job_id, fields, ttl_s=settings.job_state_ttl_s)
+        pipe.execute()
+        state = jobs.decode(job_id, fields)
+        assert state is not None
+    elif state.is_terminal:
+        return
+    spec = JobSpec.model_validate(state.spec) if state.spec else None
+    row = {
+        **_row_base(job_id, spec, state.created_at, now, max(state.attempts, 1)),
+        "component_type": state.component_type,
+        "component_name": state.component_name,
+        "started_at": utc(state.started_at),
+        "duration_ms": round((now - (state.started_at or now)) * 1000, 3),
+        "cache_key": state.cache_key or None,
+        "success": False,
+        "error_type": reason["type"],
+        "error_message": reason["message"],
+    }
+    try:
+        bookkeeping.record_generation(db_engine(), row)
+    finally:
+        jobs.finish(
+            client, job_id, status=jobs.FAILED, ttl_s=settings.job_state_ttl_s, error=reason
+        )
+    logger.warning("job %s failed: %s", job_id, reason["message"])

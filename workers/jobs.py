@@ -1,0 +1,147 @@
+"""Live job state in Redis: one hash per job, `job:{id}`.
+
+The API writes it on submit, the worker moves it through running to an end state,
+and GET /v1/generations/{id} reads it. Postgres holds the lasting record; this hash
+expires after JOB_STATE_TTL_S.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import redis
+
+QUEUED, RUNNING, SUCCEEDED, FAILED = "queued", "running", "succeeded", "failed"
+TERMINAL = frozenset({SUCCEEDED, FAILED})
+
+
+def job_key(job_id: str) -> str:
+    return f"job:{job_id}"
+
+
+@dataclass
+class JobState:
+    id: str
+    status: str
+    spec: dict[str, Any]
+    component_type: str
+    component_name: str
+    cache_key: str
+    created_at: float
+    stage: str | None = None
+    cache_layer: str | None = None
+    attempts: int = 0
+    started_at: float | None = None
+    finished_at: float | None = None
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    error: dict[str, str] | None = None
+    result: dict[str, Any] | None = None
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status in TERMINAL
+
+
+def _opt_float(raw: str | None) -> float | None:
+    return float(raw) if raw else None
+
+
+def _opt_json(raw: str | None) -> Any:
+    return json.loads(raw) if raw else None
+
+
+def decode(job_id: str, raw: dict[str, str]) -> JobState | None:
+    if not raw or "status" not in raw:
+        return None
+    return JobState(
+        id=job_id,
+        status=raw["status"],
+        spec=json.loads(raw.get("spec") or "{}"),
+        component_type=raw.get("component_type", ""),
+        component_name=raw.get("component_name", ""),
+        cache_key=raw.get("cache_key", ""),
+        created_at=float(raw.get("created_at") or 0),
+        stage=raw.get("stage") or None,
+        cache_layer=raw.get("cache_layer") or None,
+        attempts=int(raw.get("attempts") or 0),
+        started_at=_opt_float(raw.get("started_at")),
+        finished_at=_opt_float(raw.get("finished_at")),
+        timings_ms=_opt_json(raw.get("timings_ms")) or {},
+        error=_opt_json(raw.get("error")),
+        result=_opt_json(raw.get("result")),
+    )
+
+
+def new_job_id() -> str:
+    return uuid.uuid4().hex
+
+
+def new_job_fields(*, spec: dict[str, Any], created_at: float | None = None) -> dict[str, str]:
+    """The hash a freshly queued job starts with."""
+    return {
+        "status": QUEUED,
+        "spec": json.dumps(spec, separators=(",", ":")),
+        "component_type": spec["component_type"],
+        "component_name": spec["component_name"],
+        "created_at": repr(created_at if created_at is not None else time.time()),
+        "attempts": "0",
+    }
+
+
+def create(pipe: redis.client.Pipeline, job_id: str, fields: dict[str, str], *, ttl_s: int) -> None:
+    """Queue the writes that create a job (the caller executes the pipeline)."""
+    pipe.hset(job_key(job_id), mapping=fields)
+    pipe.expire(job_key(job_id), ttl_s)
+
+
+def load(client: redis.Redis, job_id: str) -> JobState | None:
+    return decode(job_id, client.hgetall(job_key(job_id)))
+
+
+def mark_running(client: redis.Redis, job_id: str, *, stage: str, cache_key: str) -> int:
+    """Record a delivery starting; returns the attempt number (1 on first delivery).
+
+    The worker computes the cache key (not the API): it depends on the generator
+    version, which is the worker's to know.
+    """
+    pipe = client.pipeline(transaction=True)
+    mapping = {"status": RUNNING, "stage": stage, "cache_key": cache_key}
+    pipe.hset(job_key(job_id), mapping=mapping)
+    pipe.hsetnx(job_key(job_id), "started_at", repr(time.time()))
+    pipe.hincrby(job_key(job_id), "attempts", 1)
+    return int(pipe.execute()[2])
+
+
+def set_stage(client: redis.Redis, job_id: str, stage: str) -> None:
+    client.hset(job_key(job_id), "stage", stage)
+
+
+def finish(
+    client: redis.Redis,
+    job_id: str,
+    *,
+    status: str,
+    ttl_s: int,
+    cache_layer: str | None = None,
+    timings_ms: dict[str, float] | None = None,
+    result: dict[str, Any] | None = None,
+    error: dict[str, str] | None = None,
+    finished_at: float | None = None,
+) -> None:
+    fields = {
+        "status": status,
+        "stage": "",
+        "finished_at": repr(finished_at if finished_at is not None else time.time()),
+        "cache_layer": cache_layer or "",
+        "timings_ms": json.dumps(timings_ms or {}, separators=(",", ":")),
+        "result": json.dumps(result, separators=(",", ":")) if result is not None else "",
+        "error": json.dumps(error, separators=(",", ":")) if error is not None else "",
+    }
+    pipe = client.pipeline(transaction=True)
+    pipe.hset(job_key(job_id), mapping=fields)
+    pipe.expire(job_key(job_id), ttl_s)
+    pipe.execute()

@@ -1,0 +1,113 @@
+"""A renewable lease on a job, so two deliveries of one message never run it at once.
+
+A message can be delivered twice: the Redis broker redelivers after its visibility
+timeout, and a lost worker's message is requeued. The holder renews the lease every
+ttl/3 seconds from a thread; a holder that dies stops renewing, so its lease lapses.
+A holder on this machine whose process is gone is detected at once instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+
+import redis
+
+logger = logging.getLogger(__name__)
+
+# Renew or release only if we still own it (compare-and-act in one step).
+_RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end"  # noqa: E501
+_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"  # noqa: E501
+_STEAL = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('set', KEYS[1], ARGV[2], 'PX', ARGV[3]) else return 0 end"  # noqa: E501
+
+
+class LeaseHeld(Exception):
+    """Another live delivery runs this job; try again once its lease could lapse."""
+
+    def __init__(self, job_id: str, retry_in_s: float) -> None:
+        super().__init__(f"job {job_id} is running elsewhere; retry in {retry_in_s:.0f}s")
+        self.retry_in_s = retry_in_s
+
+
+def _owner_token() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+def _holder_is_dead_here(token: str) -> bool:
+    host, _, rest = token.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+class JobLease:
+    def __init__(self, client: redis.Redis, job_id: str, *, ttl_s: int) -> None:
+        self._client = client
+        self._job_id = job_id
+        self._key = f"lease:job:{job_id}"
+        self._ttl_ms = ttl_s * 1000
+        self._token = _owner_token()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def acquire(self) -> None:
+        """Take the lease or raise LeaseHeld."""
+        if self._client.set(self._key, self._token, nx=True, px=self._ttl_ms):
+            self._start_renewing()
+            return
+        holder = self._client.get(self._key)
+        stolen = (
+            holder is not None
+            and _holder_is_dead_here(holder)
+            and self._client.eval(_STEAL, 1, self._key, holder, self._token, self._ttl_ms)
+        )
+        if stolen:
+            logger.warning("job %s: took over the lease of dead process %s", self._job_id, holder)
+            self._start_renewing()
+            return
+        remaining_ms = self._client.pttl(self._key)
+        raise LeaseHeld(self._job_id, max(remaining_ms, 1000) / 1000)
+
+    def _start_renewing(self) -> None:
+        self._thread = threading.Thread(
+            target=self._renew_loop, name=f"lease-{self._job_id}", daemon=True
+        )
+        self._thread.start()
+
+    def _renew_loop(self) -> None:
+        interval_s = self._ttl_ms / 3000
+        while not self._stop.wait(interval_s):
+            try:
+                if not self._client.eval(_RENEW, 1, self._key, self._token, self._ttl_ms):
+                    logger.warning("job %s: lease lost", self._job_id)
+                    return
+            except redis.RedisError:
+                logger.warning("job %s: could not renew lease", self._job_id, exc_info=True)
+
+    def release(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=1)
+        try:
+            self._client.eval(_RELEASE, 1, self._key, self._token)
+        except redis.RedisError:
+            logger.warning("job %s: could not release lease; it lapses", self._job_id)
+
+    def __enter__(self) -> JobLease:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()

@@ -1,0 +1,27 @@
+"""Celery signal hooks for per-process resources. Importing this module connects them.
+
+Clients are built lazily per process (workers.clients); these hooks make a fresh child
+drop what it inherited and make a stopping child close its sockets.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery.signals import worker_process_init, worker_process_shutdown
+
+from config.logging import configure_logging
+from config.settings import get_settings
+from workers import storage
+from workers.clients import close_clients
+
+
+@worker_process_init.connect
+def _on_child_start(**_: Any) -> None:
+    configure_logging(get_settings().log_level)
+    storage.reset_after_fork()
+
+
+@worker_process_shutdown.connect
+def _on_child_stop(**_: Any) -> None:
+    close_clients()

@@ -1,0 +1,123 @@
+"""Artifacts in S3 (any S3-compatible endpoint): bucket set-up, parallel uploads, URLs."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+logger = logging.getLogger(__name__)
+
+CONTENT_TYPES = {
+    ".tsx": "text/plain; charset=utf-8",
+    ".json": "application/json",
+    ".html": "text/html; charset=utf-8",
+}
+_REPORTS = frozenset({"quality-report.html"})
+
+_ensured: set[tuple[int, str]] = set()
+_ensure_lock = threading.Lock()
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def artifact_key(component_id: str, name: str) -> str:
+    folder = "reports" if name in _REPORTS else "components"
+    return f"{folder}/{component_id}/{name}"
+
+
+def ensure_bucket(s3: Any, bucket: str, *, region: str, lifecycle_days: int) -> None:
+    """Create the bucket if needed and (re)apply versioning, AES256 and expiry.
+
+    Runs once per client; the settings calls are idempotent, so several processes
+    racing here is harmless.
+    """
+    marker = (id(s3), bucket)
+    if marker in _ensured:
+        return
+    with _ensure_lock:
+        if marker in _ensured:
+            return
+        try:
+            s3.head_bucket(Bucket=bucket)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") not in ("404", "NoSuchBucket"):
+                raise
+            kwargs: dict[str, Any] = {"Bucket": bucket}
+            if region != "us-east-1":
+                kwargs["CreateBucketConfiguration"] = {"LocationConstraint": region}
+            try:
+                s3.create_bucket(**kwargs)
+                logger.info("created bucket %s", bucket)
+            except ClientError as create_exc:
+                code = create_exc.response.get("Error", {}).get("Code")
+                if code not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+                    raise
+        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+        s3.put_bucket_encryption(
+            Bucket=bucket,
+            ServerSideEncryptionConfiguration={
+                "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+            },
+        )
+        s3.put_bucket_lifecycle_configuration(
+            Bucket=bucket,
+            LifecycleConfiguration={
+                "Rules": [
+                    {
+                        "ID": f"expire-after-{lifecycle_days}-days",
+                        "Status": "Enabled",
+                        "Filter": {"Prefix": ""},
+                        "Expiration": {"Days": lifecycle_days},
+                        "NoncurrentVersionExpiration": {"NoncurrentDays": lifecycle_days},
+                    }
+                ]
+            },
+        )
+        _ensured.add(marker)
+
+
+def _upload_pool(max_workers: int) -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="s3-upload")
+        return _pool
+
+
+def reset_after_fork() -> None:
+    """A forked child must not reuse the parent's threads or bucket markers."""
+    global _pool
+    _pool = None
+    _ensured.clear()
+
+
+def upload_artifacts(
+    s3: Any, bucket: str, component_id: str, files: dict[str, bytes], *, concurrency: int
+) -> dict[str, str]:
+    """Upload every file in parallel; returns name -> key. Raises if any upload fails."""
+
+    def put(name: str) -> str:
+        key = artifact_key(component_id, name)
+        suffix = name[name.rfind(".") :]
+        s3.put_object(
+            Bucket=bucket,
+            Key=key,
+            Body=files[name],
+            ContentType=CONTENT_TYPES.get(suffix, "application/octet-stream"),
+            ServerSideEncryption="AES256",
+        )
+        return key
+
+    names = sorted(files)
+    futures = [_upload_pool(concurrency).submit(put, name) for name in names]
+    return {name: future.result() for name, future in zip(names, futures, strict=True)}
+
+
+def presigned_url(s3: Any, bucket: str, key: str, *, ttl_s: int) -> str:
+    return s3.generate_presigned_url(
+        "get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=ttl_s
+    )
