@@ -28,13 +28,18 @@ app.conf.update(
     worker_prefetch_multiplier=1,
     task_soft_time_limit=settings.task_soft_time_limit_s,
     task_time_limit=settings.task_time_limit_s,
-    # Redis broker: unacked messages come back after this long (a whole worker lost).
-    broker_transport_options={"visibility_timeout": settings.broker_visibility_timeout_s},
+    # Redis broker: an unacked message comes back after the visibility timeout (its
+    # whole worker was lost). Scan for such messages every few seconds, not every
+    # 100 s (kombu's default interval x throttle), so a lost job is not left waiting.
+    broker_transport_options={
+        "visibility_timeout": settings.broker_visibility_timeout_s,
+        "unacked_restore_interval": max(1, min(10, settings.broker_visibility_timeout_s // 3)),
+        "unacked_restore_throttle": 1,
+    },
     broker_connection_retry_on_startup=True,
     # Monitoring (Flower, celery-exporter) reads task events.
     worker_send_task_events=True,
     task_send_sent_event=True,
-    worker_hijack_root_logger=False,
     timezone="UTC",
     enable_utc=True,
 )

@@ -18,10 +18,12 @@ from typing import Any
 import httpx
 import pytest
 import redis
-from devstack.processes import ManagedProcess, run_migrations, start_api, start_worker
-from devstack.services import local_services
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
+
+from devstack import processes
+from devstack.processes import ManagedProcess
+from devstack.services import local_services
 
 ROOT = Path(__file__).resolve().parents[1]
 _stack = ExitStack()
@@ -52,7 +54,7 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["S3_BUCKET"] = f"cf-test-{run_id}"
     os.environ["GENERATION_QUEUE"] = f"generation-test-{run_id}"
     os.environ["CF_TEST_WORKDIR"] = str(workdir)
-    run_migrations(env=dict(os.environ), workdir=workdir)
+    processes.run_migrations(env=dict(os.environ), workdir=workdir)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -84,20 +86,17 @@ def redis_db() -> Iterator[redis.Redis]:
 
 
 @pytest.fixture(scope="session")
-def s3() -> Iterator[Any]:
-    import boto3
+def s3() -> Any:
+    """The app's own S3 client (same endpoint, signature and timeouts as the workers)."""
+    from workers.clients import s3_client
 
-    client = boto3.client(
-        "s3", endpoint_url=os.environ.get("S3_ENDPOINT_URL"), region_name="us-east-1"
-    )
-    yield client
-    client.close()
+    return s3_client()
 
 
 @pytest.fixture(scope="session")
 def worker(workdir: Path) -> Iterator[ManagedProcess]:
     """One real prefork worker on the run's queue, shared by the tests that need one."""
-    process = start_worker(
+    process = processes.start_worker(
         env=dict(os.environ), workdir=workdir, queue=os.environ["GENERATION_QUEUE"], concurrency=2
     )
     yield process
@@ -106,18 +105,19 @@ def worker(workdir: Path) -> Iterator[ManagedProcess]:
 
 @pytest.fixture(scope="session")
 def api(workdir: Path) -> Iterator[httpx.Client]:
-    process, base_url = start_api(env=dict(os.environ), workdir=workdir)
+    process, base_url = processes.start_api(env=dict(os.environ), workdir=workdir)
     with httpx.Client(base_url=base_url, timeout=30) as client:
         yield client
     process.stop()
 
 
 @pytest.fixture
-def start_worker_factory(workdir: Path) -> Iterator[Callable[..., ManagedProcess]]:
+def start_worker(workdir: Path) -> Iterator[Callable[..., ManagedProcess]]:
+    """Start workers of a test's own (own queue, own settings); stopped after the test."""
     started: list[ManagedProcess] = []
 
     def start(*, queue: str, concurrency: int = 1, env: dict[str, str] | None = None) -> Any:
-        process = start_worker(
+        process = processes.start_worker(
             env={**os.environ, **(env or {})},
             workdir=workdir,
             queue=queue,
@@ -128,4 +128,21 @@ def start_worker_factory(workdir: Path) -> Iterator[Callable[..., ManagedProcess
 
     yield start
     for process in started:
+        process.stop()
+
+
+@pytest.fixture
+def start_api(workdir: Path) -> Iterator[Callable[..., httpx.Client]]:
+    """Start an API process with a test's own settings; stopped after the test."""
+    started: list[tuple[ManagedProcess, httpx.Client]] = []
+
+    def start(*, env: dict[str, str] | None = None) -> httpx.Client:
+        process, base_url = processes.start_api(env={**os.environ, **(env or {})}, workdir=workdir)
+        client = httpx.Client(base_url=base_url, timeout=30)
+        started.append((process, client))
+        return client
+
+    yield start
+    for process, client in started:
+        client.close()
         process.stop()

@@ -8,12 +8,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from celery.signals import worker_process_init, worker_process_shutdown
+from celery.signals import setup_logging, worker_process_init, worker_process_shutdown
 
 from config.logging import configure_logging
 from config.settings import get_settings
 from workers import storage
 from workers.clients import close_clients
+
+
+@setup_logging.connect
+def _on_setup_logging(**_: Any) -> None:
+    # Connected, so Celery leaves logging to us: one format for API and workers.
+    configure_logging(get_settings().log_level)
 
 
 @worker_process_init.connect

@@ -1,0 +1,138 @@
+"""The app's processes (API, worker, migrations) as supervised subprocesses with log files."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+
+import httpx
+import psutil
+
+from devstack.ports import free_port, port_answers, tail, wait_until
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class ManagedProcess:
+    """A child process whose output goes to a log file under the work dir."""
+
+    def __init__(self, name: str, args: list[str], *, env: Mapping[str, str], workdir: Path):
+        self.name = name
+        self.log_path = workdir / f"{name}.log"
+        self._log = self.log_path.open("ab")
+        self.popen = subprocess.Popen(
+            args,
+            cwd=ROOT,
+            env=dict(env),
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # Ctrl-C in a terminal reaches us, not it: we stop it
+        )
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    def alive(self) -> bool:
+        return self.popen.poll() is None
+
+    def child_pids(self) -> list[int]:
+        try:
+            return [child.pid for child in psutil.Process(self.pid).children(recursive=True)]
+        except psutil.NoSuchProcess:
+            return []
+
+    def log_tail(self, lines: int = 30) -> str:
+        return tail(self.log_path, lines)
+
+    def stop(self, *, timeout_s: float = 15) -> None:
+        """SIGTERM (a Celery worker finishes its jobs: warm shutdown), then SIGKILL."""
+        if self.alive():
+            self.popen.send_signal(signal.SIGTERM)
+            try:
+                self.popen.wait(timeout_s)
+            except subprocess.TimeoutExpired:
+                self.kill_tree()
+        self._reap_children()
+        self._log.close()
+
+    def kill_tree(self) -> None:
+        """kill -9 the process and everything it started, as a lost machine would."""
+        _kill9([*self.child_pids(), self.pid])
+        self.popen.wait()
+
+    def _reap_children(self) -> None:
+        _kill9(self.child_pids())
+
+
+def _kill9(pids: list[int]) -> None:
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def run_migrations(*, env: Mapping[str, str], workdir: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "alembic", "upgrade", "head"],
+        cwd=ROOT,
+        env=dict(env),
+        capture_output=True,
+        text=True,
+    )
+    (workdir / "migrate.log").write_text(result.stdout + result.stderr)
+    if result.returncode != 0:
+        raise RuntimeError(f"migrations failed:\n{result.stderr[-3000:]}")
+
+
+def start_api(
+    *, env: Mapping[str, str], workdir: Path, port: int | None = None
+) -> tuple[ManagedProcess, str]:
+    """Start uvicorn; returns the process and its base URL once /healthz answers."""
+    port = port or free_port()
+    process = ManagedProcess(
+        f"api-{port}",
+        [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1",
+         "--port", str(port), "--no-access-log"],
+        env=env,
+        workdir=workdir,
+    )  # fmt: skip
+    base_url = f"http://127.0.0.1:{port}"
+
+    def healthy() -> bool:
+        if not process.alive():
+            raise RuntimeError(f"the API exited:\n{process.log_tail()}")
+        if not port_answers(port):
+            return False
+        return httpx.get(f"{base_url}/healthz", timeout=2).status_code == 200
+
+    wait_until(healthy, timeout_s=30, what="the API", log=process.log_path)
+    return process, base_url
+
+
+def start_worker(
+    *, env: Mapping[str, str], workdir: Path, queue: str, concurrency: int = 2
+) -> ManagedProcess:
+    """Start a prefork Celery worker on `queue`; returns once it says it is ready."""
+    name = f"worker-{uuid.uuid4().hex[:6]}"
+    process = ManagedProcess(
+        name,
+        [sys.executable, "-m", "celery", "-A", "config.celery_app", "worker",
+         "--loglevel=INFO", "-Q", queue, "-c", str(concurrency), "--pool", "prefork",
+         "--hostname", f"{name}@%h"],
+        env=env,
+        workdir=workdir,
+    )  # fmt: skip
+
+    def ready() -> bool:
+        if not process.alive():
+            raise RuntimeError(f"the worker exited:\n{process.log_tail()}")
+        return " ready." in process.log_path.read_text(errors="replace")
+
+    wait_until(ready, timeout_s=60, what=f"worker {name}", log=process.log_path)
+    return process
