@@ -1,0 +1,32 @@
+"""The offline provider: requirements from the pattern library, code from templates.
+Deterministic: the same context gives byte-identical code."""
+
+from __future__ import annotations
+
+from workers.chain.component_model import build_model
+from workers.chain.component_render import render_component
+from workers.chain.retrieval import rank
+from workers.chain.stories_render import render_stories
+from workers.chain.token_styles import token_vars
+from workers.chain.types import ChainContext, GeneratedCode
+from workers.jobspec import Requirements
+
+
+class TemplateProvider:
+    name = "template"
+
+    def __init__(self, *, model: str | None = None) -> None:
+        self.model = model
+
+    def propose_requirements(self, ctx: ChainContext) -> Requirements:
+        # The best pattern of the type, on the component name alone, lends its defaults.
+        best, _ = rank(ctx.spec, None)[0]
+        return best.defaults
+
+    def generate_code(self, ctx: ChainContext) -> GeneratedCode:
+        assert ctx.tokens is not None and ctx.requirements is not None
+        component_model = build_model(ctx.spec, ctx.requirements)
+        return GeneratedCode(
+            component_tsx=render_component(component_model, token_vars(ctx.tokens)),
+            stories_tsx=render_stories(component_model),
+        )

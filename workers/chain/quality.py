@@ -1,0 +1,116 @@
+"""validate_quality's checks: does the TSX parse, is every requirement implemented, which
+tokens were applied. Checks read the generated code, not the generator's intentions."""
+
+from __future__ import annotations
+
+import re
+import threading
+from typing import Any
+
+import tree_sitter_typescript
+from tree_sitter import Language, Node, Parser
+
+from workers.chain.component_model import ComponentModel, event_name
+from workers.chain.tsx import camel, kebab
+from workers.jobspec import Requirements
+
+_parser_lock = threading.Lock()
+_parser: Parser | None = None
+_NATIVE_KEYBOARD = re.compile(r"<(button|input|select|textarea)\b")
+
+
+def _tsx_parser() -> Parser:
+    """Built once per process: loading the grammar is the slow part."""
+    global _parser
+    with _parser_lock:
+        if _parser is None:
+            _parser = Parser(Language(tree_sitter_typescript.language_tsx()))
+        return _parser
+
+
+def _first_error(node: Node) -> Node | None:
+    if node.is_error or node.is_missing:
+        return node
+    if not node.has_error:
+        return None
+    for child in node.children:
+        if (found := _first_error(child)) is not None:
+            return found
+    return node
+
+
+def parse_problem(source: str) -> str | None:
+    """None when the source parses as TSX; else where it first fails."""
+    tree = _tsx_parser().parse(source.encode())
+    bad = _first_error(tree.root_node)
+    if bad is None:
+        return None
+    line, column = bad.start_point
+    return f"syntax error at line {line + 1}, column {column + 1}"
+
+
+def _check(name: str, passed: bool | None, detail: str) -> dict[str, Any]:
+    return {"name": name, "passed": passed, "detail": detail}
+
+
+def _a11y_check(item: str, code: str, model: ComponentModel) -> dict[str, Any]:
+    name = f"accessibility: {item}"
+    if item.startswith("aria-"):
+        found = f"{item}=" in code
+        return _check(name, found, "attribute present" if found else "attribute missing")
+    if (role := re.match(r"^role\s*[=:]\s*([a-z]+)$", item)) is not None:
+        found = re.search(rf'role=\{{?"{role.group(1)}"', code) is not None
+        return _check(name, found, "role set" if found else "role missing")
+    if item in ("keyboard", "keyboard-navigation", "keyboard navigation"):
+        found = "onKeyDown=" in code or _NATIVE_KEYBOARD.search(code) is not None
+        return _check(name, found, "native control or key handler" if found else "no handler")
+    if item in ("focus-visible", "focus"):
+        found = ":focus-visible" in code
+        return _check(name, found, "focus outline rule" if found else "no focus style")
+    return _check(name, None, "not verifiable automatically; review by hand")
+
+
+def check_requirements(
+    requirements: Requirements, model: ComponentModel, code: str
+) -> list[dict[str, Any]]:
+    interface = code[code.find("export interface") : code.find("}", code.find("export interface"))]
+    body = code[code.find("export function") :]
+    checks = []
+    for prop in requirements.props:
+        declared = re.search(rf"^\s+{prop.name}\??:", interface, re.MULTILINE) is not None
+        used = re.search(rf"\{{[^{{}}]*\b{prop.name}\b", body) is not None
+        detail = "typed and rendered" if declared and used else "not declared or not used"
+        checks.append(_check(f"prop: {prop.name}", declared and used, detail))
+    for event in requirements.events:
+        handler = event_name(event.name)
+        declared = re.search(rf"^\s+{handler}\?:", interface, re.MULTILINE) is not None
+        wired = re.search(rf"{handler}(\?\.\(|=\{{{handler}\}})", body) is not None
+        checks.append(
+            _check(
+                f"event: {handler}",
+                declared and wired,
+                "wired to the element" if wired else "declared but never called",
+            )
+        )
+    for state in requirements.states:
+        if state.name in ("hover", "focus", "focus-visible", "active"):
+            found = f":{state.name}" in code or (state.name == "focus" and ":focus-visible" in code)
+            checks.append(_check(f"state: {state.name}", found, "CSS rule"))
+            continue
+        prop = camel(state.name)
+        reflected = re.search(rf"\b{prop}\b", body) is not None or f"data-{kebab(prop)}=" in body
+        checks.append(
+            _check(
+                f"state: {state.name}",
+                reflected,
+                "reflected in markup" if reflected else "not reflected",
+            )
+        )
+    checks += [_a11y_check(item.name.strip(), code, model) for item in requirements.accessibility]
+    return checks
+
+
+def token_usage(declared: list[str], code: str) -> tuple[list[str], list[str]]:
+    """(applied, unused) CSS variables: applied means some style reads it via var()."""
+    applied = [v for v in declared if f"var({v})" in code]
+    return applied, [v for v in declared if v not in applied]

@@ -1,0 +1,106 @@
+"""The five agent steps, each a unit with a name and a run(ctx, provider)."""
+
+from __future__ import annotations
+
+import json
+
+from workers.chain.component_model import build_model
+from workers.chain.figma_tokens import extract_tokens
+from workers.chain.quality import check_requirements, parse_problem, token_usage
+from workers.chain.report_html import render_report
+from workers.chain.retrieval import rank
+from workers.chain.token_styles import token_vars
+from workers.chain.types import ChainContext, Provider
+
+PASS_SCORE = 0.8
+
+
+class ExtractTokens:
+    name = "extract_tokens"
+
+    def run(self, ctx: ChainContext, provider: Provider) -> None:
+        if ctx.spec.tokens is not None:
+            ctx.tokens, ctx.tokens_origin = ctx.spec.tokens, "given"
+            return
+        assert ctx.spec.source.figma_file is not None  # the job contract guarantees one
+        ctx.tokens, ctx.tokens_origin = extract_tokens(ctx.spec.source.figma_file), "figma_file"
+
+
+class ProposeRequirements:
+    name = "propose_requirements"
+
+    def run(self, ctx: ChainContext, provider: Provider) -> None:
+        if ctx.spec.requirements is not None:
+            ctx.requirements, ctx.requirements_origin = ctx.spec.requirements, "given"
+            return
+        ctx.requirements = provider.propose_requirements(ctx)
+        ctx.requirements_origin = f"proposed by {provider.name}"
+        ctx.notes.append(f"requirements were not given; {provider.name} proposed them")
+
+
+class RetrievePattern:
+    name = "retrieve_pattern"
+
+    def run(self, ctx: ChainContext, provider: Provider) -> None:
+        ranked = rank(ctx.spec, ctx.requirements)
+        ctx.pattern = ranked[0][0]
+        ctx.pattern_candidates = [(pattern.id, score) for pattern, score in ranked[:3]]
+
+
+class GenerateCode:
+    name = "generate_code"
+
+    def run(self, ctx: ChainContext, provider: Provider) -> None:
+        ctx.code = provider.generate_code(ctx)
+
+
+class ValidateQuality:
+    name = "validate_quality"
+
+    def run(self, ctx: ChainContext, provider: Provider) -> None:
+        assert ctx.code and ctx.requirements and ctx.tokens and ctx.pattern
+        code = ctx.code.component_tsx
+        problems = {
+            "component.tsx": parse_problem(code),
+            "stories.tsx": parse_problem(ctx.code.stories_tsx),
+        }
+        checks = [
+            {"name": f"parses: {name}", "passed": problem is None, "detail": problem or "TSX"}
+            for name, problem in problems.items()
+        ]
+        model = build_model(ctx.spec, ctx.requirements)
+        requirement_checks = check_requirements(ctx.requirements, model, code)
+        applied, unused = token_usage(list(token_vars(ctx.tokens).declarations), code)
+        checks += requirement_checks
+        verifiable = [c for c in checks if c["passed"] is not None]
+        score = sum(1 for c in verifiable if c["passed"]) / len(verifiable) if verifiable else 0.0
+        ctx.quality = {
+            "score": round(score, 3),
+            "passed": score >= PASS_SCORE and all(p is None for p in problems.values()),
+            "tsx_parses": {name: problem is None for name, problem in problems.items()},
+            "requirements": {
+                "total": len(requirement_checks),
+                "implemented": sum(1 for c in requirement_checks if c["passed"]),
+                "missing": [c["name"] for c in requirement_checks if c["passed"] is False],
+                "origin": ctx.requirements_origin,
+            },
+            "tokens": {"applied": applied, "unused": unused, "origin": ctx.tokens_origin},
+            "pattern_candidates": [[pid, score] for pid, score in ctx.pattern_candidates],
+            "checks": checks,
+        }
+        ctx.report_html = render_report(
+            component_name=ctx.spec.component_name,
+            component_type=ctx.spec.component_type,
+            quality=ctx.quality,
+            pattern_id=ctx.pattern.id,
+            candidates=ctx.pattern_candidates,
+            notes=ctx.notes,
+        )
+
+
+STEPS = (ExtractTokens(), ProposeRequirements(), RetrievePattern(), GenerateCode(),
+         ValidateQuality())  # fmt: skip
+
+
+def pretty_json(value: object) -> bytes:
+    return (json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()

@@ -1,0 +1,97 @@
+"""The chain's shared shapes: the context the steps fill in, and what a run returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from workers.jobspec import JobSpec, Requirements, Tokens
+
+# Bump when generated output changes: it is part of every L1 cache key.
+GENERATOR_VERSION = "template-1"
+STEP_NAMES = (
+    "extract_tokens",
+    "propose_requirements",
+    "retrieve_pattern",
+    "generate_code",
+    "validate_quality",
+)
+ARTIFACT_NAMES = (
+    "component.tsx",
+    "stories.tsx",
+    "tokens.json",
+    "requirements.json",
+    "quality-report.html",
+)
+
+
+@dataclass(frozen=True)
+class CostLine:
+    """One paid call. The template provider makes none; an LLM provider records each."""
+
+    stage: str
+    provider: str
+    model: str | None
+    prompt_tokens: int
+    completion_tokens: int
+    usd: float
+
+
+@dataclass(frozen=True)
+class Pattern:
+    id: str
+    component_type: str
+    name: str
+    description: str
+    keywords: tuple[str, ...]
+    defaults: Requirements
+
+
+@dataclass(frozen=True)
+class GeneratedCode:
+    component_tsx: str
+    stories_tsx: str
+
+
+@dataclass
+class ChainContext:
+    spec: JobSpec
+    tokens: Tokens | None = None
+    tokens_origin: str = ""
+    requirements: Requirements | None = None
+    requirements_origin: str = ""
+    pattern: Pattern | None = None
+    pattern_candidates: list[tuple[str, float]] = field(default_factory=list)
+    code: GeneratedCode | None = None
+    quality: dict[str, Any] = field(default_factory=dict)
+    report_html: str = ""
+    costs: list[CostLine] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ChainResult:
+    files: dict[str, bytes]
+    quality: dict[str, Any]
+    pattern_id: str
+    provider: str
+    model: str | None
+    costs: list[CostLine]
+    timings_ms: dict[str, float]
+
+
+class Provider(Protocol):
+    """What an LLM-backed step asks of a provider. `template` answers offline."""
+
+    name: str
+    model: str | None
+
+    def propose_requirements(self, ctx: ChainContext) -> Requirements: ...
+
+    def generate_code(self, ctx: ChainContext) -> GeneratedCode: ...
+
+
+class Step(Protocol):
+    name: str
+
+    def run(self, ctx: ChainContext, provider: Provider) -> None: ...
