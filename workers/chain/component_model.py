@@ -10,12 +10,12 @@ from workers.chain.tsx import camel, identifier, js_string, pascal, union_of
 from workers.errors import GenerationError
 from workers.jobspec import JS_RESERVED, JobSpec, RequirementItem, Requirements
 
-# The element each type renders as its interactive root, for DOM event types.
+# The element DOM events of each type are attached to (an alert's events: its button).
 ELEMENT = {
     "button": "HTMLButtonElement", "card": "HTMLElement", "input": "HTMLInputElement",
     "select": "HTMLSelectElement", "checkbox": "HTMLInputElement", "radio": "HTMLInputElement",
     "switch": "HTMLButtonElement", "tabs": "HTMLButtonElement", "badge": "HTMLSpanElement",
-    "alert": "HTMLDivElement",
+    "alert": "HTMLButtonElement",
 }  # fmt: skip
 _DOM_EVENTS = {
     "onClick": "MouseEvent", "onDoubleClick": "MouseEvent", "onMouseEnter": "MouseEvent",
@@ -65,6 +65,7 @@ GENERATED_NAMES = frozenset(
         "tab",
         "meta",
         "Story",
+        "descriptionId",
     ]
 )
 

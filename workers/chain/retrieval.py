@@ -40,11 +40,13 @@ def _pattern_terms(pattern: Pattern) -> set[str]:
 
 
 def rank(spec: JobSpec, requirements: Requirements | None) -> list[tuple[Pattern, float]]:
-    """Patterns best first, with their scores; ties broken by id for stable output."""
+    """Patterns best first, with their scores."""
     terms = job_terms(spec, requirements)
     scored = []
-    for pattern in PATTERNS:
+    for order, pattern in enumerate(PATTERNS):
         overlap = len(terms & _pattern_terms(pattern))
         boost = TYPE_MATCH_BOOST if pattern.component_type == spec.component_type else 0.0
-        scored.append((pattern, round(boost + overlap, 3)))
-    return sorted(scored, key=lambda pair: (-pair[1], pair[0].id))
+        scored.append((order, pattern, round(boost + overlap, 3)))
+    # Ties go to the pattern listed first: each type lists its most common pattern first.
+    scored.sort(key=lambda entry: (-entry[2], entry[0]))
+    return [(pattern, score) for _, pattern, score in scored]

@@ -360,7 +360,16 @@ def _switch(p: Parts) -> Markup:
     ]
     attrs += state_attr(p, "disabled", "disabled", expr="disabled")
     attrs += ["onClick={handleClick}", *native_handlers(p, skip=("onClick",)), *data_attrs(p)]
-    children = ['<span aria-hidden="true">{isOn ? "On" : "Off"}</span>', text_expr(p), *extras(p)]
+    children = ['<span aria-hidden="true">{isOn ? "On" : "Off"}</span>', text_expr(p)]
+    description = next((n for n in ("description", "helperText") if p.model.prop(n)), None)
+    if description is not None or "aria-describedby" in p.model.accessibility:
+        setup.insert(0, "const descriptionId = React.useId();")
+        attrs.append("aria-describedby={descriptionId}")
+        text = "{" + description + "}" if description else '{""}'
+        if description is not None:
+            p.props.add(description)
+        children.append(f"<span id={{descriptionId}} style={{styles.muted}}>{text}</span>")
+    children += extras(p)
     return Markup(setup, element("button", attrs, children))
 
 
@@ -432,13 +441,22 @@ def _badge(p: Parts) -> Markup:
         children.append("{count}")
     setup: list[str] = []
     if p.model.events:
+        # A clickable badge acts as a button: focusable, and Enter/Space do what a click does.
         body = activation(p, "event", native="onClick")
         setup = [
-            "const handleClick = (event: React.MouseEvent<HTMLSpanElement>): void => {",
-            *("  " + b for b in body),
+            "const activate = (): void => {",
+            *("  " + b for b in body if "event" not in b),
             "};",
+            "const handleClick = (event: React.MouseEvent<HTMLSpanElement>): void => {",
+            *(f"  {e.name}?.(event);" for e in p.model.events if e.name == "onClick"),
+            "  activate();",
+            "};",
+            *keydown_activates(target="HTMLSpanElement"),
         ]
-        attrs += ["onClick={handleClick}", *native_handlers(p, skip=("onClick",))]
+        if not any(a.startswith("role=") for a in attrs):
+            attrs.append('role="button"')
+        attrs += ["tabIndex={0}", "onClick={handleClick}", "onKeyDown={handleKeyDown}"]
+        attrs += native_handlers(p, skip=("onClick", "onKeyDown"))
     return Markup(setup, element("span", [*attrs, *data_attrs(p)], children + extras(p)))
 
 
@@ -450,9 +468,8 @@ def _alert(p: Parts) -> Markup:
         # No role asked for: an "info" message is announced politely, the rest assertively.
         p.props.add("severity")
         role = '{severity === "info" ? "status" : "alert"}' if "info" in severity.values else role
-    dismissible = "dismissible" in p.model.states or any(
-        e.name == "onDismiss" for e in p.model.events
-    )
+    # Any event needs a control to fire it: the dismiss button.
+    dismissible = "dismissible" in p.model.states or bool(p.model.events)
     setup = ["const [isShown, setIsShown] = React.useState<boolean>(true);"]
     children = [f"<strong>{text_expr(p)}</strong>", *extras(p)]
     if dismissible:

