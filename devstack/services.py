@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import time
+import warnings
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
@@ -68,7 +69,10 @@ def _embedded_redis(workdir: Path) -> Iterator[str]:
 
 @contextmanager
 def _embedded_postgres(workdir: Path) -> Iterator[str]:
-    import pgserver
+    with warnings.catch_warnings():
+        # pgserver asks platformdirs for a runtime dir; without XDG_RUNTIME_DIR that warns.
+        warnings.simplefilter("ignore")
+        import pgserver
 
     data_dir = workdir / "pgdata"
     data_dir.mkdir()
