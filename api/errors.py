@@ -18,6 +18,7 @@ from workers.errors import (
     IdempotencyConflict,
     JobNotFound,
 )
+from workers.transient import describe, is_transient
 
 logger = logging.getLogger(__name__)
 
@@ -85,5 +86,12 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _on_unexpected(_: Request, exc: Exception) -> JSONResponse:
+        if is_transient(exc):
+            logger.warning("dependency down: %s", describe(exc))
+            return error_response(
+                503,
+                "dependency_unavailable",
+                f"{describe(exc)}; nothing was changed, retry shortly",
+            )
         logger.exception("unhandled error")
         return error_response(500, "internal_error", "internal error; see the API logs")

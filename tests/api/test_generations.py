@@ -216,3 +216,17 @@ def test_openapi_docs(api: httpx.Client) -> None:
     assert api.get("/docs").status_code == 200
     paths = api.get("/openapi.json").json()["paths"]
     assert {"/v1/generations", "/v1/generations/{job_id}", "/v1/cache/{key}"} <= set(paths)
+
+
+def test_redis_down_gives_503_and_not_ready(start_api: Any) -> None:
+    # Given an API whose Redis (and so broker) does not answer
+    dead = "redis://127.0.0.1:9/0"
+    api = start_api(env={"REDIS_URL": dead, "BROKER_URL": dead})
+    # Then it is alive but not ready, and refuses jobs with a reason
+    assert api.get("/healthz").status_code == 200
+    ready = api.get("/readyz")
+    assert ready.status_code == 503
+    assert ready.json()["checks"]["redis"]["up"] is False
+    refused = api.post("/v1/generations", json=make_job())
+    assert refused.status_code == 503, refused.text
+    assert "Redis unavailable" in refused.json()["error"]["message"]
