@@ -146,3 +146,22 @@ def test_rabbitmq_broker(start_worker: Callable[..., Any], start_api: Callable[.
     assert wait_for_end(api, sent.id)["status"] == "succeeded"
     ready = api.get("/readyz").json()
     assert ready["checks"]["broker"]["up"] is True
+
+
+def test_job_past_its_soft_limit_fails_with_a_reason(
+    start_worker: Callable[..., Any], api: httpx.Client, engine: Engine
+) -> None:
+    # Given a worker whose jobs take longer than its soft time limit
+    queue = f"slow-{uuid.uuid4().hex[:8]}"
+    limits = {"TEMPLATE_DELAY_MS": "600", "TASK_SOFT_TIME_LIMIT_S": "1", "TASK_TIME_LIMIT_S": "5"}
+    start_worker(queue=queue, concurrency=1, env=limits)
+    # When a job runs there
+    sent = queue_client(os.environ["BROKER_URL"]).send_task(
+        "generation.run", kwargs={"request": make_job(component_name="SlowButton")}, queue=queue
+    )
+    # Then it ends failed, saying which limit to raise, with its row recorded
+    status = wait_for_end(api, sent.id)
+    assert status["status"] == "failed"
+    assert status["error"]["type"] == "timeout"
+    assert "TASK_SOFT_TIME_LIMIT_S" in status["error"]["message"]
+    assert generation_rows(engine, sent.id) == 1
