@@ -28,6 +28,9 @@ up: $(STAMP) ## start the stack (services, migrations, API, worker) until Ctrl-C
 test: $(STAMP) ## unit + integration tests; starts embedded servers for unset service URLs
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+bench: $(STAMP) ## latency/throughput tables against a bare-Celery floor measured in the same run
+	$(BIN)/python -m tests.bench.run
+
 lint: $(STAMP) ## ruff lint and format check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -116,13 +116,18 @@ def start_api(
 
 
 def start_worker(
-    *, env: Mapping[str, str], workdir: Path, queue: str, concurrency: int = 2
+    *,
+    env: Mapping[str, str],
+    workdir: Path,
+    queue: str,
+    concurrency: int = 2,
+    app: str = "config.celery_app",
 ) -> ManagedProcess:
-    """Start a prefork Celery worker on `queue`; returns once it says it is ready."""
+    """Start a prefork Celery worker of `app` on `queue`; returns once it says it is ready."""
     name = f"worker-{uuid.uuid4().hex[:6]}"
     process = ManagedProcess(
         name,
-        [sys.executable, "-m", "celery", "-A", "config.celery_app", "worker",
+        [sys.executable, "-m", "celery", "-A", app, "worker",
          "--loglevel=INFO", "-Q", queue, "-c", str(concurrency), "--pool", "prefork",
          "--hostname", f"{name}@%h"],
         env=env,

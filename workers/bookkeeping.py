@@ -29,6 +29,21 @@ class CacheEvent:
     saved_usd: Decimal = Decimal(0)
 
 
+# Built once: on the hot path a job only binds values to them.
+_INSERT_GENERATION = insert(Generation).on_conflict_do_nothing(index_elements=["id"])
+_INSERT_COST = insert(Cost)
+_stat = insert(CacheStat)
+_UPSERT_CACHE_STAT = _stat.on_conflict_do_update(
+    index_elements=["bucket_start", "layer"],
+    set_={
+        "hits": CacheStat.hits + _stat.excluded.hits,
+        "misses": CacheStat.misses + _stat.excluded.misses,
+        "lookup_ms_sum": CacheStat.lookup_ms_sum + _stat.excluded.lookup_ms_sum,
+        "saved_usd": CacheStat.saved_usd + _stat.excluded.saved_usd,
+    },
+)
+
+
 def minute_bucket(moment: datetime) -> datetime:
     return moment.replace(second=0, microsecond=0)
 
@@ -43,14 +58,11 @@ def record_generation(
     """Insert the job's row with its costs and cache events. False if it already existed."""
     finished_at: datetime = row["finished_at"]
     with engine.begin() as conn:
-        inserted = conn.execute(
-            insert(Generation).values(**row).on_conflict_do_nothing(index_elements=["id"])
-        ).rowcount
-        if not inserted:
+        if not conn.execute(_INSERT_GENERATION, row).rowcount:
             return False
         if costs:
             conn.execute(
-                insert(Cost),
+                _INSERT_COST,
                 [{"generation_id": row["id"], "created_at": finished_at, **c} for c in costs],
             )
         for event in cache_events:
@@ -62,18 +74,7 @@ def record_generation(
                 "lookup_ms_sum": event.lookup_ms,
                 "saved_usd": event.saved_usd,
             }
-            stmt = insert(CacheStat).values(**values)
-            conn.execute(
-                stmt.on_conflict_do_update(
-                    index_elements=["bucket_start", "layer"],
-                    set_={
-                        "hits": CacheStat.hits + stmt.excluded.hits,
-                        "misses": CacheStat.misses + stmt.excluded.misses,
-                        "lookup_ms_sum": CacheStat.lookup_ms_sum + stmt.excluded.lookup_ms_sum,
-                        "saved_usd": CacheStat.saved_usd + stmt.excluded.saved_usd,
-                    },
-                )
-            )
+            conn.execute(_UPSERT_CACHE_STAT, values)
     return True
 
 

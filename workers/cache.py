@@ -25,7 +25,11 @@ def normalize_key(raw: str) -> str | None:
 
 
 def lookup(client: redis.Redis, key: str) -> dict[str, Any] | None:
-    raw = client.get(key)
+    return decode(client.get(key))
+
+
+def decode(raw: str | None) -> dict[str, Any] | None:
+    """An entry as read from Redis (None when there was none)."""
     return json.loads(raw) if raw else None
 
 

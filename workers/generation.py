@@ -30,19 +30,17 @@ logger = logging.getLogger(__name__)
 def run_generation(job_id: str, request: dict[str, Any] | None = None) -> None:
     """Run job `job_id`. `request` is the body when the job came straight onto the queue."""
     client = redis_client()
-    state = jobs.load(client, job_id)
-    if state is None:
-        state = _accept_queued_job(job_id, request)
+    # Lease first, then read: the state read is then the one this delivery acts on.
+    with JobLease(client, job_id, ttl_s=get_settings().job_lease_s) as lease:
+        state = jobs.load(client, job_id)
         if state is None:
+            state = _accept_queued_job(job_id, request)
+            if state is None:
+                return
+        if state.is_terminal:
+            logger.info("job %s already %s; nothing to do", job_id, state.status)
             return
-    if state.is_terminal:
-        logger.info("job %s already %s; nothing to do", job_id, state.status)
-        return
-    with JobLease(client, job_id, ttl_s=get_settings().job_lease_s):
-        state = jobs.load(client, job_id)  # another delivery may have finished meanwhile
-        if state is None or state.is_terminal:
-            return
-        _run(state)
+        _run(state, lease)
 
 
 def _accept_queued_job(job_id: str, request: dict[str, Any] | None) -> jobs.JobState | None:
@@ -73,23 +71,30 @@ def _validation_message(exc: ValidationError) -> str:
     return "; ".join(parts)
 
 
-def _run(state: jobs.JobState) -> None:
+def _run(state: jobs.JobState, lease: JobLease) -> None:
     settings = get_settings()
     client = redis_client()
     spec = JobSpec.model_validate(state.spec)
     started = time.perf_counter()
     state.cache_key = cache_key(spec)
-    attempt = jobs.mark_running(client, state.id, stage="cache_lookup", cache_key=state.cache_key)
+    lookup = spec.options.cache is not CacheMode.NO_CACHE
+    lookup_started = time.perf_counter()
+    attempt, cached = jobs.mark_running(
+        client,
+        state.id,
+        stage="cache_lookup",
+        cache_key=state.cache_key,
+        read_key=state.cache_key if lookup else None,
+    )
+    lookup_ms = (time.perf_counter() - lookup_started) * 1000
     timings: dict[str, float] = {}
     if state.started_at is None:
         timings["queue"] = round(max(time.time() - state.created_at, 0) * 1000, 3)
     cache_events: list[CacheEvent] = []
 
     record = None
-    if spec.options.cache is not CacheMode.NO_CACHE:
-        lookup_started = time.perf_counter()
-        record = cache.lookup(client, state.cache_key)
-        lookup_ms = (time.perf_counter() - lookup_started) * 1000
+    if lookup:
+        record = cache.decode(cached)
         timings["cache_lookup"] = round(lookup_ms, 3)
         saved = Decimal(str(record["cost"]["usd"])) if record else Decimal(0)
         cache_events.append(CacheEvent("L1", record is not None, lookup_ms, saved))
@@ -172,6 +177,7 @@ def _run(state: jobs.JobState) -> None:
         timings_ms=timings,
         result=result,
         finished_at=finished_at,
+        also=lease.release_in,
     )
     logger.info("job %s succeeded from %s in %.1f ms", state.id, layer, timings["total"])
 

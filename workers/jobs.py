@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,12 @@ TERMINAL = frozenset({SUCCEEDED, FAILED})
 
 def job_key(job_id: str) -> str:
     return f"job:{job_id}"
+
+
+def done_channel(job_id: str) -> str:
+    """Pub/sub channel that hears the job's end status, for clients that would rather
+    be told than poll."""
+    return f"job-done:{job_id}"
 
 
 @dataclass
@@ -102,8 +109,11 @@ def load(client: redis.Redis, job_id: str) -> JobState | None:
     return decode(job_id, client.hgetall(job_key(job_id)))
 
 
-def mark_running(client: redis.Redis, job_id: str, *, stage: str, cache_key: str) -> int:
-    """Record a delivery starting; returns the attempt number (1 on first delivery).
+def mark_running(
+    client: redis.Redis, job_id: str, *, stage: str, cache_key: str, read_key: str | None = None
+) -> tuple[int, str | None]:
+    """Record a delivery starting. Returns the attempt number (1 on first delivery) and
+    the value of `read_key` (the L1 entry), read in the same round trip.
 
     The worker computes the cache key (not the API): it depends on the generator
     version, which is the worker's to know.
@@ -113,7 +123,10 @@ def mark_running(client: redis.Redis, job_id: str, *, stage: str, cache_key: str
     pipe.hset(job_key(job_id), mapping=mapping)
     pipe.hsetnx(job_key(job_id), "started_at", repr(time.time()))
     pipe.hincrby(job_key(job_id), "attempts", 1)
-    return int(pipe.execute()[2])
+    if read_key is not None:
+        pipe.get(read_key)
+    results = pipe.execute()
+    return int(results[2]), results[3] if read_key is not None else None
 
 
 def set_stage(client: redis.Redis, job_id: str, stage: str) -> None:
@@ -131,7 +144,9 @@ def finish(
     result: dict[str, Any] | None = None,
     error: dict[str, str] | None = None,
     finished_at: float | None = None,
+    also: Callable[[redis.client.Pipeline], None] | None = None,
 ) -> None:
+    """Write the end state; `also` adds commands to the same round trip."""
     fields = {
         "status": status,
         "stage": "",
@@ -144,4 +159,7 @@ def finish(
     pipe = client.pipeline(transaction=True)
     pipe.hset(job_key(job_id), mapping=fields)
     pipe.expire(job_key(job_id), ttl_s)
+    pipe.publish(done_channel(job_id), status)
+    if also is not None:
+        also(pipe)
     pipe.execute()

@@ -61,6 +61,7 @@ class JobLease:
         self._token = _owner_token()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._released = False
 
     def acquire(self) -> None:
         """Take the lease or raise LeaseHeld."""
@@ -96,10 +97,21 @@ class JobLease:
             except redis.RedisError:
                 logger.warning("job %s: could not renew lease", self._job_id, exc_info=True)
 
-    def release(self) -> None:
+    def release_in(self, pipe: redis.client.Pipeline) -> None:
+        """Queue the release into a pipeline that writes the job's end state."""
+        self._stop_renewing()
+        pipe.eval(_RELEASE, 1, self._key, self._token)
+        self._released = True
+
+    def _stop_renewing(self) -> None:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=1)
+
+    def release(self) -> None:
+        self._stop_renewing()
+        if self._released:
+            return
         try:
             self._client.eval(_RELEASE, 1, self._key, self._token)
         except redis.RedisError:
