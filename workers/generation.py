@@ -30,9 +30,11 @@ logger = logging.getLogger(__name__)
 def run_generation(job_id: str, request: dict[str, Any] | None = None) -> None:
     """Run job `job_id`. `request` is the body when the job came straight onto the queue."""
     client = redis_client()
-    # Lease first, then read: the state read is then the one this delivery acts on.
-    with JobLease(client, job_id, ttl_s=get_settings().job_lease_s) as lease:
-        state = jobs.load(client, job_id)
+    # Lease and read in one round trip: the state read is the one this delivery acts on.
+    lease = JobLease(client, job_id, ttl_s=get_settings().job_lease_s)
+    raw = lease.acquire(read_key=jobs.job_key(job_id))
+    try:
+        state = jobs.decode(job_id, raw) if raw is not None else jobs.load(client, job_id)
         if state is None:
             state = _accept_queued_job(job_id, request)
             if state is None:
@@ -41,6 +43,8 @@ def run_generation(job_id: str, request: dict[str, Any] | None = None) -> None:
             logger.info("job %s already %s; nothing to do", job_id, state.status)
             return
         _run(state, lease)
+    finally:
+        lease.release()
 
 
 def _accept_queued_job(job_id: str, request: dict[str, Any] | None) -> jobs.JobState | None:

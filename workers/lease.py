@@ -63,11 +63,24 @@ class JobLease:
         self._thread: threading.Thread | None = None
         self._released = False
 
-    def acquire(self) -> None:
-        """Take the lease or raise LeaseHeld."""
-        if self._client.set(self._key, self._token, nx=True, px=self._ttl_ms):
+    def acquire(self, *, read_key: str | None = None) -> dict[str, str] | None:
+        """Take the lease or raise LeaseHeld.
+
+        With `read_key` (a hash), also read it in the same round trip and return it; None
+        means it must be read again (the lease was taken over from a dead holder).
+        """
+        pipe = self._client.pipeline(transaction=False)
+        pipe.set(self._key, self._token, nx=True, px=self._ttl_ms)
+        if read_key is not None:
+            pipe.hgetall(read_key)
+        results = pipe.execute()
+        if results[0]:
             self._start_renewing()
-            return
+            return results[1] if read_key is not None else None
+        self._take_over()
+        return None
+
+    def _take_over(self) -> None:
         holder = self._client.get(self._key)
         stolen = (
             holder is not None
@@ -116,10 +129,3 @@ class JobLease:
             self._client.eval(_RELEASE, 1, self._key, self._token)
         except redis.RedisError:
             logger.warning("job %s: could not release lease; it lapses", self._job_id)
-
-    def __enter__(self) -> JobLease:
-        self.acquire()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.release()
