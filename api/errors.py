@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from workers.errors import (
+    BadRequest,
     ComponentForgeError,
     DependencyUnavailable,
     IdempotencyConflict,
@@ -25,6 +26,7 @@ logger = logging.getLogger(__name__)
 _NAMED_FIELD = re.compile(r"^([a-z_][a-z_.]*): (.+)$", re.DOTALL)
 
 STATUS_BY_ERROR: dict[type[ComponentForgeError], int] = {
+    BadRequest: 422,
     JobNotFound: 404,
     IdempotencyConflict: 409,
     DependencyUnavailable: 503,
@@ -66,12 +68,20 @@ def _validation_problem(exc: RequestValidationError) -> JSONResponse:
             field, reason = named.group(1), named.group(2)
         fields.append({"field": field, "reason": reason})
     summary = "; ".join(f"{f['field']}: {f['reason']}" for f in fields[:5])
-    return error_response(422, "validation_error", f"invalid job: {summary}", fields)
+    return error_response(422, "validation_error", f"invalid request: {summary}", fields)
 
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
-    async def _on_validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _on_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        content_type = request.headers.get("content-type", "")
+        if request.method == "POST" and "json" not in content_type:
+            return error_response(
+                415,
+                "unsupported_media_type",
+                "send the job as JSON with the header Content-Type: application/json",
+                [{"field": "Content-Type", "reason": f"got {content_type or 'none'!r}"}],
+            )
         return _validation_problem(exc)
 
     @app.exception_handler(ComponentForgeError)

@@ -17,6 +17,16 @@ class JobNotFound(ComponentForgeError):
     field = "job_id"
 
 
+class BadRequest(ComponentForgeError):
+    """A request field the schema cannot judge alone (e.g. a header's format)."""
+
+    error_type = "validation_error"
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+
+
 class IdempotencyConflict(ComponentForgeError):
     """Same Idempotency-Key, different body."""
 

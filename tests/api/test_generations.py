@@ -199,6 +199,19 @@ def test_bad_input_is_refused_and_changes_nothing(
     assert count_rows(engine, "generations") == rows_before
 
 
+def test_non_json_body_and_bad_idempotency_key_are_refused(
+    api: httpx.Client, redis_db: redis.Redis
+) -> None:
+    jobs_before = count_job_keys(redis_db)
+    form = api.post("/v1/generations", content=b"component_name=X")
+    assert form.status_code == 415
+    assert form.json()["error"]["fields"][0]["field"] == "Content-Type"
+    bad_key = api.post("/v1/generations", json=make_job(), headers={"Idempotency-Key": "a b"})
+    assert bad_key.status_code == 422
+    assert bad_key.json()["error"]["fields"][0]["field"] == "Idempotency-Key"
+    assert count_job_keys(redis_db) == jobs_before
+
+
 def test_health_and_readiness(api: httpx.Client) -> None:
     assert api.get("/healthz").json() == {"status": "ok"}
     ready = api.get("/readyz")
