@@ -12,9 +12,12 @@ from workers.jobspec import JobSpec
 GenerationCreate = JobSpec
 
 
+JobStatus = Literal["queued", "running", "succeeded", "failed"]
+
+
 class GenerationAccepted(BaseModel):
     id: str
-    status: Literal["queued", "running", "succeeded", "failed"]
+    status: JobStatus
     status_url: str
 
 
@@ -47,7 +50,7 @@ class GenerationResult(BaseModel):
 
 class GenerationPublic(BaseModel):
     id: str
-    status: Literal["queued", "running", "succeeded", "failed"]
+    status: JobStatus
     stage: str | None
     component_type: str
     component_name: str

@@ -26,37 +26,37 @@ class Settings(BaseSettings):
     """Endpoint written into presigned URLs when clients reach S3 by another name."""
     s3_bucket: str = "componentforge-artifacts"
     s3_region: str = "us-east-1"
-    s3_presign_ttl_s: int = Field(3600, ge=60, le=7 * 24 * 3600)
-    s3_upload_concurrency: int = Field(5, ge=1, le=32)
-    s3_connect_timeout_s: float = Field(5.0, gt=0)
-    s3_read_timeout_s: float = Field(30.0, gt=0)
-    s3_lifecycle_days: int = Field(90, ge=1)
+    s3_presign_ttl_s: int = Field(default=3600, ge=60, le=7 * 24 * 3600)
+    s3_upload_concurrency: int = Field(default=5, ge=1, le=32)
+    s3_connect_timeout_s: float = Field(default=5.0, gt=0)
+    s3_read_timeout_s: float = Field(default=30.0, gt=0)
+    s3_lifecycle_days: int = Field(default=90, ge=1)
 
     # --- queue ----------------------------------------------------------------
     generation_queue: str = "generation"
-    task_soft_time_limit_s: int = Field(120, ge=1)
+    task_soft_time_limit_s: int = Field(default=120, ge=1)
     """Soft limit: the job is failed with a reason the user can read."""
-    task_time_limit_s: int = Field(150, ge=2)
+    task_time_limit_s: int = Field(default=150, ge=2)
     """Hard limit: the pool kills the process; the message is redelivered."""
     broker_visibility_timeout_s: int = 0
     """Redis broker only: an unacked message returns to the queue after this long.
     0 means hard limit + 30 s, so a job whose whole worker died is picked up again
     soon, but never while it could still be running."""
-    task_max_retries: int = Field(5, ge=0)
-    task_retry_backoff_max_s: int = Field(60, ge=1)
-    job_lease_s: int = Field(30, ge=5)
+    task_max_retries: int = Field(default=5, ge=0)
+    task_retry_backoff_max_s: int = Field(default=60, ge=1)
+    job_lease_s: int = Field(default=30, ge=5)
     """A running job holds a lease renewed every lease/3 s; a dead holder's lease lapses."""
 
     # --- api ------------------------------------------------------------------
-    max_body_bytes: int = Field(1024 * 1024, ge=1024)
-    max_wait_s: float = Field(60.0, ge=0)
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    max_wait_s: float = Field(default=60.0, ge=0)
     """Upper bound of GET /v1/generations/{id}?wait=."""
-    job_state_ttl_s: int = Field(7 * 24 * 3600, ge=60)
+    job_state_ttl_s: int = Field(default=7 * 24 * 3600, ge=60)
     """How long Redis keeps a job's live state; Postgres keeps the record after that."""
-    idempotency_ttl_s: int = Field(24 * 3600, ge=60)
+    idempotency_ttl_s: int = Field(default=24 * 3600, ge=60)
 
     # --- generation -----------------------------------------------------------
-    template_delay_ms: int = Field(0, ge=0)
+    template_delay_ms: int = Field(default=0, ge=0)
     """Pause per agent step of the offline provider, to mimic LLM latency in demos
     and fault drills. 0 in production."""
 

@@ -33,7 +33,8 @@ class Outcome:
 def waves(batch: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """First occurrences, then repeats: a repeat must find its twin already cached."""
     seen: set[str] = set()
-    first, repeats = [], []
+    first: list[dict[str, Any]] = []
+    repeats: list[dict[str, Any]] = []
     for body in batch:
         fingerprint = json.dumps(body, sort_keys=True)
         (repeats if fingerprint in seen else first).append(body)

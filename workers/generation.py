@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -75,6 +76,17 @@ def _validation_message(exc: ValidationError) -> str:
     return "; ".join(parts)
 
 
+@dataclass
+class _Outcome:
+    """What a job produced: from the cache (L1) or a full generation (L4)."""
+
+    layer: str
+    record: dict[str, Any]  # the L1 cache record: artifact keys, quality, cost
+    cost: dict[str, Any]  # what this job cost (0 on a hit)
+    saved_usd: float
+    costs: list[dict[str, Any]] = field(default_factory=list)  # paid calls, for the costs table
+
+
 def _run(state: jobs.JobState, lease: JobLease) -> None:
     settings = get_settings()
     client = redis_client()
@@ -82,7 +94,6 @@ def _run(state: jobs.JobState, lease: JobLease) -> None:
     started = time.perf_counter()
     state.cache_key = cache_key(spec)
     lookup = spec.options.cache is not CacheMode.NO_CACHE
-    lookup_started = time.perf_counter()
     attempt, cached = jobs.mark_running(
         client,
         state.id,
@@ -90,100 +101,97 @@ def _run(state: jobs.JobState, lease: JobLease) -> None:
         cache_key=state.cache_key,
         read_key=state.cache_key if lookup else None,
     )
-    lookup_ms = (time.perf_counter() - lookup_started) * 1000
     timings: dict[str, float] = {}
     if state.started_at is None:
         timings["queue"] = round(max(time.time() - state.created_at, 0) * 1000, 3)
+    # The lookup rode on the round trip that marked the job running.
+    timings["cache_lookup"] = round((time.perf_counter() - started) * 1000, 3)
+
+    record = cache.decode(cached) if lookup else None
     cache_events: list[CacheEvent] = []
-
-    record = None
     if lookup:
-        record = cache.decode(cached)
-        timings["cache_lookup"] = round(lookup_ms, 3)
         saved = Decimal(str(record["cost"]["usd"])) if record else Decimal(0)
-        cache_events.append(CacheEvent("L1", record is not None, lookup_ms, saved))
-
-    costs: list[dict[str, Any]] = []
+        cache_events.append(CacheEvent("L1", record is not None, timings["cache_lookup"], saved))
     if record is not None:
-        layer = "L1"
-        cost = {"usd": 0.0, "prompt_tokens": 0, "completion_tokens": 0}
-        saved_usd = float(record["cost"]["usd"])
+        zero = {"usd": 0.0, "prompt_tokens": 0, "completion_tokens": 0}
+        outcome = _Outcome("L1", record, zero, float(record["cost"]["usd"]))
     else:
-        layer = "L4"
-        chain = run_chain(
-            spec,
-            on_step=lambda step: jobs.set_stage(client, state.id, step),
-            step_delay_ms=settings.template_delay_ms,
-        )
-        timings.update({step: round(ms, 3) for step, ms in chain.timings_ms.items()})
-        jobs.set_stage(client, state.id, "upload")
-        upload_started = time.perf_counter()
-        record = _upload(state.id, chain)
-        timings["upload"] = round((time.perf_counter() - upload_started) * 1000, 3)
-        if spec.options.cache is not CacheMode.NO_STORE:
-            cache.store(client, state.cache_key, record)
-        costs = [
-            {
-                "stage": c.stage,
-                "provider": c.provider,
-                "model": c.model,
-                "prompt_tokens": c.prompt_tokens,
-                "completion_tokens": c.completion_tokens,
-                "usd": Decimal(str(c.usd)),
-            }
-            for c in chain.costs
-        ]
-        cost = record["cost"]
-        saved_usd = 0.0
+        outcome = _generate(state, spec, timings)
 
     result = {
-        "component_id": record["component_id"],
-        "artifacts": record["artifact_keys"],
-        "quality": record["quality"],
-        "pattern_id": record["pattern_id"],
-        "cost": {**cost, "saved_usd": saved_usd},
+        "component_id": outcome.record["component_id"],
+        "artifacts": outcome.record["artifact_keys"],
+        "quality": outcome.record["quality"],
+        "pattern_id": outcome.record["pattern_id"],
+        "cost": {**outcome.cost, "saved_usd": outcome.saved_usd},
         "cache_key": state.cache_key,
         "trace_url": None,
     }
     finished_at = time.time()
     timings["total"] = round((time.perf_counter() - started) * 1000, 3)
     bookkeeping_started = time.perf_counter()
-    bookkeeping.record_generation(
-        db_engine(),
-        {
-            **_row_base(state.id, spec, state.created_at, finished_at, attempt),
-            "started_at": utc(state.started_at or finished_at - timings["total"] / 1000),
-            "duration_ms": timings["total"],
-            "component_id": record["component_id"],
-            "cache_layer": layer,
-            "cache_key": state.cache_key,
-            "pattern_id": record["pattern_id"],
-            "provider": record["provider"],
-            "model": record["model"],
-            "prompt_tokens": cost["prompt_tokens"],
-            "completion_tokens": cost["completion_tokens"],
-            "cost_usd": Decimal(str(cost["usd"])),
-            "saved_usd": Decimal(str(saved_usd)),
-            "quality_score": record["quality"].get("score"),
-            "success": True,
-            "result": result,
-        },
-        costs=costs,
-        cache_events=cache_events,
-    )
+    row = {
+        **_row_base(state.id, spec, state.created_at, finished_at, attempt),
+        "started_at": utc(state.started_at or finished_at - timings["total"] / 1000),
+        "duration_ms": timings["total"],
+        "component_id": outcome.record["component_id"],
+        "cache_layer": outcome.layer,
+        "cache_key": state.cache_key,
+        "pattern_id": outcome.record["pattern_id"],
+        "provider": outcome.record["provider"],
+        "model": outcome.record["model"],
+        "prompt_tokens": outcome.cost["prompt_tokens"],
+        "completion_tokens": outcome.cost["completion_tokens"],
+        "cost_usd": Decimal(str(outcome.cost["usd"])),
+        "saved_usd": Decimal(str(outcome.saved_usd)),
+        "quality_score": outcome.record["quality"].get("score"),
+        "success": True,
+        "result": result,
+    }
+    bookkeeping.record_generation(db_engine(), row, costs=outcome.costs, cache_events=cache_events)
     timings["bookkeeping"] = round((time.perf_counter() - bookkeeping_started) * 1000, 3)
     jobs.finish(
         client,
         state.id,
         status=jobs.SUCCEEDED,
         ttl_s=settings.job_state_ttl_s,
-        cache_layer=layer,
+        cache_layer=outcome.layer,
         timings_ms=timings,
         result=result,
         finished_at=finished_at,
         also=lease.release_in,
     )
-    logger.info("job %s succeeded from %s in %.1f ms", state.id, layer, timings["total"])
+    logger.info("job %s succeeded from %s in %.1f ms", state.id, outcome.layer, timings["total"])
+
+
+def _generate(state: jobs.JobState, spec: JobSpec, timings: dict[str, float]) -> _Outcome:
+    """A full generation: the agent chain, the upload, and the L1 entry for next time."""
+    settings = get_settings()
+    client = redis_client()
+    chain = run_chain(
+        spec,
+        on_step=lambda step: jobs.set_stage(client, state.id, step),
+        step_delay_ms=settings.template_delay_ms,
+    )
+    timings.update({step: round(ms, 3) for step, ms in chain.timings_ms.items()})
+    jobs.set_stage(client, state.id, "upload")
+    upload_started = time.perf_counter()
+    record = _upload(state.id, chain)
+    timings["upload"] = round((time.perf_counter() - upload_started) * 1000, 3)
+    if spec.options.cache is not CacheMode.NO_STORE:
+        cache.store(client, state.cache_key, record)
+    costs = [
+        {
+            "stage": c.stage,
+            "provider": c.provider,
+            "model": c.model,
+            "prompt_tokens": c.prompt_tokens,
+            "completion_tokens": c.completion_tokens,
+            "usd": Decimal(str(c.usd)),
+        }
+        for c in chain.costs
+    ]
+    return _Outcome("L4", record, record["cost"], 0.0, costs)
 
 
 def _upload(job_id: str, chain: ChainResult) -> dict[str, Any]:

@@ -101,7 +101,7 @@ def new_job_fields(*, spec: dict[str, Any], created_at: float | None = None) -> 
 
 def create(pipe: redis.client.Pipeline, job_id: str, fields: dict[str, str], *, ttl_s: int) -> None:
     """Queue the writes that create a job (the caller executes the pipeline)."""
-    pipe.hset(job_key(job_id), mapping=fields)
+    pipe.hset(job_key(job_id), mapping=dict(fields))
     pipe.expire(job_key(job_id), ttl_s)
 
 
@@ -157,7 +157,7 @@ def finish(
         "error": json.dumps(error, separators=(",", ":")) if error is not None else "",
     }
     pipe = client.pipeline(transaction=True)
-    pipe.hset(job_key(job_id), mapping=fields)
+    pipe.hset(job_key(job_id), mapping=dict(fields))
     pipe.expire(job_key(job_id), ttl_s)
     pipe.publish(done_channel(job_id), status)
     if also is not None:

@@ -5,14 +5,20 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from typing import Annotated
+from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Header, Path, Query, Response
 from fastapi.concurrency import run_in_threadpool
 
 from api import job_views
 from api.deps import EngineDep, PresignS3Dep, RedisDep, SettingsDep
-from api.schemas import ErrorResponse, GenerationAccepted, GenerationCreate, GenerationPublic
+from api.schemas import (
+    ErrorResponse,
+    GenerationAccepted,
+    GenerationCreate,
+    GenerationPublic,
+    JobStatus,
+)
 from api.submissions import submit
 from workers import jobs
 from workers.bookkeeping import load_generation
@@ -23,7 +29,7 @@ router = APIRouter(prefix="/v1/generations", tags=["generations"])
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
 
 JobId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$", description="job id")]
-_ERRORS = {
+_ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorResponse, "description": "malformed JSON"},
     409: {"model": ErrorResponse, "description": "Idempotency-Key reused with another body"},
     413: {"model": ErrorResponse, "description": "body over MAX_BODY_BYTES"},
@@ -53,9 +59,9 @@ def create_generation(
             "Idempotency-Key", "use 1 to 200 visible ASCII characters, no spaces (e.g. a UUID)"
         )
     job_id, created = submit(client, settings, spec, idempotency_key=idempotency_key)
-    status = jobs.QUEUED
+    status: JobStatus = "queued"
     if not created and (state := jobs.load(client, job_id)) is not None:
-        status = state.status
+        status = cast(JobStatus, state.status)
     response.headers["Location"] = status_url(job_id)
     return GenerationAccepted(id=job_id, status=status, status_url=status_url(job_id))
 

@@ -188,9 +188,9 @@ def build_model(spec: JobSpec, requirements: Requirements) -> ComponentModel:
             continue  # a prop of that name already carries the state
         states.append(name)
         taken.add(name)
-    for item in accessibility:
-        if item in ("focus-visible", "focus") and item not in pseudo:
-            pseudo.append(item)
+    for a11y in accessibility:
+        if a11y in ("focus-visible", "focus") and a11y not in pseudo:
+            pseudo.append(a11y)
     if "aria-label" in accessibility and "ariaLabel" not in taken:
         props.append(Prop("ariaLabel", "string", "string", False))
     text_prop = next(

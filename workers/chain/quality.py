@@ -97,8 +97,11 @@ def check_requirements(
             found = f":{state.name}" in code or (state.name == "focus" and ":focus-visible" in code)
             checks.append(_check(f"state: {state.name}", found, "CSS rule"))
             continue
-        prop = camel(state.name)
-        reflected = re.search(rf"\b{prop}\b", body) is not None or f"data-{kebab(prop)}=" in body
+        state_prop = camel(state.name)
+        reflected = (
+            re.search(rf"\b{state_prop}\b", body) is not None
+            or f"data-{kebab(state_prop)}=" in body
+        )
         checks.append(
             _check(
                 f"state: {state.name}",

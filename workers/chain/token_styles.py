@@ -62,21 +62,21 @@ def token_vars(tokens: Tokens) -> TokenVars:
     for name, value in tokens.borderRadius.items():
         declarations[f"--cf-radius-{kebab(name)}"] = _css_size(value)
     font: dict[str, str] = {}
-    for name, value in sorted(tokens.typography.items()):
-        if isinstance(value, dict):
-            for prop, inner in value.items():
+    for name, typo in sorted(tokens.typography.items()):
+        if isinstance(typo, dict):
+            for prop, inner in typo.items():
                 variable = f"--cf-font-{kebab(name)}-{kebab(prop)}"
                 declarations[variable] = _css_size(inner) if prop == "fontSize" else inner
                 if name == _pick(list(tokens.typography), ("body", "base", "default", "label")):
                     font.setdefault(prop, f"var({variable})")
         else:
-            declarations[f"--cf-font-{kebab(name)}"] = value
+            declarations[f"--cf-font-{kebab(name)}"] = typo
             font.setdefault("font", f"var(--cf-font-{kebab(name)})")
     if not font and tokens.typography:
         first = sorted(tokens.typography)[0]
-        value = tokens.typography[first]
-        if isinstance(value, dict):
-            for prop in value:
+        first_typo = tokens.typography[first]
+        if isinstance(first_typo, dict):
+            for prop in first_typo:
                 font.setdefault(prop, f"var(--cf-font-{kebab(first)}-{kebab(prop)})")
     colour_names = sorted(tokens.colors)
     for role, preferences in COLOR_ROLES.items():
