@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -54,6 +54,17 @@ class Settings(BaseSettings):
     job_state_ttl_s: int = Field(default=7 * 24 * 3600, ge=60)
     """How long Redis keeps a job's live state; Postgres keeps the record after that."""
     idempotency_ttl_s: int = Field(default=24 * 3600, ge=60)
+
+    # --- figma ----------------------------------------------------------------
+    figma_api_url: str = "https://api.figma.com"
+    figma_token: SecretStr | None = None
+    """Sent as X-Figma-Token. Only jobs that name a figma_file_key need it."""
+    figma_timeout_s: float = Field(default=10.0, gt=0)
+    figma_cache_ttl_s: int = Field(default=300, ge=1)
+    """L0 cache: how long a fetched file (and its styles) is reused."""
+    figma_retry_after_cap_s: float = Field(default=30.0, ge=0)
+    """A 429 whose Retry-After is longer than this fails the step instead of waiting."""
+    figma_max_attempts: int = Field(default=3, ge=1)
 
     # --- generation -----------------------------------------------------------
     template_delay_ms: int = Field(default=0, ge=0)

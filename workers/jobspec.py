@@ -133,8 +133,9 @@ class Tokens(BaseModel):
     )
     spacing: dict[TokenName, CssValue] = Field(default_factory=dict, max_length=200)
     borderRadius: dict[TokenName, CssValue] = Field(default_factory=dict, max_length=200)
+    shadows: dict[TokenName, CssValue] = Field(default_factory=dict, max_length=200)
 
-    @field_validator("colors", "spacing", "borderRadius")
+    @field_validator("colors", "spacing", "borderRadius", "shadows")
     @classmethod
     def _flat_values(cls, group: dict[str, CssValue]) -> dict[str, CssValue]:
         for value in group.values():
@@ -276,9 +277,9 @@ class JobSpec(BaseModel):
 
     @model_validator(mode="after")
     def _tokens_need_a_file(self) -> JobSpec:
-        if self.tokens is None and self.source.figma_file is None:
+        if self.tokens is None and self.source.screenshot_sha256 is not None:
             raise ValueError(
-                "tokens: required unless source.figma_file carries the Figma file to extract "
-                "them from"
+                "tokens: required when the source is a screenshot; with a Figma file "
+                "(figma_file_key or figma_file) they are extracted from it"
             )
         return self

@@ -55,11 +55,13 @@ def test_source_needs_exactly_one_valid_identity(source: dict[str, Any]) -> None
     assert error_fields(make_body(source=source))[0].startswith("source")
 
 
-def test_tokens_required_without_inline_figma_file() -> None:
-    body = make_body()
+def test_tokens_required_only_without_a_figma_file() -> None:
+    body = make_body(source={"screenshot_sha256": "0" * 64})
     del body["tokens"]
-    with pytest.raises(ValidationError, match="tokens: required"):
+    with pytest.raises(ValidationError, match="tokens: required when the source is a screenshot"):
         JobSpec.model_validate(body)
+    body["source"] = {"figma_file_key": "abc123"}
+    assert JobSpec.model_validate(body).tokens is None
     body["source"] = {"figma_file": {"document": {"id": "0:0", "children": []}}}
     assert JobSpec.model_validate(body).tokens is None
 

@@ -54,9 +54,11 @@ def _styles_block(model: ComponentModel, tokens: TokenVars) -> list[str]:
         root["backgroundColor"] = tokens.var("surface", "transparent")
     if model.component_type in ("button", "switch", "badge"):
         root["borderColor"] = tokens.var("background", "transparent")
+    if model.component_type in ("card", "alert") and "shadow" in tokens.roles:
+        root["boxShadow"] = tokens.roles["shadow"]
     lines = ["const styles = {", f"  root: {_style(root)},"]
     lines.append(f"  danger: {_style({'color': tokens.var('danger', 'crimson')})},")
-    lines.append(f"  muted: {_style({'color': tokens.var('border', 'gray')})},")
+    lines.append(f"  muted: {_style({'color': tokens.var('muted', 'gray')})},")
     lines.append("} satisfies Record<string, React.CSSProperties>;")
     return lines
 

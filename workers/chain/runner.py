@@ -8,6 +8,7 @@ from collections.abc import Callable
 from workers.chain.providers import get_provider
 from workers.chain.steps import STEPS, pretty_json
 from workers.chain.types import ChainContext, ChainResult
+from workers.chain.w3c_tokens import to_w3c
 from workers.jobspec import JobSpec
 
 
@@ -36,7 +37,11 @@ def run_chain(
         "component.tsx": ctx.code.component_tsx.encode(),
         "stories.tsx": ctx.code.stories_tsx.encode(),
         "tokens.json": pretty_json(
-            {"origin": ctx.tokens_origin, "tokens": ctx.tokens.model_dump(mode="json")}
+            {
+                "origin": ctx.tokens_origin,
+                "tokens": ctx.tokens.model_dump(mode="json"),
+                "w3c": to_w3c(ctx.tokens),
+            }
         ),
         "requirements.json": pretty_json(
             {

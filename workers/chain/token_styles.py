@@ -6,6 +6,7 @@ to them only through var(). Token values appear in code only as string literals.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from workers.chain.tsx import kebab
@@ -22,6 +23,7 @@ COLOR_ROLES = {
     "warning": ("warning", "caution", "amber", "yellow"),
     "surface": ("surface", "background", "canvas", "white"),
     "text": ("text", "foreground", "on-surface", "content"),
+    "muted": ("muted", "subtle", "secondary-text", "border"),
 }
 SIZE_ROLES = {
     "spacing": ("md", "medium", "base", "sm", "small"),
@@ -40,15 +42,27 @@ class TokenVars:
         return self.roles.get(role, fallback)
 
 
+def _segments(name: str) -> list[str]:
+    return [s for s in re.split(r"[^a-z0-9]+", name.lower()) if s]
+
+
 def _pick(names: list[str], preferences: tuple[str, ...]) -> str | None:
+    """The token that best fills a role: an exact name first, then the shortest name
+    ending in the wanted word ("brand-primary" for "primary", never "brand-on-primary"
+    unless "on-primary" is what is wanted)."""
     for wanted in preferences:
         for name in names:
             if name.lower() == wanted:
                 return name
     for wanted in preferences:
-        for name in names:
-            if wanted in name.lower():
-                return name
+        want = _segments(wanted)
+        matches = [
+            n for n in names
+            if _segments(n)[-len(want):] == want
+            and (want[0] == "on" or "on" not in _segments(n))
+        ]  # fmt: skip
+        if matches:
+            return min(matches, key=lambda n: (len(_segments(n)), n))
     return None
 
 
@@ -61,6 +75,8 @@ def token_vars(tokens: Tokens) -> TokenVars:
         declarations[f"--cf-spacing-{kebab(name)}"] = _css_size(value)
     for name, value in tokens.borderRadius.items():
         declarations[f"--cf-radius-{kebab(name)}"] = _css_size(value)
+    for name, value in tokens.shadows.items():
+        declarations[f"--cf-shadow-{kebab(name)}"] = value
     font: dict[str, str] = {}
     for name, typo in sorted(tokens.typography.items()):
         if isinstance(typo, dict):
@@ -82,6 +98,11 @@ def token_vars(tokens: Tokens) -> TokenVars:
     for role, preferences in COLOR_ROLES.items():
         if (picked := _pick(colour_names, preferences)) is not None:
             roles[role] = f"var(--cf-color-{kebab(picked)})"
+    shadow_names = sorted(tokens.shadows)
+    if (shadow := _pick(shadow_names, ("small", "sm", "elevation", "shadow", "raised"))) or (
+        shadow := shadow_names[0] if shadow_names else None
+    ):
+        roles["shadow"] = f"var(--cf-shadow-{kebab(shadow)})"
     for role, preferences in SIZE_ROLES.items():
         group = tokens.borderRadius if role == "radius" else tokens.spacing
         prefix = "radius" if role == "radius" else "spacing"

@@ -168,66 +168,6 @@ def test_names_clashing_with_generated_code_are_refused() -> None:
         run_chain(spec)
 
 
-def figma_file() -> dict[str, Any]:
-    return {
-        "name": "Buttons",
-        "document": {
-            "id": "0:0",
-            "type": "DOCUMENT",
-            "children": [
-                {
-                    "id": "1:1",
-                    "name": "Primary",
-                    "type": "FRAME",
-                    "fills": [
-                        {"type": "SOLID", "color": {"r": 0.145, "g": 0.388, "b": 0.922, "a": 1}}
-                    ],
-                    "cornerRadius": 8,
-                    "layoutMode": "HORIZONTAL",
-                    "itemSpacing": 12,
-                    "children": [
-                        {
-                            "id": "1:2",
-                            "name": "Label",
-                            "type": "TEXT",
-                            "fills": [
-                                {"type": "SOLID", "color": {"r": 1, "g": 1, "b": 1, "a": 0.5}}
-                            ],
-                            "style": {
-                                "fontFamily": "Inter",
-                                "fontSize": 16,
-                                "fontWeight": 600,
-                                "lineHeightPx": 24,
-                            },
-                        }
-                    ],
-                }
-            ],
-        },
-    }
-
-
-def test_tokens_are_extracted_from_an_inline_figma_file() -> None:
-    spec = make_spec(tokens=None, source={"figma_file": figma_file()})
-    tokens = json.loads(run_chain(spec).files["tokens.json"])
-    assert tokens["origin"] == "figma_file"
-    assert tokens["tokens"]["colors"] == {"Primary": "#2563eb", "Label": "rgba(255, 255, 255, 0.5)"}
-    assert tokens["tokens"]["typography"]["Label"] == {
-        "fontFamily": "Inter",
-        "fontSize": "16px",
-        "fontWeight": 600,
-        "lineHeight": "24px",
-    }
-    assert tokens["tokens"]["borderRadius"] == {"Primary": "8px"}
-    assert tokens["tokens"]["spacing"] == {"Primary-itemSpacing": "12px"}
-
-
-def test_a_figma_file_without_tokens_fails_with_a_reason() -> None:
-    empty = {"document": {"id": "0:0", "type": "DOCUMENT", "children": []}}
-    with pytest.raises(GenerationError, match="no tokens found"):
-        run_chain(make_spec(tokens=None, source={"figma_file": empty}))
-
-
 def test_steps_are_reported_in_order() -> None:
     seen: list[str] = []
     run_chain(make_spec(), on_step=seen.append)
