@@ -24,6 +24,7 @@ from sqlalchemy.engine import make_url
 from devstack import processes
 from devstack.processes import ManagedProcess
 from devstack.services import local_services
+from tests.servers.figma import FigmaState, figma_server
 
 ROOT = Path(__file__).resolve().parents[1]
 _stack = ExitStack()
@@ -93,11 +94,23 @@ def s3() -> Any:
     return s3_client()
 
 
+FIGMA_TOKEN = "figma-test-token"
+
+
 @pytest.fixture(scope="session")
-def worker(workdir: Path) -> Iterator[ManagedProcess]:
+def figma() -> Iterator[FigmaState]:
+    """A local Figma API; the shared worker fetches figma_file_keys from it."""
+    with figma_server(FIGMA_TOKEN) as (url, state):
+        os.environ["FIGMA_API_URL"] = url
+        yield state
+
+
+@pytest.fixture(scope="session")
+def worker(workdir: Path, figma: FigmaState) -> Iterator[ManagedProcess]:
     """One real prefork worker on the run's queue, shared by the tests that need one."""
+    env = {**os.environ, "FIGMA_TOKEN": FIGMA_TOKEN, "FIGMA_RETRY_AFTER_CAP_S": "5"}
     process = processes.start_worker(
-        env=dict(os.environ), workdir=workdir, queue=os.environ["GENERATION_QUEUE"], concurrency=2
+        env=env, workdir=workdir, queue=os.environ["GENERATION_QUEUE"], concurrency=2
     )
     yield process
     process.stop()

@@ -11,6 +11,7 @@ import threading
 from typing import Any
 
 import boto3
+import httpx
 import redis
 from botocore.config import Config
 from sqlalchemy import Engine, create_engine
@@ -79,6 +80,11 @@ def _build_s3(settings: Settings, endpoint_url: str | None) -> Any:
     )
 
 
+def http_client() -> httpx.Client:
+    """For paid and external APIs (Figma); timeouts are set per call."""
+    return _get("http", lambda s: httpx.Client(follow_redirects=True))
+
+
 def redis_client() -> redis.Redis:
     return _get("redis", _build_redis)
 
@@ -105,6 +111,8 @@ def close_clients() -> None:
                 client.close()
             if (engine := _clients.get("engine")) is not None:
                 engine.dispose()
+            if (http := _clients.get("http")) is not None:
+                http.close()
             for name in ("s3", "s3_presign"):
                 if (s3 := _clients.get(name)) is not None:
                     s3.close()

@@ -46,6 +46,13 @@ class GenerationError(ComponentForgeError):
     error_type = "generation_error"
 
 
+class FigmaError(ComponentForgeError):
+    """Figma refused or could not give the file (token, not found, rate limit). Never
+    retried by the task: the message says what to change."""
+
+    error_type = "figma_error"
+
+
 class DependencyUnavailable(ComponentForgeError):
     """Redis, Postgres, S3 or the broker did not answer; may pass on retry."""
 

@@ -20,8 +20,9 @@ from workers import bookkeeping, cache, jobs, storage
 from workers.bookkeeping import CacheEvent, utc
 from workers.cache_key import cache_key
 from workers.chain import ChainResult, run_chain
-from workers.clients import db_engine, redis_client, s3_client
+from workers.clients import db_engine, http_client, redis_client, s3_client
 from workers.errors import ComponentForgeError, InvalidJob
+from workers.figma import FigmaSource
 from workers.jobspec import CacheMode, JobSpec
 from workers.lease import JobLease
 
@@ -85,6 +86,7 @@ class _Outcome:
     cost: dict[str, Any]  # what this job cost (0 on a hit)
     saved_usd: float
     costs: list[dict[str, Any]] = field(default_factory=list)  # paid calls, for the costs table
+    cache_events: list[CacheEvent] = field(default_factory=list)  # lookups inside the chain
 
 
 def _run(state: jobs.JobState, lease: JobLease) -> None:
@@ -148,6 +150,7 @@ def _run(state: jobs.JobState, lease: JobLease) -> None:
         "success": True,
         "result": result,
     }
+    cache_events += outcome.cache_events
     bookkeeping.record_generation(db_engine(), row, costs=outcome.costs, cache_events=cache_events)
     timings["bookkeeping"] = round((time.perf_counter() - bookkeeping_started) * 1000, 3)
     jobs.finish(
@@ -168,10 +171,12 @@ def _generate(state: jobs.JobState, spec: JobSpec, timings: dict[str, float]) ->
     """A full generation: the agent chain, the upload, and the L1 entry for next time."""
     settings = get_settings()
     client = redis_client()
+    figma = FigmaSource(settings, http_client(), client)
     chain = run_chain(
         spec,
         on_step=lambda step: jobs.set_stage(client, state.id, step),
         step_delay_ms=settings.template_delay_ms,
+        figma=figma,
     )
     timings.update({step: round(ms, 3) for step, ms in chain.timings_ms.items()})
     jobs.set_stage(client, state.id, "upload")
@@ -191,7 +196,8 @@ def _generate(state: jobs.JobState, spec: JobSpec, timings: dict[str, float]) ->
         }
         for c in chain.costs
     ]
-    return _Outcome("L4", record, record["cost"], 0.0, costs)
+    lookups = [CacheEvent("L0", hit, ms) for hit, ms in figma.lookups]
+    return _Outcome("L4", record, record["cost"], 0.0, costs, lookups)
 
 
 def _upload(job_id: str, chain: ChainResult) -> dict[str, Any]:

@@ -2,14 +2,31 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Response
 
 from api.deps import RedisDep
 from api.errors import error_response
 from api.schemas import ErrorResponse
-from workers import cache
+from workers import cache, figma
 
 router = APIRouter(prefix="/v1/cache", tags=["cache"])
+
+
+@router.delete(
+    "/figma/{file_key}",
+    status_code=204,
+    responses={404: {"model": ErrorResponse, "description": "nothing cached for that file"}},
+)
+def delete_figma_entries(
+    file_key: Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,128}$")], client: RedisDep
+) -> Response:
+    """Drop the L0 cache of a Figma file (its file and styles answers), so the next job
+    on it fetches afresh from Figma."""
+    if not figma.invalidate(client, file_key):
+        return error_response(404, "not_found", f"no cached Figma answers for {file_key}")
+    return Response(status_code=204)
 
 
 @router.delete(

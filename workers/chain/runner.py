@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from workers.chain.providers import get_provider
 from workers.chain.steps import STEPS, pretty_json
-from workers.chain.types import ChainContext, ChainResult
+from workers.chain.types import ChainContext, ChainResult, FigmaFiles
 from workers.chain.w3c_tokens import to_w3c
 from workers.jobspec import JobSpec
 
@@ -17,11 +17,13 @@ def run_chain(
     *,
     on_step: Callable[[str], None] | None = None,
     step_delay_ms: int = 0,
+    figma: FigmaFiles | None = None,
 ) -> ChainResult:
     """Run extract_tokens -> ... -> validate_quality. `on_step(name)` is called as each
-    step starts; `step_delay_ms` pauses inside each step (demos and fault drills)."""
+    step starts; `step_delay_ms` pauses inside each step (demos and fault drills);
+    `figma` fetches the file of a job that names a figma_file_key."""
     provider = get_provider(spec.options.provider, spec.options.model)
-    ctx = ChainContext(spec=spec)
+    ctx = ChainContext(spec=spec, figma=figma)
     timings: dict[str, float] = {}
     for step in STEPS:
         if on_step is not None:

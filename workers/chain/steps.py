@@ -11,6 +11,7 @@ from workers.chain.report_html import render_report
 from workers.chain.retrieval import rank
 from workers.chain.token_styles import token_vars
 from workers.chain.types import ChainContext, Provider
+from workers.errors import GenerationError
 
 PASS_SCORE = 0.8
 
@@ -19,11 +20,19 @@ class ExtractTokens:
     name = "extract_tokens"
 
     def run(self, ctx: ChainContext, provider: Provider) -> None:
+        source = ctx.spec.source
         if ctx.spec.tokens is not None:
             ctx.tokens, ctx.tokens_origin = ctx.spec.tokens, "given"
-            return
-        assert ctx.spec.source.figma_file is not None  # the job contract guarantees one
-        ctx.tokens, ctx.tokens_origin = extract_tokens(ctx.spec.source.figma_file), "figma_file"
+        elif source.figma_file is not None:
+            ctx.tokens, ctx.tokens_origin = extract_tokens(source.figma_file), "figma_file"
+        elif source.figma_file_key is not None:
+            if ctx.figma is None:
+                raise GenerationError("figma_file_key given but no Figma client is configured")
+            key = source.figma_file_key
+            ctx.tokens = extract_tokens(ctx.figma.file(key), ctx.figma.styles(key))
+            ctx.tokens_origin = f"figma:{key}"
+        else:  # the job contract requires tokens for screenshots
+            raise GenerationError("no tokens and no Figma file to extract them from")
 
 
 class ProposeRequirements:

@@ -53,9 +53,18 @@ class GeneratedCode:
     stories_tsx: str
 
 
+class FigmaFiles(Protocol):
+    """Where a figma_file_key is fetched from (workers.figma, behind the L0 cache)."""
+
+    def file(self, file_key: str) -> dict[str, Any]: ...
+
+    def styles(self, file_key: str) -> list[Any]: ...
+
+
 @dataclass
 class ChainContext:
     spec: JobSpec
+    figma: FigmaFiles | None = None
     tokens: Tokens | None = None
     tokens_origin: str = ""
     requirements: Requirements | None = None

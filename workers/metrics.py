@@ -1,0 +1,12 @@
+"""Prometheus metrics, named as DESIGN.md fixes them (dashboards and alerts use these).
+
+Defined once per process. Exposing them (/metrics, worker multiprocess mode) is the
+observability work's; counting starts here.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import Counter
+
+CACHE_HITS = Counter("cache_hits", "Cache lookups that found an entry", ["layer"])
+CACHE_MISSES = Counter("cache_misses", "Cache lookups that found none", ["layer"])
