@@ -5,9 +5,10 @@ Every field is listed in the README's settings table; keep the two in step.
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -66,12 +67,42 @@ class Settings(BaseSettings):
     """A 429 whose Retry-After is longer than this fails the step instead of waiting."""
     figma_max_attempts: int = Field(default=3, ge=1)
 
+    # --- llm (provider "openai": any OpenAI-compatible chat-completions API) ----
+    openai_base_url: str = "https://api.openai.com/v1"
+    openai_api_key: SecretStr | None = None
+    """Only jobs with options.provider "openai" need it."""
+    openai_model: str = "gpt-4o-mini"
+    """Model when a job names none (options.model)."""
+    openai_timeout_s: float = Field(default=60.0, gt=0)
+    openai_sdk_retries: int = Field(default=2, ge=0)
+    """Retries the SDK makes itself on 429/5xx/connection errors, per call."""
+    openai_answer_attempts: int = Field(default=3, ge=1)
+    """Tries per step to get JSON that validates before falling back to the template."""
+    llm_prices_json: str = ""
+    """Extra or overriding prices, USD per million tokens: {"model": [input, output]}."""
+
     # --- generation -----------------------------------------------------------
     template_delay_ms: int = Field(default=0, ge=0)
     """Pause per agent step of the offline provider, to mimic LLM latency in demos
     and fault drills. 0 in production."""
 
     log_level: str = "INFO"
+
+    @field_validator("llm_prices_json")
+    @classmethod
+    def _prices_parse(cls, value: str) -> str:
+        if not value:
+            return value
+        try:
+            table = json.loads(value)
+            assert isinstance(table, dict)
+            for prices in table.values():
+                assert len(prices) == 2 and all(float(p) >= 0 for p in prices)
+        except (ValueError, TypeError, AssertionError) as exc:
+            raise ValueError(
+                'LLM_PRICES_JSON must look like {"model": [input_usd_per_1m, output_usd_per_1m]}'
+            ) from exc
+        return value
 
     @model_validator(mode="after")
     def _derive(self) -> Settings:

@@ -25,6 +25,8 @@ from devstack import processes
 from devstack.processes import ManagedProcess
 from devstack.services import local_services
 from tests.servers.figma import FigmaState, figma_server
+from tests.servers.llm_answers import canned_answer
+from tests.servers.openai_api import LLMState, openai_server
 
 ROOT = Path(__file__).resolve().parents[1]
 _stack = ExitStack()
@@ -95,6 +97,7 @@ def s3() -> Any:
 
 
 FIGMA_TOKEN = "figma-test-token"
+LLM_KEY = "sk-test-local"
 
 
 @pytest.fixture(scope="session")
@@ -106,9 +109,23 @@ def figma() -> Iterator[FigmaState]:
 
 
 @pytest.fixture(scope="session")
-def worker(workdir: Path, figma: FigmaState) -> Iterator[ManagedProcess]:
+def llm() -> Iterator[LLMState]:
+    """A local OpenAI-compatible API; the shared worker's "openai" provider talks to it."""
+    with openai_server(LLM_KEY, canned_answer) as (url, state):
+        os.environ["OPENAI_BASE_URL"] = url
+        yield state
+
+
+@pytest.fixture(scope="session")
+def worker(workdir: Path, figma: FigmaState, llm: LLMState) -> Iterator[ManagedProcess]:
     """One real prefork worker on the run's queue, shared by the tests that need one."""
-    env = {**os.environ, "FIGMA_TOKEN": FIGMA_TOKEN, "FIGMA_RETRY_AFTER_CAP_S": "5"}
+    env = {
+        **os.environ,
+        "FIGMA_TOKEN": FIGMA_TOKEN,
+        "FIGMA_RETRY_AFTER_CAP_S": "5",
+        "OPENAI_API_KEY": LLM_KEY,
+        "OPENAI_SDK_RETRIES": "0",
+    }
     process = processes.start_worker(
         env=env, workdir=workdir, queue=os.environ["GENERATION_QUEUE"], concurrency=2
     )

@@ -12,11 +12,13 @@ from typing import Any
 
 import boto3
 import httpx
+import openai
 import redis
 from botocore.config import Config
 from sqlalchemy import Engine, create_engine
 
 from config.settings import Settings, get_settings
+from workers.errors import GenerationError
 
 _lock = threading.Lock()
 _owner_pid: int | None = None
@@ -85,6 +87,25 @@ def http_client() -> httpx.Client:
     return _get("http", lambda s: httpx.Client(follow_redirects=True))
 
 
+def openai_client() -> openai.OpenAI:
+    """The "openai" provider's client: base URL, key, timeout and SDK retries from settings."""
+
+    def build(s: Settings) -> openai.OpenAI:
+        if s.openai_api_key is None:
+            raise GenerationError(
+                'this job asks for provider "openai" but OPENAI_API_KEY is not set on the '
+                'workers; set it, or use provider "template"'
+            )
+        return openai.OpenAI(
+            base_url=s.openai_base_url,
+            api_key=s.openai_api_key.get_secret_value(),
+            timeout=s.openai_timeout_s,
+            max_retries=s.openai_sdk_retries,
+        )
+
+    return _get("openai", build)
+
+
 def redis_client() -> redis.Redis:
     return _get("redis", _build_redis)
 
@@ -111,8 +132,9 @@ def close_clients() -> None:
                 client.close()
             if (engine := _clients.get("engine")) is not None:
                 engine.dispose()
-            if (http := _clients.get("http")) is not None:
-                http.close()
+            for name in ("http", "openai"):
+                if (http := _clients.get(name)) is not None:
+                    http.close()
             for name in ("s3", "s3_presign"):
                 if (s3 := _clients.get(name)) is not None:
                     s3.close()

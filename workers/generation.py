@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from config.settings import get_settings
-from workers import bookkeeping, cache, jobs, storage
+from workers import bookkeeping, cache, jobs, metrics, storage
 from workers.bookkeeping import CacheEvent, utc
 from workers.cache_key import cache_key
 from workers.chain import ChainResult, run_chain
@@ -196,6 +196,10 @@ def _generate(state: jobs.JobState, spec: JobSpec, timings: dict[str, float]) ->
         }
         for c in chain.costs
     ]
+    for line in chain.costs:
+        metrics.GENERATION_COST.labels(component_type=spec.component_type, api=line.provider).inc(
+            line.usd
+        )
     lookups = [CacheEvent("L0", hit, ms) for hit, ms in figma.lookups]
     return _Outcome("L4", record, record["cost"], 0.0, costs, lookups)
 

@@ -256,7 +256,7 @@ class CacheMode(StrEnum):
 class Options(BaseModel):
     model_config = _STRICT
 
-    provider: Literal["template"] = "template"
+    provider: Literal["template", "openai"] = "template"
     model: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:/-]{1,100}$")] | None = None
     cache: CacheMode = CacheMode.DEFAULT
 

@@ -10,3 +10,9 @@ from prometheus_client import Counter
 
 CACHE_HITS = Counter("cache_hits", "Cache lookups that found an entry", ["layer"])
 CACHE_MISSES = Counter("cache_misses", "Cache lookups that found none", ["layer"])
+LLM_TOKENS = Counter(
+    "llm_tokens", "Tokens sent to and received from LLMs", ["provider", "model", "kind"]
+)
+GENERATION_COST = Counter(
+    "generation_cost_dollars", "Money spent on paid calls", ["component_type", "api"]
+)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from workers.chain.providers.openai_provider import OpenAIProvider
 from workers.chain.providers.template import TemplateProvider
 from workers.chain.types import Provider
 
-_PROVIDERS: dict[str, type] = {"template": TemplateProvider}
+_PROVIDERS: dict[str, type] = {"template": TemplateProvider, "openai": OpenAIProvider}
 
 
 def get_provider(name: str, model: str | None = None) -> Provider:

@@ -1,0 +1,203 @@
+"""The "openai" provider: any OpenAI-compatible chat-completions endpoint.
+
+Each LLM-backed step asks for one JSON object, validates it, and on a malformed answer
+asks again with the validation error; when OPENAI_ANSWER_ATTEMPTS run out the step falls
+back to the template provider and the report says so. Every call's tokens and cost are
+recorded on the context (costs table, metrics, job result).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import openai
+from pydantic import ValidationError
+
+from config.llm_prices import cost_usd
+from config.settings import get_settings
+from workers import metrics
+from workers.chain.component_model import build_model
+from workers.chain.providers.template import TemplateProvider
+from workers.chain.quality import parse_problem
+from workers.chain.types import ChainContext, CostLine, GeneratedCode
+from workers.clients import openai_client
+from workers.errors import DependencyUnavailable, GenerationError
+from workers.jobspec import PROP_TYPES, Requirements
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+SYSTEM = (
+    "You are a senior React and TypeScript engineer building accessible design-system "
+    "components. Answer with exactly one JSON object and nothing else."
+)
+
+
+# Worth retrying the task for (after the SDK's own retries).
+_UNAVAILABLE = (openai.APIConnectionError, openai.RateLimitError, openai.InternalServerError)
+
+
+class InvalidAnswer(ValueError):
+    """The model's answer does not meet the step's schema; the message says why."""
+
+
+class OpenAIProvider:
+    name = "openai"
+
+    def __init__(self, *, model: str | None = None) -> None:
+        self.model = model or get_settings().openai_model
+        self._fallback = TemplateProvider(model=None)
+
+    # --- steps ------------------------------------------------------------------------
+
+    def propose_requirements(self, ctx: ChainContext) -> Requirements:
+        request = {
+            "task": "Propose the requirements of this component.",
+            "component_name": ctx.spec.component_name,
+            "component_type": ctx.spec.component_type,
+            "design_tokens": _dump(ctx.tokens),
+            "answer_schema": {
+                "props": [{"name": "camelCase identifier", "type": f"one of {PROP_TYPES}",
+                           "description": "text", "values": ["for enum props"],
+                           "required": "boolean"}],
+                "events": [{"name": "onSomething"}],
+                "states": [{"name": "disabled"}],
+                "accessibility": [{"name": "aria-label | keyboard | role=... | focus-visible"}],
+            },
+        }  # fmt: skip
+
+        def validate(answer: dict[str, Any]) -> Requirements:
+            try:
+                requirements = Requirements.model_validate(answer)
+            except ValidationError as exc:
+                raise InvalidAnswer(_first_errors(exc)) from exc
+            build_model(ctx.spec, requirements)  # names clashing with generated code fail here
+            return requirements
+
+        return self._ask(ctx, "propose_requirements", request, validate,
+                         lambda: self._fallback.propose_requirements(ctx))  # fmt: skip
+
+    def generate_code(self, ctx: ChainContext) -> GeneratedCode:
+        name = ctx.spec.component_name
+        request = {
+            "task": "Write the component and its Storybook stories.",
+            "component_name": name,
+            "component_type": ctx.spec.component_type,
+            "design_tokens": _dump(ctx.tokens),
+            "requirements": _dump(ctx.requirements),
+            "pattern": ctx.pattern.description if ctx.pattern else None,
+            "rules": [
+                'component_tsx: TypeScript + React 18, `import React from "react";`, '
+                f"`export interface {name}Props`, `export function {name}`, "
+                f"`export default {name};`, every prop, event, state and accessibility "
+                "requirement implemented, design tokens applied as CSS custom properties "
+                "named --cf-<group>-<token> and used through var().",
+                "stories_tsx: Storybook CSF3 (`Meta`, `StoryObj` from @storybook/react), "
+                f'importing {{ {name} }} from "./component", one story per variant and state.',
+                "Strict TypeScript: no any, no implicit any.",
+            ],
+            "answer_schema": {"component_tsx": "string", "stories_tsx": "string"},
+        }
+
+        def validate(answer: dict[str, Any]) -> GeneratedCode:
+            component, stories = answer.get("component_tsx"), answer.get("stories_tsx")
+            if not isinstance(component, str) or not isinstance(stories, str):
+                raise InvalidAnswer("component_tsx and stories_tsx must both be strings")
+            for label, source in (("component_tsx", component), ("stories_tsx", stories)):
+                if (problem := parse_problem(source)) is not None:
+                    raise InvalidAnswer(f"{label} does not parse as TSX: {problem}")
+            if not re.search(rf"export\s+(default\s+)?(function|const)\s+{name}\b", component):
+                raise InvalidAnswer(f"component_tsx must export the component {name}")
+            return GeneratedCode(component_tsx=component, stories_tsx=stories)
+
+        return self._ask(ctx, "generate_code", request, validate,
+                         lambda: self._fallback.generate_code(ctx))  # fmt: skip
+
+    # --- the conversation ---------------------------------------------------------------
+
+    def _ask(
+        self,
+        ctx: ChainContext,
+        stage: str,
+        request: dict[str, Any],
+        validate: Callable[[dict[str, Any]], T],
+        fallback: Callable[[], T],
+    ) -> T:
+        attempts = get_settings().openai_answer_attempts
+        messages: list[dict[str, str]] = [
+            {"role": "system", "content": SYSTEM},
+            {"role": "user", "content": json.dumps(request, sort_keys=True)},
+        ]
+        problem = ""
+        for _ in range(attempts):
+            content = self._complete(ctx, stage, messages)
+            try:
+                answer = json.loads(content)
+                if not isinstance(answer, dict):
+                    raise InvalidAnswer("the answer must be one JSON object")
+                return validate(answer)
+            except (ValueError, GenerationError) as exc:
+                problem = str(exc) if not isinstance(exc, json.JSONDecodeError) else (
+                    f"not valid JSON ({exc.msg} at character {exc.pos})"
+                )  # fmt: skip
+                messages += [
+                    {"role": "assistant", "content": content},
+                    {"role": "user", "content": f"That answer was invalid: {problem}. "
+                     "Answer again with only the corrected JSON object."},
+                ]  # fmt: skip
+        ctx.notes.append(
+            f"{stage}: the model's answer failed validation {attempts} times (last: "
+            f"{problem}); the template provider did this step instead"
+        )
+        logger.warning("%s fell back to the template after %d answers", stage, attempts)
+        return fallback()
+
+    def _complete(self, ctx: ChainContext, stage: str, messages: list[dict[str, str]]) -> str:
+        try:
+            response = openai_client().chat.completions.create(
+                model=self.model,
+                messages=messages,  # type: ignore[arg-type]
+                response_format={"type": "json_object"},
+                temperature=0,
+            )
+        except (openai.AuthenticationError, openai.PermissionDeniedError) as exc:
+            raise GenerationError(
+                f"the LLM endpoint refused the key (HTTP {exc.status_code}); check OPENAI_API_KEY"
+            ) from exc
+        except openai.NotFoundError as exc:
+            raise GenerationError(
+                f"the LLM endpoint does not know model {self.model!r}; check options.model "
+                "or OPENAI_MODEL"
+            ) from exc
+        except _UNAVAILABLE as exc:
+            raise DependencyUnavailable(f"LLM provider unavailable: {exc}") from exc
+        self._record_usage(ctx, stage, response)
+        return response.choices[0].message.content or ""
+
+    def _record_usage(self, ctx: ChainContext, stage: str, response: Any) -> None:
+        usage = response.usage
+        prompt = int(getattr(usage, "prompt_tokens", 0) or 0)
+        completion = int(getattr(usage, "completion_tokens", 0) or 0)
+        usd = cost_usd(self.model, prompt, completion)
+        if usd is None:
+            usd = 0.0
+            note = f"no price for model {self.model}; its cost counts as 0 (set LLM_PRICES_JSON)"
+            if note not in ctx.notes:
+                ctx.notes.append(note)
+        ctx.costs.append(CostLine(stage, self.name, self.model, prompt, completion, usd))
+        for kind, count in (("prompt", prompt), ("completion", completion)):
+            metrics.LLM_TOKENS.labels(provider=self.name, model=self.model, kind=kind).inc(count)
+
+
+def _dump(model: Any) -> Any:
+    return model.model_dump(mode="json", exclude_none=True) if model is not None else None
+
+
+def _first_errors(exc: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or 'answer'}: {e['msg']}" for e in exc.errors()[:5]
+    )
