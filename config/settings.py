@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
+from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -82,6 +83,12 @@ class Settings(BaseSettings):
     """Extra or overriding prices, USD per million tokens: {"model": [input, output]}."""
 
     # --- generation -----------------------------------------------------------
+    tsc_deps_dir: Path = Path.home() / ".cache" / "componentforge" / "tsc"
+    """Where `make install` puts typescript, @types/react and @storybook/react for the
+    quality step's strict type-check. Missing (or no Node.js): TSX is parse-checked only."""
+    typecheck: bool = True
+    """Type-check generated code with tsc (when available). Off: parse-check only."""
+    typecheck_timeout_s: float = Field(default=30.0, gt=0)
     template_delay_ms: int = Field(default=0, ge=0)
     """Pause per agent step of the offline provider, to mimic LLM latency in demos
     and fault drills. 0 in production."""

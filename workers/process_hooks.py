@@ -6,6 +6,7 @@ drop what it inherited and make a stopping child close its sockets.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from celery.signals import setup_logging, worker_process_init, worker_process_shutdown
@@ -13,6 +14,7 @@ from celery.signals import setup_logging, worker_process_init, worker_process_sh
 from config.logging import configure_logging
 from config.settings import get_settings
 from workers import storage
+from workers.chain import typecheck
 from workers.clients import close_clients
 
 
@@ -26,8 +28,10 @@ def _on_setup_logging(**_: Any) -> None:
 def _on_child_start(**_: Any) -> None:
     configure_logging(get_settings().log_level)
     storage.reset_after_fork()
+    threading.Thread(target=typecheck.warm_up, name="tsc-warm-up", daemon=True).start()
 
 
 @worker_process_shutdown.connect
 def _on_child_stop(**_: Any) -> None:
     close_clients()
+    typecheck.checker().close()

@@ -103,9 +103,9 @@ def test_whole_worker_killed_mid_job_is_redelivered(
     queue = f"lost-{uuid.uuid4().hex[:8]}"
     short_limits = {
         "TEMPLATE_DELAY_MS": "400",
-        "TASK_SOFT_TIME_LIMIT_S": "3",
-        "TASK_TIME_LIMIT_S": "4",
-        "BROKER_VISIBILITY_TIMEOUT_S": "5",
+        "TASK_SOFT_TIME_LIMIT_S": "8",
+        "TASK_TIME_LIMIT_S": "10",
+        "BROKER_VISIBILITY_TIMEOUT_S": "12",
         "JOB_LEASE_S": "5",
     }
     first = start_worker(queue=queue, concurrency=1, env=short_limits)

@@ -117,3 +117,64 @@ def token_usage(declared: list[str], code: str) -> tuple[list[str], list[str]]:
     """(applied, unused) CSS variables: applied means some style reads it via var()."""
     applied = [v for v in declared if f"var({v})" in code]
     return applied, [v for v in declared if v not in applied]
+
+
+_INTERACTIVE = {"button", "input", "select", "checkbox", "radio", "switch", "tabs"}
+_WIDGET_ROLES = {
+    "switch": ("switch",),
+    "tabs": ("tablist", "tab", "tabpanel"),
+    "radio": ("radiogroup",),
+    "alert": ("alert", "status"),
+}
+_STATE_ARIA = {"checkbox": "aria-checked", "switch": "aria-checked", "tabs": "aria-selected"}
+
+
+def _has_role(code: str, role: str) -> bool:
+    return re.search(rf'role=\{{?"{role}"', code) is not None or f'"{role}" : "' in code
+
+
+def accessibility_checks(model: ComponentModel, code: str) -> list[dict[str, Any]]:
+    """What assistive technology needs, whether or not the requirements asked for it."""
+    kind = model.component_type
+    checks = []
+    if kind in _INTERACTIVE or model.events:
+        named = any(m in code for m in ("aria-label=", "aria-labelledby=", "<label", "htmlFor="))
+        # A native button is named by its text content.
+        named = named or bool(
+            model.text_prop and "<button" in code and f"{{{model.text_prop}}}" in code
+        )
+        detail = "label or aria-label" if named else "no label, aria-label or aria-labelledby"
+        checks.append(_check("a11y: accessible name", named, detail))
+        operable = "onKeyDown=" in code or _NATIVE_KEYBOARD.search(code) is not None
+        detail = "native control or key handler" if operable else "mouse only"
+        checks.append(_check("a11y: keyboard operable", operable, detail))
+    if kind in _WIDGET_ROLES:
+        roles = _WIDGET_ROLES[kind]
+        present = [r for r in roles if _has_role(code, r)]
+        wanted = roles if kind == "tabs" else roles[:1]
+        ok = all(r in present for r in wanted) if kind == "tabs" else bool(present)
+        checks.append(
+            _check("a11y: widget role", ok, f"roles present: {', '.join(present) or 'none'}")
+        )
+    if kind in _STATE_ARIA:
+        attr = _STATE_ARIA[kind]
+        checks.append(_check(f"a11y: state exposed ({attr})", f"{attr}=" in code, attr))
+    return checks
+
+
+_COLOUR = re.compile(r"#[0-9a-fA-F]{3,8}\b|rgba?\([^)]*\)|hsla?\([^)]*\)")
+_SIZE = re.compile(r"(?<![\w.-])\d+(?:\.\d+)?(?:px|rem|em)\b")
+
+
+def token_adherence(code: str, token_values: set[str]) -> dict[str, Any]:
+    """Share of colours and sizes in the code that come from the tokens: var(--cf-...)
+    references and literals equal to a token value, against all colour/size literals.
+    The token declarations themselves are not counted."""
+    body = re.sub(r"const tokenStyle = \{.*?\} as React\.CSSProperties;", "", code, flags=re.S)
+    from_tokens = len(re.findall(r"var\(--cf-[a-z0-9-]+\)", body))
+    literals = _COLOUR.findall(body) + _SIZE.findall(body)
+    raw = [v for v in literals if v not in token_values]
+    from_tokens += len(literals) - len(raw)
+    total = from_tokens + len(raw)
+    share = round(from_tokens / total, 3) if total else 1.0
+    return {"share": share, "from_tokens": from_tokens, "raw": sorted(set(raw))[:20]}

@@ -51,6 +51,13 @@ def render_report(
     requirements = quality["requirements"]
     missing = ", ".join(e(m) for m in requirements["missing"]) or "none"
     note_items = "".join(f"<li>{e(n)}</li>" for n in notes) or "<li>none</li>"
+    typescript = quality.get("typescript", {})
+    if typescript.get("checked"):
+        ts_line = f"checked with TypeScript {e(str(typescript.get('version')))} in strict mode"
+    else:
+        ts_line = f"not run ({e(str(typescript.get('reason', 'unavailable')))}); parse only"
+    adherence = tokens.get("adherence", {})
+    raw = ", ".join(f"<code>{e(v)}</code>" for v in adherence.get("raw", [])) or "none"
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <title>Quality report: {e(component_name)}</title><style>{_CSS}</style></head>
@@ -60,9 +67,13 @@ def render_report(
 <p>{"Passed" if quality["passed"] else "Needs attention"}: {requirements["implemented"]} of
 {requirements["total"]} requirements implemented; missing: {missing}.</p>
 <h2>TSX parses</h2><table><tr><th>file</th><th>result</th></tr>{_rows(parse_rows)}</table>
+<p>Types: {ts_line}.</p>
 <h2>Requirements</h2><table><tr><th>requirement</th><th>result</th><th>detail</th></tr>
 {_rows(check_rows)}</table>
-<h2>Design tokens</h2><table><tr><th>CSS variable</th><th>use</th></tr>{_rows(token_rows)}</table>
+<h2>Design tokens</h2>
+<p>Token adherence: {adherence.get("share", 0):.0%} of colours and sizes in the code come from
+the tokens; other literals: {raw}.</p>
+<table><tr><th>CSS variable</th><th>use</th></tr>{_rows(token_rows)}</table>
 <h2>Pattern</h2><table><tr><th>pattern</th><th>score</th><th></th></tr>{_rows(pattern_rows)}</table>
 <h2>Notes</h2><ul>{note_items}</ul>
 </body></html>

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from workers.chain.component_model import build_model
 from workers.chain.figma_tokens import extract_tokens
-from workers.chain.quality import check_requirements, parse_problem, token_usage
+from workers.chain.quality import (
+    accessibility_checks,
+    check_requirements,
+    parse_problem,
+    token_adherence,
+    token_usage,
+)
 from workers.chain.report_html import render_report
 from workers.chain.retrieval import rank
 from workers.chain.token_styles import token_vars
+from workers.chain.typecheck import TypeCheckUnavailable, checker
 from workers.chain.types import ChainContext, Provider
 from workers.errors import GenerationError
 
@@ -77,10 +85,17 @@ class ValidateQuality:
             {"name": f"parses: {name}", "passed": problem is None, "detail": problem or "TSX"}
             for name, problem in problems.items()
         ]
+        typescript = _typecheck(ctx, {"component.tsx": code, "stories.tsx": ctx.code.stories_tsx})
+        for name, diagnostics in typescript.get("diagnostics", {}).items():
+            detail = "; ".join(f"{d['line']}:{d['column']} {d['message']}" for d in diagnostics[:3])
+            checks.append({"name": f"tsc --strict: {name}", "passed": not diagnostics,
+                           "detail": detail or "no errors"})  # fmt: skip
         model = build_model(ctx.spec, ctx.requirements)
         requirement_checks = check_requirements(ctx.requirements, model, code)
-        applied, unused = token_usage(list(token_vars(ctx.tokens).declarations), code)
-        checks += requirement_checks
+        declared = token_vars(ctx.tokens).declarations
+        applied, unused = token_usage(list(declared), code)
+        adherence = token_adherence(code, {str(v) for v in declared.values()})
+        checks += requirement_checks + accessibility_checks(model, code)
         verifiable = [c for c in checks if c["passed"] is not None]
         score = sum(1 for c in verifiable if c["passed"]) / len(verifiable) if verifiable else 0.0
         ctx.quality = {
@@ -93,7 +108,18 @@ class ValidateQuality:
                 "missing": [c["name"] for c in requirement_checks if c["passed"] is False],
                 "origin": ctx.requirements_origin,
             },
-            "tokens": {"applied": applied, "unused": unused, "origin": ctx.tokens_origin},
+            "tokens": {
+                "applied": applied,
+                "unused": unused,
+                "origin": ctx.tokens_origin,
+                "adherence": adherence,
+            },
+            "typescript": {k: v for k, v in typescript.items() if k != "diagnostics"}
+            | (
+                {"errors": {n: len(d) for n, d in typescript["diagnostics"].items()}}
+                if typescript["checked"]
+                else {}
+            ),
             "pattern_candidates": [[pid, score] for pid, score in ctx.pattern_candidates],
             "checks": checks,
         }
@@ -105,6 +131,15 @@ class ValidateQuality:
             candidates=ctx.pattern_candidates,
             notes=ctx.notes,
         )
+
+
+def _typecheck(ctx: ChainContext, files: dict[str, str]) -> dict[str, Any]:
+    try:
+        diagnostics = checker().check(files)
+    except TypeCheckUnavailable as exc:
+        ctx.notes.append(f"TypeScript check skipped ({exc}); TSX was parse-checked only")
+        return {"checked": False, "reason": str(exc)}
+    return {"checked": True, "version": checker().version, "diagnostics": diagnostics}
 
 
 STEPS = (ExtractTokens(), ProposeRequirements(), RetrievePattern(), GenerateCode(),
