@@ -93,6 +93,10 @@ class Settings(BaseSettings):
     """Pause per agent step of the offline provider, to mimic LLM latency in demos
     and fault drills. 0 in production."""
 
+    worker_metrics_port: int = Field(default=9101, ge=0, le=65535)
+    """Each worker machine serves /metrics here (all its pool processes summed; needs
+    PROMETHEUS_MULTIPROC_DIR). 0 turns it off."""
+
     log_level: str = "INFO"
 
     @field_validator("llm_prices_json")

@@ -24,6 +24,7 @@ class ManagedProcess:
 
     def __init__(self, name: str, args: list[str], *, env: Mapping[str, str], workdir: Path):
         self.name = name
+        self.metrics_url: str | None = None
         self.log_path = workdir / f"{name}.log"
         self._log = self.log_path.open("ab")
         self.popen = subprocess.Popen(
@@ -125,6 +126,12 @@ def start_worker(
 ) -> ManagedProcess:
     """Start a prefork Celery worker of `app` on `queue`; returns once it says it is ready."""
     name = f"worker-{uuid.uuid4().hex[:6]}"
+    # A metrics dir of its own, so the pool's counts are summed and start at zero.
+    metrics_dir = workdir / f"prometheus-{name}"
+    metrics_dir.mkdir()
+    metrics_port = int(env.get("WORKER_METRICS_PORT") or free_port())
+    env = {**env, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
+           "WORKER_METRICS_PORT": str(metrics_port)}  # fmt: skip
     process = ManagedProcess(
         name,
         [sys.executable, "-m", "celery", "-A", app, "worker",
@@ -140,4 +147,5 @@ def start_worker(
         return " ready." in process.log_path.read_text(errors="replace")
 
     wait_until(ready, timeout_s=60, what=f"worker {name}", log=process.log_path)
+    process.metrics_url = f"http://127.0.0.1:{metrics_port}/metrics"
     return process

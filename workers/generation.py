@@ -112,6 +112,7 @@ def _run(state: jobs.JobState, lease: JobLease) -> None:
     record = cache.decode(cached) if lookup else None
     cache_events: list[CacheEvent] = []
     if lookup:
+        (metrics.CACHE_HITS if record else metrics.CACHE_MISSES).labels(layer="L1").inc()
         saved = Decimal(str(record["cost"]["usd"])) if record else Decimal(0)
         cache_events.append(CacheEvent("L1", record is not None, timings["cache_lookup"], saved))
     if record is not None:
@@ -164,6 +165,10 @@ def _run(state: jobs.JobState, lease: JobLease) -> None:
         finished_at=finished_at,
         also=lease.release_in,
     )
+    metrics.GENERATION_SUCCESS.labels(component_type=spec.component_type).inc()
+    metrics.GENERATION_LATENCY.labels(
+        component_type=spec.component_type, cache_layer=outcome.layer
+    ).observe(timings["total"] / 1000)
     logger.info("job %s succeeded from %s in %.1f ms", state.id, outcome.layer, timings["total"])
 
 
@@ -179,6 +184,8 @@ def _generate(state: jobs.JobState, spec: JobSpec, timings: dict[str, float]) ->
         figma=figma,
     )
     timings.update({step: round(ms, 3) for step, ms in chain.timings_ms.items()})
+    for step, ms in chain.timings_ms.items():
+        metrics.AGENT_STEP_DURATION.labels(step=step).observe(ms / 1000)
     jobs.set_stage(client, state.id, "upload")
     upload_started = time.perf_counter()
     record = _upload(state.id, chain)
@@ -295,4 +302,7 @@ def fail_job(
         jobs.finish(
             client, job_id, status=jobs.FAILED, ttl_s=settings.job_state_ttl_s, error=reason
         )
+    metrics.GENERATION_FAILURE.labels(
+        component_type=state.component_type or "unknown", error_type=reason["type"]
+    ).inc()
     logger.warning("job %s failed: %s", job_id, reason["message"])

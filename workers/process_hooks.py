@@ -6,14 +6,20 @@ drop what it inherited and make a stopping child close its sockets.
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import Any
 
-from celery.signals import setup_logging, worker_process_init, worker_process_shutdown
+from celery.signals import (
+    setup_logging,
+    worker_process_init,
+    worker_process_shutdown,
+    worker_ready,
+)
 
 from config.logging import configure_logging
 from config.settings import get_settings
-from workers import storage
+from workers import metrics_server, storage
 from workers.chain import typecheck
 from workers.clients import close_clients
 
@@ -35,3 +41,12 @@ def _on_child_start(**_: Any) -> None:
 def _on_child_stop(**_: Any) -> None:
     close_clients()
     typecheck.checker().close()
+    metrics_server.forget_process(os.getpid())
+
+
+@worker_ready.connect
+def _on_worker_ready(**_: Any) -> None:
+    # The main process serves /metrics for the whole pool.
+    port = get_settings().worker_metrics_port
+    if port:
+        metrics_server.serve(port)

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# The submission API. Stateless: run as many replicas as load needs.
+# The submission API. Stateless: run as many replicas as load needs. Its uvicorn worker
+# processes' metrics are summed through PROMETHEUS_MULTIPROC_DIR and served on /metrics.
 set -euo pipefail
+export PROMETHEUS_MULTIPROC_DIR="${PROMETHEUS_MULTIPROC_DIR:-/tmp/prometheus-api}"
+rm -rf "$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
 exec uvicorn api.main:app \
   --host "${API_HOST:-0.0.0.0}" \
   --port "${API_PORT:-8000}" \
