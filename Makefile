@@ -5,6 +5,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# celery-exporter pins clash with ours (redis<6, celery<5.6): a venv of its own.
+EXPORTER_VENV := .venv-exporter
+EXPORTER_STAMP := $(EXPORTER_VENV)/.installed
 # npm packages for the strict TypeScript check of generated code: a cache, not the repo.
 TSC_DEPS_DIR ?= $(HOME)/.cache/componentforge/tsc
 TSC_PACKAGES := typescript@5.9.3 @types/react@18.3.31 @storybook/react@8.6.19
@@ -32,18 +35,26 @@ $(TSC_STAMP):
 		echo "no Node.js/npm: generated TSX will be parse-checked only (install Node.js for tsc checks)"; \
 	fi
 
-install: $(STAMP) $(TSC_STAMP) ## create .venv, install the project, its test and local-server extras, and the TypeScript checker's npm packages
+$(EXPORTER_STAMP):
+	@test -x $(EXPORTER_VENV)/bin/python || $(PYTHON) -m venv $(EXPORTER_VENV)
+	@echo "installing celery-exporter into $(EXPORTER_VENV)"
+	$(EXPORTER_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(EXPORTER_VENV)/bin/python -m pip install --quiet prometheus-exporter-celery packaging \
+		"celery>=5.5.2,<5.6" "kombu<5.6"
+	@touch $@
 
-demo: $(STAMP) $(TSC_STAMP) ## run a sample batch end to end on embedded (or configured) services, then stop
+install: $(STAMP) $(TSC_STAMP) $(EXPORTER_STAMP) ## create .venv, install the project, its test and local-server extras, and the TypeScript checker's npm packages
+
+demo: $(STAMP) $(TSC_STAMP) $(EXPORTER_STAMP) ## run a sample batch end to end on embedded (or configured) services, then stop
 	$(BIN)/python -m devstack.demo
 
-up: $(STAMP) $(TSC_STAMP) ## start the stack (services, migrations, API, worker) until Ctrl-C
+up: $(STAMP) $(TSC_STAMP) $(EXPORTER_STAMP) ## start the stack (services, migrations, API, worker) until Ctrl-C
 	$(BIN)/python -m devstack.up
 
-test: $(STAMP) $(TSC_STAMP) ## unit + integration tests; starts embedded servers for unset service URLs
+test: $(STAMP) $(TSC_STAMP) $(EXPORTER_STAMP) ## unit + integration tests; starts embedded servers for unset service URLs
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: $(STAMP) $(TSC_STAMP) ## latency/throughput tables against a bare-Celery floor measured in the same run
+bench: $(STAMP) $(TSC_STAMP) $(EXPORTER_STAMP) ## latency/throughput tables against a bare-Celery floor measured in the same run
 	$(BIN)/python -m tests.bench.run
 
 lint: $(STAMP) ## ruff lint and format check
@@ -58,4 +69,4 @@ migrate: $(STAMP) ## apply Alembic migrations to DATABASE_URL
 	$(BIN)/alembic upgrade head
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .run
+	rm -rf $(VENV) $(EXPORTER_VENV) .pytest_cache .ruff_cache .run

@@ -97,6 +97,9 @@ class Settings(BaseSettings):
     """Each worker machine serves /metrics here (all its pool processes summed; needs
     PROMETHEUS_MULTIPROC_DIR). 0 turns it off."""
 
+    flower_basic_auth: SecretStr | None = None
+    """user:password for Flower; deploy/bin/flower.sh refuses to start without it."""
+
     log_level: str = "INFO"
 
     @field_validator("llm_prices_json")
@@ -113,6 +116,15 @@ class Settings(BaseSettings):
             raise ValueError(
                 'LLM_PRICES_JSON must look like {"model": [input_usd_per_1m, output_usd_per_1m]}'
             ) from exc
+        return value
+
+    @field_validator("flower_basic_auth")
+    @classmethod
+    def _user_and_password(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            user, _, password = value.get_secret_value().partition(":")
+            if not user or not password:
+                raise ValueError("FLOWER_BASIC_AUTH must be user:password, both non-empty")
         return value
 
     @model_validator(mode="after")

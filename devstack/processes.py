@@ -149,3 +149,53 @@ def start_worker(
     wait_until(ready, timeout_s=60, what=f"worker {name}", log=process.log_path)
     process.metrics_url = f"http://127.0.0.1:{metrics_port}/metrics"
     return process
+
+
+def start_flower(
+    *, env: Mapping[str, str], workdir: Path, basic_auth: str, port: int | None = None
+) -> tuple[ManagedProcess, str]:
+    """Flower behind basic auth; returns the process and its URL once it answers."""
+    port = port or free_port()
+    process = ManagedProcess(
+        f"flower-{port}",
+        [sys.executable, "-m", "celery", "-A", "config.celery_app", "flower",
+         "--address=127.0.0.1", f"--port={port}", f"--basic-auth={basic_auth}",
+         "--persistent=False"],
+        env=env,
+        workdir=workdir,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+
+    def answers() -> bool:
+        if not process.alive():
+            raise RuntimeError(f"Flower exited:\n{process.log_tail()}")
+        return port_answers(port)
+
+    wait_until(answers, timeout_s=30, what="Flower", log=process.log_path)
+    return process, url
+
+
+def start_exporter(
+    *, env: Mapping[str, str], workdir: Path, port: int | None = None
+) -> tuple[ManagedProcess, str]:
+    """celery-exporter from its own venv; returns the process and its /metrics URL."""
+    python = ROOT / ".venv-exporter" / "bin" / "python"
+    if not python.exists():
+        raise RuntimeError("celery-exporter is not installed; run make install")
+    port = port or free_port()
+    process = ManagedProcess(
+        f"exporter-{port}",
+        [str(python), "-c", "from src.cli import cli; cli(auto_envvar_prefix='CE')",
+         "--broker-url", env["BROKER_URL"], "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        workdir=workdir,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}/metrics"
+
+    def answers() -> bool:
+        if not process.alive():
+            raise RuntimeError(f"celery-exporter exited:\n{process.log_tail()}")
+        return port_answers(port)
+
+    wait_until(answers, timeout_s=30, what="celery-exporter", log=process.log_path)
+    return process, url

@@ -30,7 +30,7 @@ def main() -> int:
     port = None if port_answers(wanted_port) else wanted_port
     if port is None:
         print(f"port {wanted_port} is busy; the API takes a free port instead")
-    with local_stack("up", api_port=port) as stack:
+    with local_stack("up", api_port=port, monitoring=True) as stack:
         env = stack.env
         exports = " ".join(
             f"{k}='{env[k]}'"
@@ -42,6 +42,9 @@ def main() -> int:
             f"""
 ComponentForge Jobs is up.
   API       {stack.api_url}      docs: {stack.api_url}/docs
+  flower    {stack.monitors["flower"][1]}  (basic auth {stack.flower_auth})
+  metrics   API {stack.api_url}/metrics  worker {stack.worker.metrics_url}
+            celery-exporter {stack.monitors.get("exporter", (None, "not running"))[1]}
   logs      {stack.workdir}
   env       export {exports}
   try       curl -s -X POST {stack.api_url}/v1/generations -H 'Content-Type: application/json' \\

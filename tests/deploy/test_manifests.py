@@ -13,7 +13,10 @@ from config.settings import Settings
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 K8S = DEPLOY / "k8s"
-SCRIPT_OPTIONS = {"API_HOST", "API_PORT", "API_WORKERS", "WORKER_CONCURRENCY"}
+SCRIPT_OPTIONS = {
+    "API_HOST", "API_PORT", "API_WORKERS", "WORKER_CONCURRENCY", "FLOWER_HOST", "FLOWER_PORT",
+    "EXPORTER_HOST", "EXPORTER_PORT", "EXPORTER_PYTHON", "PROMETHEUS_MULTIPROC_DIR",
+}  # fmt: skip
 AWS = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION"}
 KNOWN_ENV = {name.upper() for name in Settings.model_fields} | SCRIPT_OPTIONS | AWS
 
@@ -40,7 +43,7 @@ def test_compose_commands_and_env() -> None:
     compose = yaml.safe_load((DEPLOY / "docker-compose.yml").read_text())
     services = compose["services"]
     assert {"redis", "postgres", "minio", "migrate", "api", "worker"} <= set(services)
-    for name in ("migrate", "api", "worker"):
+    for name in ("migrate", "api", "worker", "flower"):
         command = services[name]["command"][0]
         assert (DEPLOY.parent / command).is_file(), f"{name}: {command} missing"
         assert set(services[name]["environment"]) <= KNOWN_ENV, name
