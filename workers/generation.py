@@ -118,6 +118,7 @@ def _run(state: jobs.JobState, lease: JobLease) -> None:
     if record is not None:
         zero = {"usd": 0.0, "prompt_tokens": 0, "completion_tokens": 0}
         outcome = _Outcome("L1", record, zero, float(record["cost"]["usd"]))
+        metrics.CACHE_SAVED.labels(layer="L1").inc(outcome.saved_usd)
     else:
         outcome = _generate(state, spec, timings)
 

@@ -27,6 +27,9 @@ GENERATION_FAILURE = Counter(
 )
 CACHE_HITS = Counter("cache_hits", "Cache lookups that found an entry", ["layer"])
 CACHE_MISSES = Counter("cache_misses", "Cache lookups that found none", ["layer"])
+CACHE_SAVED = Counter(
+    "cache_saved_dollars", "What the generations a cache hit replaced had cost", ["layer"]
+)
 AGENT_STEP_DURATION = Histogram(
     "agent_step_duration_seconds", "Duration of one agent step", ["step"],
     buckets=LATENCY_BUCKETS_S,
