@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from api.body_limit import BodyLimitMiddleware
 from api.errors import install_error_handlers
 from api.request_metrics import RequestMetricsMiddleware
-from api.routes import cache, generations, health
+from api.routes import cache, dashboard, generations, health
 from api.routes import metrics as metrics_routes
 from config.logging import configure_logging
 from config.settings import get_settings
@@ -37,6 +37,7 @@ def create_app() -> FastAPI:
     app.include_router(cache.router)
     app.include_router(health.router)
     app.include_router(metrics_routes.router)
+    app.include_router(dashboard.router)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     # Outermost, so refused bodies (413) are counted too.
     app.add_middleware(RequestMetricsMiddleware)
