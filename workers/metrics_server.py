@@ -4,6 +4,7 @@ or this process's alone otherwise."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -13,6 +14,8 @@ from prometheus_client import (
     multiprocess,
     start_http_server,
 )
+from prometheus_client.metrics_core import Metric
+from prometheus_client.registry import Collector
 
 
 def _registry() -> CollectorRegistry:
@@ -23,9 +26,27 @@ def _registry() -> CollectorRegistry:
     return REGISTRY
 
 
-def exposition() -> tuple[bytes, str]:
-    """The text exposition format and its content type."""
-    return generate_latest(_registry()), CONTENT_TYPE_LATEST
+def exposition(*extra: Collector) -> tuple[bytes, str]:
+    """The text exposition format and its content type; `extra` collectors are read
+    at this scrape only (resource gauges)."""
+    registry = CollectorRegistry()
+    registry.register(_Merged(_registry()))
+    for collector in extra:
+        registry.register(collector)
+    return generate_latest(registry), CONTENT_TYPE_LATEST
+
+
+class _Merged(Collector):
+    """Another registry's metrics, so extra collectors can be added per scrape."""
+
+    def __init__(self, source: CollectorRegistry) -> None:
+        self._source = source
+
+    def collect(self) -> Iterator[Metric]:
+        return self._source.collect()
+
+    def describe(self) -> Iterator[Metric]:
+        return iter(())
 
 
 def serve(port: int, *, host: str = "0.0.0.0") -> None:

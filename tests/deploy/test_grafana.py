@@ -12,6 +12,7 @@ import yaml
 from prometheus_client import REGISTRY
 
 import workers.metrics  # noqa: F401  (registers the metrics this project exports)
+from workers import resource_metrics
 
 GRAFANA = Path(__file__).resolve().parents[2] / "deploy" / "grafana"
 # What celery-exporter (prometheus-exporter-celery 0.11) serves, read off a running one.
@@ -34,7 +35,7 @@ def exported() -> set[str]:
     for family in REGISTRY.collect():
         names |= {s.name for s in family.samples}
         names |= {family.name + suffix for suffix in ("", "_total", "_bucket", "_count", "_sum")}
-    return names | EXPORTER_METRICS | NAMED_IN_DESIGN
+    return names | EXPORTER_METRICS | NAMED_IN_DESIGN | set(resource_metrics.NAMES)
 
 
 def dashboards() -> list[Path]:

@@ -59,6 +59,15 @@ def test_worker_and_api_metrics_count_the_jobs(api: httpx.Client, worker: Manage
     assert not any(re.search(r"[0-9a-f]{32}", e) for e in endpoints)  # no job ids as labels
 
 
+def test_api_exports_resource_gauges(api: httpx.Client) -> None:
+    submit_and_wait(api, make_job(component_name="GaugedCard", component_type="card"))
+    found = samples(str(api.base_url) + "/metrics")
+    assert value(found, "redis_memory_used_bytes") > 0
+    assert value(found, "postgres_connections") >= 1
+    assert value(found, "s3_bucket_objects") >= 5
+    assert value(found, "s3_bucket_bytes") > 0
+
+
 def test_failures_are_counted_by_error_type(api: httpx.Client, worker: ManagedProcess) -> None:
     assert worker.metrics_url
     before = value(samples(worker.metrics_url), "generation_failure_total",
