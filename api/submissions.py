@@ -14,7 +14,7 @@ import redis
 
 from config.celery_app import app as celery_app
 from config.settings import Settings
-from workers import jobs
+from workers import jobs, tracing
 from workers.canonical import canonical_json
 from workers.errors import DependencyUnavailable, IdempotencyConflict
 from workers.jobspec import JobSpec
@@ -50,6 +50,14 @@ def submit(
                 )
             return existing_job, False
 
+    trace_headers: dict[str, str] = {}
+    if (
+        trace := tracing.start_job_trace(
+            job_id=job_id, spec=spec_json, created_at=float(fields["created_at"])
+        )
+    ) is not None:
+        ref, trace_headers = trace
+        fields |= ref.as_fields()
     pipe = client.pipeline(transaction=True)
     jobs.create(pipe, job_id, fields, ttl_s=settings.job_state_ttl_s)
     pipe.execute()
@@ -59,6 +67,7 @@ def submit(
             kwargs={"job_id": job_id},
             task_id=job_id,
             queue=settings.generation_queue,
+            headers=trace_headers,  # W3C-style trace context, for anything that reads it
         )
     except Exception as exc:
         logger.warning("job %s: publish failed: %s", job_id, exc)

@@ -97,6 +97,15 @@ class Settings(BaseSettings):
     """Each worker machine serves /metrics here (all its pool processes summed; needs
     PROMETHEUS_MULTIPROC_DIR). 0 turns it off."""
 
+    langsmith_tracing: bool = False
+    langsmith_endpoint: str = "https://api.smith.langchain.com"
+    langsmith_api_key: SecretStr | None = None
+    langsmith_project: str = "componentforge"
+    trace_sample_rate: float = Field(default=1.0, ge=0, le=1)
+    """Share of jobs traced (decided when the job is accepted)."""
+    langsmith_trace_url_template: str = "https://smith.langchain.com/r/{run_id}"
+    """trace_url in job results; {run_id}, {trace_id} and {project} are filled in."""
+
     flower_basic_auth: SecretStr | None = None
     """user:password for Flower; deploy/bin/flower.sh refuses to start without it."""
 

@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from config.settings import get_settings
-from workers import bookkeeping, cache, jobs, metrics, storage
+from workers import bookkeeping, cache, jobs, metrics, storage, tracing
 from workers.bookkeeping import CacheEvent, utc
 from workers.cache_key import cache_key
 from workers.chain import ChainResult, run_chain
@@ -63,6 +63,11 @@ def _accept_queued_job(job_id: str, request: dict[str, Any] | None) -> jobs.JobS
         return None
     spec_json = spec.model_dump(mode="json", exclude_none=True)
     fields = jobs.new_job_fields(spec=spec_json)
+    trace = tracing.start_job_trace(
+        job_id=job_id, spec=spec_json, created_at=float(fields["created_at"])
+    )
+    if trace is not None:
+        fields |= trace[0].as_fields()
     pipe = redis_client().pipeline(transaction=True)
     jobs.create(pipe, job_id, fields, ttl_s=settings.job_state_ttl_s)
     pipe.execute()
@@ -109,6 +114,7 @@ def _run(state: jobs.JobState, lease: JobLease) -> None:
     # The lookup rode on the round trip that marked the job running.
     timings["cache_lookup"] = round((time.perf_counter() - started) * 1000, 3)
 
+    trace = tracing.TraceRef.from_fields(state.trace_fields)
     record = cache.decode(cached) if lookup else None
     cache_events: list[CacheEvent] = []
     if lookup:
@@ -129,7 +135,7 @@ def _run(state: jobs.JobState, lease: JobLease) -> None:
         "pattern_id": outcome.record["pattern_id"],
         "cost": {**outcome.cost, "saved_usd": outcome.saved_usd},
         "cache_key": state.cache_key,
-        "trace_url": None,
+        "trace_url": tracing.trace_url(trace) if trace else None,
     }
     finished_at = time.time()
     timings["total"] = round((time.perf_counter() - started) * 1000, 3)
@@ -151,6 +157,7 @@ def _run(state: jobs.JobState, lease: JobLease) -> None:
         "quality_score": outcome.record["quality"].get("score"),
         "success": True,
         "result": result,
+        "trace_id": trace.trace_id if trace else None,
     }
     cache_events += outcome.cache_events
     bookkeeping.record_generation(db_engine(), row, costs=outcome.costs, cache_events=cache_events)
@@ -166,6 +173,18 @@ def _run(state: jobs.JobState, lease: JobLease) -> None:
         finished_at=finished_at,
         also=lease.release_in,
     )
+    if trace is not None:
+        tracing.finish_job_trace(
+            trace,
+            started_at=state.started_at or finished_at - timings["total"] / 1000,
+            finished_at=finished_at,
+            timings_ms=timings,
+            costs=outcome.costs,
+            cache_layer=outcome.layer,
+            tenant=spec.tenant_id,
+            outputs={"component_id": result["component_id"], "quality": result["quality"],
+                     "cost": result["cost"], "artifacts": sorted(result["artifacts"])},
+        )  # fmt: skip
     metrics.GENERATION_SUCCESS.labels(component_type=spec.component_type).inc()
     metrics.GENERATION_LATENCY.labels(
         component_type=spec.component_type, cache_layer=outcome.layer
@@ -297,12 +316,19 @@ def fail_job(
         "error_type": reason["type"],
         "error_message": reason["message"],
     }
+    trace = tracing.TraceRef.from_fields(state.trace_fields)
+    row["trace_id"] = trace.trace_id if trace else None
     try:
         bookkeeping.record_generation(db_engine(), row)
     finally:
         jobs.finish(
             client, job_id, status=jobs.FAILED, ttl_s=settings.job_state_ttl_s, error=reason
         )
+        if trace is not None:
+            tracing.finish_job_trace(
+                trace, started_at=state.started_at or now, finished_at=now, timings_ms={},
+                costs=[], cache_layer=None, tenant=None, outputs={}, error=reason["message"],
+            )  # fmt: skip
     metrics.GENERATION_FAILURE.labels(
         component_type=state.component_type or "unknown", error_type=reason["type"]
     ).inc()

@@ -47,6 +47,7 @@ class JobState:
     timings_ms: dict[str, float] = field(default_factory=dict)
     error: dict[str, str] | None = None
     result: dict[str, Any] | None = None
+    trace_fields: dict[str, str] = field(default_factory=dict)  # the root run, if traced
 
     @property
     def is_terminal(self) -> bool:
@@ -80,6 +81,7 @@ def decode(job_id: str, raw: dict[str, str]) -> JobState | None:
         timings_ms=_opt_json(raw.get("timings_ms")) or {},
         error=_opt_json(raw.get("error")),
         result=_opt_json(raw.get("result")),
+        trace_fields={k: v for k, v in raw.items() if k.startswith("trace_")},
     )
 
 

@@ -37,6 +37,9 @@ AGENT_STEP_DURATION = Histogram(
 LLM_TOKENS = Counter(
     "llm_tokens", "Tokens sent to and received from LLMs", ["provider", "model", "kind"]
 )
+TRACE_EXPORT_FAILURES = Counter(
+    "trace_export_failures", "Job traces that could not be sent to LangSmith"
+)
 HTTP_REQUESTS = Counter("http_requests", "HTTP requests answered", ["method", "endpoint", "status"])
 HTTP_REQUEST_DURATION = Histogram(
     "http_request_duration_seconds", "HTTP request duration", ["method", "endpoint"],

@@ -1,0 +1,70 @@
+"""One LangSmith trace per job, API span -> queue -> five steps, sent through the real
+langsmith client to a local collector that speaks its ingest API."""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.helpers import make_job, wait_for_end
+from tests.servers.langsmith_collector import Collector, langsmith_collector
+
+pytestmark = pytest.mark.integration
+KEY = "lsv2-test-key"
+STEPS = {"extract_tokens", "propose_requirements", "retrieve_pattern", "generate_code",
+         "validate_quality"}  # fmt: skip
+
+
+def wait_for_tree(collector: Collector, trace_id: str, size: int) -> list[dict[str, Any]]:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        runs = collector.tree(trace_id)
+        root = [r for r in runs if not r.get("parent_run_id")]
+        if len(runs) >= size and root and root[0].get("end_time"):
+            return runs
+        time.sleep(0.2)
+    raise AssertionError(f"trace {trace_id}: {len(collector.tree(trace_id))} runs arrived")
+
+
+def test_each_job_is_one_tree(
+    start_worker: Callable[..., Any], start_api: Callable[..., httpx.Client], workdir: Path
+) -> None:
+    with langsmith_collector(KEY) as (url, collector):
+        queue = f"traced-{uuid.uuid4().hex[:8]}"
+        env = {"LANGSMITH_TRACING": "true", "LANGSMITH_ENDPOINT": url, "LANGSMITH_API_KEY": KEY,
+               "GENERATION_QUEUE": queue, "TRACE_SAMPLE_RATE": "1"}  # fmt: skip
+        start_worker(queue=queue, concurrency=2, env=env)
+        api = start_api(env=env)
+        body = make_job(component_name="TracedButton", tenant_id="acme")
+        statuses = []
+        for _ in range(2):  # an L4 job, then an L1 hit
+            accepted = api.post("/v1/generations", json=body).json()
+            statuses.append(wait_for_end(api, accepted["id"]))
+
+        for status, layer in zip(statuses, ("L4", "L1"), strict=True):
+            assert status["cache_layer"] == layer
+            run_id = status["result"]["trace_url"].rsplit("/", 1)[-1]
+            deadline = time.monotonic() + 20  # the API's client sends in the background
+            while run_id not in collector.runs and time.monotonic() < deadline:
+                time.sleep(0.2)
+            trace_id = str(collector.runs[run_id]["trace_id"])
+            size = 2 + (len(STEPS) if layer == "L4" else 0)
+            runs = wait_for_tree(collector, trace_id, size)
+            [root] = [r for r in runs if not r.get("parent_run_id")]
+            assert root["name"] == "generate_button"
+            assert {"button", "tenant:acme", f"cache:{layer}"} <= set(root["tags"])
+            children = {r["name"]: r for r in runs if r.get("parent_run_id") == root["id"]}
+            expected = {"queue"} | (STEPS if layer == "L4" else set())
+            assert set(children) == expected
+            assert root["outputs"]["component_id"] == status["result"]["component_id"]
+            assert root["extra"]["metadata"]["cache_layer"] == layer
+        assert "GET /info" in collector.endpoints
+        assert any(e.startswith("POST /runs/") for e in collector.endpoints)
+    assert os.environ.get("LANGSMITH_TRACING") is None  # the shared processes stay untraced
