@@ -9,6 +9,7 @@ Tracing off, or a job not sampled: no client is built and nothing is sent.
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import uuid
@@ -149,6 +150,7 @@ def finish_job_trace(
             "cache_layer": cache_layer,
             "cost_usd": round(sum(float(c["usd"]) for c in costs), 6),
             "latency_ms": round((finished_at - started_at) * 1000, 1),
+            "output_bytes": len(json.dumps(outputs, default=str)),
         }
         root.extra = {"metadata": metadata}
         root.end(end_time=datetime.fromtimestamp(finished_at, UTC), outputs=outputs, error=error)
