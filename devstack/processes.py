@@ -151,28 +151,31 @@ def start_worker(
     return process
 
 
+def _start_listener(
+    name: str, args: list[str], *, port: int, env: Mapping[str, str], workdir: Path
+) -> ManagedProcess:
+    """Start a process that serves on `port`; returns once the port answers."""
+    process = ManagedProcess(f"{name}-{port}", args, env=env, workdir=workdir)
+
+    def answers() -> bool:
+        if not process.alive():
+            raise RuntimeError(f"{name} exited:\n{process.log_tail()}")
+        return port_answers(port)
+
+    wait_until(answers, timeout_s=30, what=name, log=process.log_path)
+    return process
+
+
 def start_flower(
     *, env: Mapping[str, str], workdir: Path, basic_auth: str, port: int | None = None
 ) -> tuple[ManagedProcess, str]:
     """Flower behind basic auth; returns the process and its URL once it answers."""
     port = port or free_port()
-    process = ManagedProcess(
-        f"flower-{port}",
-        [sys.executable, "-m", "celery", "-A", "config.celery_app", "flower",
-         "--address=127.0.0.1", f"--port={port}", f"--basic-auth={basic_auth}",
-         "--persistent=False"],
-        env=env,
-        workdir=workdir,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-
-    def answers() -> bool:
-        if not process.alive():
-            raise RuntimeError(f"Flower exited:\n{process.log_tail()}")
-        return port_answers(port)
-
-    wait_until(answers, timeout_s=30, what="Flower", log=process.log_path)
-    return process, url
+    args = [sys.executable, "-m", "celery", "-A", "config.celery_app", "flower",
+            "--address=127.0.0.1", f"--port={port}", f"--basic-auth={basic_auth}",
+            "--persistent=False"]  # fmt: skip
+    process = _start_listener("flower", args, port=port, env=env, workdir=workdir)
+    return process, f"http://127.0.0.1:{port}"
 
 
 def start_exporter(
@@ -183,19 +186,8 @@ def start_exporter(
     if not python.exists():
         raise RuntimeError("celery-exporter is not installed; run make install")
     port = port or free_port()
-    process = ManagedProcess(
-        f"exporter-{port}",
-        [str(python), "-c", "from src.cli import cli; cli(auto_envvar_prefix='CE')",
-         "--broker-url", env["BROKER_URL"], "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        workdir=workdir,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}/metrics"
-
-    def answers() -> bool:
-        if not process.alive():
-            raise RuntimeError(f"celery-exporter exited:\n{process.log_tail()}")
-        return port_answers(port)
-
-    wait_until(answers, timeout_s=30, what="celery-exporter", log=process.log_path)
-    return process, url
+    entry = "from src.cli import cli; cli(auto_envvar_prefix='CE')"
+    args = [str(python), "-c", entry, "--broker-url", env["BROKER_URL"],
+            "--host", "127.0.0.1", "--port", str(port)]  # fmt: skip
+    process = _start_listener("celery-exporter", args, port=port, env=env, workdir=workdir)
+    return process, f"http://127.0.0.1:{port}/metrics"

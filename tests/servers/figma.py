@@ -7,14 +7,15 @@ a given status and headers (429 with Retry-After, 500, ...).
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.servers.base import JsonHandler, serving
 
 _PATH = re.compile(r"^/v1/files/(?P<key>[A-Za-z0-9_-]+)(?P<styles>/styles)?$")
 
@@ -42,40 +43,27 @@ def _styles_answer(key: str, figma_file: dict[str, Any]) -> dict[str, Any]:
 
 
 def _handler(state: FigmaState) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *_: Any) -> None:  # keep test output clean
-            pass
-
-        def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-            payload = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(payload)
-
+    class Handler(JsonHandler):
         def do_GET(self) -> None:
             with state.lock:
                 state.requests.append(self.path)
                 scripted = state.scripted.pop(0) if state.scripted else None
             if scripted is not None:
                 status, headers = scripted
-                self._send(status, {"status": status, "err": "scripted"}, headers)
+                self.send_json(status, {"status": status, "err": "scripted"}, headers)
                 return
             if self.headers.get("X-Figma-Token") != state.token:
-                self._send(403, {"status": 403, "err": "Invalid token"})
+                self.send_json(403, {"status": 403, "err": "Invalid token"})
                 return
             match = _PATH.match(self.path)
             figma_file = state.files.get(match.group("key")) if match else None
             if match is None or figma_file is None:
-                self._send(404, {"status": 404, "err": "Not found"})
+                self.send_json(404, {"status": 404, "err": "Not found"})
                 return
             if match.group("styles"):
-                self._send(200, _styles_answer(match.group("key"), figma_file))
+                self.send_json(200, _styles_answer(match.group("key"), figma_file))
             else:
-                self._send(200, figma_file)
+                self.send_json(200, figma_file)
 
     return Handler
 
@@ -83,11 +71,5 @@ def _handler(state: FigmaState) -> type[BaseHTTPRequestHandler]:
 @contextmanager
 def figma_server(token: str) -> Iterator[tuple[str, FigmaState]]:
     state = FigmaState(token=token)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", state
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(_handler(state)) as url:
+        yield url, state

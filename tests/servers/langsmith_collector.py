@@ -14,8 +14,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.servers.base import JsonHandler, serving
 
 INFO = {
     "version": "0.10.0",
@@ -63,36 +65,22 @@ def _multipart(content_type: str, body: bytes) -> list[tuple[str, bytes]]:
 
 
 def _handler(collector: Collector) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *_: Any) -> None:
-            pass
-
-        def _send(self, status: int, body: Any) -> None:
-            payload = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
+    class Handler(JsonHandler):
         def _authorised(self) -> bool:
             if self.headers.get("x-api-key") == collector.api_key:
                 return True
-            self._send(401, {"detail": "bad api key"})
+            self.send_json(401, {"detail": "bad api key"})
             return False
-
-        def _body(self) -> bytes:
-            return self.rfile.read(int(self.headers.get("Content-Length", "0")))
 
         def do_GET(self) -> None:
             collector.endpoints.append(f"GET {self.path}")
             if self.path.startswith("/info"):
-                self._send(200, INFO)
+                self.send_json(200, INFO)
             else:
-                self._send(404, {"detail": "not found"})
+                self.send_json(404, {"detail": "not found"})
 
         def do_POST(self) -> None:
-            body = self._body()
+            body = self.read_body()
             collector.endpoints.append(f"POST {self.path}")
             if not self._authorised():
                 return
@@ -118,19 +106,19 @@ def _handler(collector: Collector) -> type[BaseHTTPRequestHandler]:
             elif self.path == "/runs":
                 collector.apply("post", json.loads(body))
             else:
-                self._send(404, {"detail": "not found"})
+                self.send_json(404, {"detail": "not found"})
                 return
-            self._send(202, {})
+            self.send_json(202, {})
 
         def do_PATCH(self) -> None:
-            body = self._body()
+            body = self.read_body()
             collector.endpoints.append(f"PATCH {self.path}")
             if not self._authorised():
                 return
             run = json.loads(body)
             run["id"] = self.path.rsplit("/", 1)[-1]
             collector.apply("patch", run)
-            self._send(200, {})
+            self.send_json(200, {})
 
     return Handler
 
@@ -138,11 +126,5 @@ def _handler(collector: Collector) -> type[BaseHTTPRequestHandler]:
 @contextmanager
 def langsmith_collector(api_key: str) -> Iterator[tuple[str, Collector]]:
     collector = Collector(api_key=api_key)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(collector))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", collector
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(_handler(collector)) as url:
+        yield url, collector

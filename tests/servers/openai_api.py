@@ -12,8 +12,10 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.servers.base import JsonHandler, serving
 
 Responder = Callable[[dict[str, Any]], str]
 
@@ -33,25 +35,14 @@ class LLMState:
 
 
 def _handler(state: LLMState) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *_: Any) -> None:
-            pass
-
-        def _send(self, status: int, body: dict[str, Any]) -> None:
-            payload = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
+    class Handler(JsonHandler):
         def do_POST(self) -> None:
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            body = json.loads(self.read_body())
             if self.path != "/v1/chat/completions":
-                self._send(404, {"error": {"message": "no such route", "type": "invalid"}})
+                self.send_json(404, {"error": {"message": "no such route", "type": "invalid"}})
                 return
             if self.headers.get("Authorization") != f"Bearer {state.api_key}":
-                self._send(401, {"error": {"message": "bad key", "type": "invalid_api_key"}})
+                self.send_json(401, {"error": {"message": "bad key", "type": "invalid_api_key"}})
                 return
             with state.lock:
                 state.requests.append(body)
@@ -59,7 +50,7 @@ def _handler(state: LLMState) -> type[BaseHTTPRequestHandler]:
             if content is None:
                 content = state.responder(body)
             prompt, completion = state.usage
-            self._send(
+            self.send_json(
                 200,
                 {
                     "id": f"chatcmpl-{len(state.requests)}",
@@ -87,11 +78,5 @@ def _handler(state: LLMState) -> type[BaseHTTPRequestHandler]:
 @contextmanager
 def openai_server(api_key: str, responder: Responder) -> Iterator[tuple[str, LLMState]]:
     state = LLMState(api_key=api_key, responder=responder)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/v1", state
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(_handler(state)) as url:
+        yield f"{url}/v1", state
