@@ -182,6 +182,7 @@ def _run(state: jobs.JobState, lease: JobLease) -> None:
             costs=outcome.costs,
             cache_layer=outcome.layer,
             tenant=spec.tenant_id,
+            session=spec.session_id,
             outputs={"component_id": result["component_id"], "quality": result["quality"],
                      "cost": result["cost"], "artifacts": sorted(result["artifacts"])},
         )  # fmt: skip

@@ -83,7 +83,8 @@ def start_job_trace(
         inputs={"job_id": job_id, "component_name": spec["component_name"],
                 "component_type": spec["component_type"], "source": list(spec["source"])},
         start_time=datetime.fromtimestamp(created_at, UTC),
-        tags=[spec["component_type"], f"tenant:{spec.get('tenant_id') or '-'}"],
+        tags=[spec["component_type"], f"tenant:{spec.get('tenant_id') or '-'}",
+              f"session:{spec.get('session_id') or '-'}"],
         extra={"metadata": {"job_id": job_id, "session_id": spec.get("session_id"),
                             "input_bytes": len(str(spec))}},
         project_name=settings.langsmith_project,
@@ -118,6 +119,7 @@ def finish_job_trace(
     cache_layer: str | None,
     tenant: str | None,
     outputs: dict[str, Any],
+    session: str | None = None,
     error: str | None = None,
 ) -> None:
     """Add the queue and step runs, end the root, and flush. Never fails the job."""
@@ -145,7 +147,8 @@ def finish_job_trace(
             child.post()
         # A patch replaces the tags: send all of them.
         component_type = ref.name.removeprefix("generate_")
-        root.tags = [component_type, f"cache:{cache_layer or '-'}", f"tenant:{tenant or '-'}"]
+        root.tags = [component_type, f"cache:{cache_layer or '-'}", f"tenant:{tenant or '-'}",
+                     f"session:{session or '-'}"]  # fmt: skip
         metadata = {
             "cache_layer": cache_layer,
             "cost_usd": round(sum(float(c["usd"]) for c in costs), 6),

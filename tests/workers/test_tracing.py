@@ -13,8 +13,10 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.conftest import LLM_KEY
 from tests.helpers import make_job, wait_for_end
 from tests.servers.langsmith_collector import Collector, langsmith_collector
+from tests.servers.openai_api import LLMState
 
 pytestmark = pytest.mark.integration
 KEY = "lsv2-test-key"
@@ -66,5 +68,38 @@ def test_each_job_is_one_tree(
             assert root["outputs"]["component_id"] == status["result"]["component_id"]
             assert root["extra"]["metadata"]["cache_layer"] == layer
         assert "GET /info" in collector.endpoints
+        assert "session:-" in root["tags"]
         assert any(e.startswith("POST /runs/") for e in collector.endpoints)
     assert os.environ.get("LANGSMITH_TRACING") is None  # the shared processes stay untraced
+
+
+def test_llm_steps_carry_usage_and_cost(
+    start_worker: Callable[..., Any], start_api: Callable[..., httpx.Client], llm: LLMState
+) -> None:
+    with langsmith_collector(KEY) as (url, collector):
+        queue = f"traced-llm-{uuid.uuid4().hex[:8]}"
+        env = {"LANGSMITH_TRACING": "true", "LANGSMITH_ENDPOINT": url, "LANGSMITH_API_KEY": KEY,
+               "GENERATION_QUEUE": queue, "OPENAI_API_KEY": LLM_KEY}  # fmt: skip
+        start_worker(queue=queue, concurrency=1, env=env)
+        api = start_api(env=env)
+        body = make_job(component_name="TracedLlmButton", options={"provider": "openai"},
+                        session_id="s-42")  # fmt: skip
+        status = wait_for_end(api, api.post("/v1/generations", json=body).json()["id"])
+        assert status["status"] == "succeeded", status
+        run_id = status["result"]["trace_url"].rsplit("/", 1)[-1]
+        deadline = time.monotonic() + 20
+        while run_id not in collector.runs and time.monotonic() < deadline:
+            time.sleep(0.2)
+        runs = wait_for_tree(collector, str(collector.runs[run_id]["trace_id"]), 7)
+        [generate] = [r for r in runs if r["name"] == "generate_code"]
+        prompt, completion = llm.usage
+        assert generate["run_type"] == "llm"
+        assert generate["outputs"]["usage_metadata"] == {
+            "input_tokens": prompt, "output_tokens": completion,
+            "total_tokens": prompt + completion,
+        }  # fmt: skip
+        assert generate["extra"]["metadata"]["ls_model_name"] == "gpt-4o-mini"
+        assert generate["extra"]["metadata"]["cost_usd"] > 0
+        [root] = [r for r in runs if not r.get("parent_run_id")]
+        assert "session:s-42" in root["tags"]
+        assert root["extra"]["metadata"]["cost_usd"] > 0
