@@ -18,7 +18,8 @@ from config.celery_app import app
 from config.settings import get_settings
 from workers import process_hooks  # noqa: F401  (connects the worker signals)
 from workers.errors import ComponentForgeError, DependencyUnavailable, JobTimedOut
-from workers.generation import fail_job, run_generation
+from workers.generation import run_generation
+from workers.job_failure import fail_job
 from workers.lease import LeaseHeld
 from workers.transient import describe, is_transient
 
