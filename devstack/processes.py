@@ -92,14 +92,14 @@ def run_migrations(*, env: Mapping[str, str], workdir: Path) -> None:
 
 
 def start_api(
-    *, env: Mapping[str, str], workdir: Path, port: int | None = None
+    *, env: Mapping[str, str], workdir: Path, port: int | None = None, workers: int = 1
 ) -> tuple[ManagedProcess, str]:
     """Start uvicorn; returns the process and its base URL once /healthz answers."""
     port = port or free_port()
     process = ManagedProcess(
         f"api-{port}",
         [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1",
-         "--port", str(port), "--no-access-log"],
+         "--port", str(port), "--no-access-log", "--workers", str(workers)],
         env=env,
         workdir=workdir,
     )  # fmt: skip
