@@ -98,9 +98,13 @@ class ValidateQuality:
         checks += requirement_checks + accessibility_checks(model, code)
         verifiable = [c for c in checks if c["passed"] is not None]
         score = sum(1 for c in verifiable if c["passed"]) / len(verifiable) if verifiable else 0.0
+        # Code that does not parse or type-check fails, whatever else it gets right.
+        compiles = all(p is None for p in problems.values()) and not any(
+            typescript.get("diagnostics", {}).values()
+        )
         ctx.quality = {
             "score": round(score, 3),
-            "passed": score >= PASS_SCORE and all(p is None for p in problems.values()),
+            "passed": score >= PASS_SCORE and compiles,
             "tsx_parses": {name: problem is None for name, problem in problems.items()},
             "requirements": {
                 "total": len(requirement_checks),

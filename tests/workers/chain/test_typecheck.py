@@ -10,7 +10,11 @@ import pytest
 
 from workers.chain import run_chain
 from workers.chain import steps as chain_steps
+from workers.chain.providers.template import TemplateProvider
+from workers.chain.retrieval import rank
+from workers.chain.steps import ValidateQuality
 from workers.chain.typecheck import TypeChecker, TypeCheckUnavailable, checker
+from workers.chain.types import ChainContext, GeneratedCode
 from workers.jobspec import COMPONENT_TYPES, JobSpec
 
 HOSTILE = 'a "q" `t` ${x} </script> */ \u2028 line\nbreak & <b>'
@@ -96,3 +100,23 @@ def test_without_the_checker_the_report_says_parse_only(monkeypatch: pytest.Monk
     assert result.quality["tsx_parses"] == {"component.tsx": True, "stories.tsx": True}
     report = result.files["quality-report.html"].decode()
     assert "TypeScript check skipped" in report
+
+
+def test_code_with_a_type_error_does_not_pass() -> None:
+    typecheck_or_skip()
+    spec = varied_specs()[2]  # minimal requirements
+    good = run_chain(spec)
+    component = (
+        good.files["component.tsx"]
+        .decode()
+        .replace(
+            "React.ReactElement {", 'React.ReactElement {\n  const broken: number = "text";', 1
+        )
+    )
+    ctx = ChainContext(spec=spec, tokens=spec.tokens, requirements=spec.requirements)
+    ctx.pattern = rank(spec, spec.requirements)[0][0]
+    ctx.code = GeneratedCode(component, good.files["stories.tsx"].decode())
+    ValidateQuality().run(ctx, TemplateProvider())
+    assert ctx.quality["typescript"]["errors"]["component.tsx"] == 1
+    assert ctx.quality["tsx_parses"]["component.tsx"] is True
+    assert ctx.quality["passed"] is False
