@@ -46,6 +46,8 @@ class GenerationResult(BaseModel):
     cost: Cost
     cache_key: str | None
     trace_url: str | None = None
+    bookkeeping: Literal["written", "spooled"] = "written"
+    """spooled: Postgres was unreachable; the row is written when it answers again."""
 
 
 class GenerationPublic(BaseModel):

@@ -82,6 +82,12 @@ class Settings(BaseSettings):
     llm_prices_json: str = ""
     """Extra or overriding prices, USD per million tokens: {"model": [input, output]}."""
 
+    # --- spools ---------------------------------------------------------------
+    spool_dir: Path = Path.home() / ".local" / "state" / "componentforge" / "spool"
+    """Local disk for writes a dependency could not take (bookkeeping while Postgres is
+    down). Give workers a persistent volume here."""
+    spool_replay_interval_s: float = Field(default=10.0, gt=0)
+
     # --- generation -----------------------------------------------------------
     tsc_deps_dir: Path = Path.home() / ".cache" / "componentforge" / "tsc"
     """Where `make install` puts typescript, @types/react and @storybook/react for the

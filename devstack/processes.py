@@ -130,7 +130,8 @@ def start_worker(
     metrics_dir = workdir / f"prometheus-{name}"
     metrics_dir.mkdir()
     metrics_port = int(env.get("WORKER_METRICS_PORT") or free_port())
-    env = {**env, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
+    env = {"SPOOL_DIR": str(workdir / "spool"), **env,
+           "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
            "WORKER_METRICS_PORT": str(metrics_port)}  # fmt: skip
     process = ManagedProcess(
         name,

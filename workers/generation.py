@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from config.settings import get_settings
 from workers import bookkeeping, cache, jobs, metrics, storage, tracing
 from workers.bookkeeping import CacheEvent, utc
+from workers.bookkeeping_spool import record_or_spool
 from workers.cache_key import cache_key
 from workers.chain import ChainResult, run_chain
 from workers.clients import db_engine, http_client, redis_client, s3_client
@@ -161,7 +162,8 @@ def _run(state: jobs.JobState, lease: JobLease) -> None:
         "trace_id": trace.trace_id if trace else None,
     }
     cache_events += outcome.cache_events
-    bookkeeping.record_generation(db_engine(), row, costs=outcome.costs, cache_events=cache_events)
+    if not record_or_spool(row, costs=outcome.costs, cache_events=cache_events):
+        result["bookkeeping"] = "spooled"  # written once Postgres answers again
     timings["bookkeeping"] = round((time.perf_counter() - bookkeeping_started) * 1000, 3)
     jobs.finish(
         client,

@@ -7,9 +7,10 @@ import time
 from typing import Any
 
 from config.settings import get_settings
-from workers import bookkeeping, jobs, metrics, tracing
+from workers import jobs, metrics, tracing
 from workers.bookkeeping import utc
-from workers.clients import db_engine, redis_client
+from workers.bookkeeping_spool import record_or_spool
+from workers.clients import redis_client
 from workers.errors import ComponentForgeError
 from workers.jobspec import JobSpec
 
@@ -73,7 +74,7 @@ def fail_job(
     trace = tracing.TraceRef.from_fields(state.trace_fields)
     row["trace_id"] = trace.trace_id if trace else None
     try:
-        bookkeeping.record_generation(db_engine(), row)
+        record_or_spool(row)
     finally:
         jobs.finish(
             client, job_id, status=jobs.FAILED, ttl_s=settings.job_state_ttl_s, error=reason

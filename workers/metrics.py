@@ -7,7 +7,7 @@ directory before start; workers.metrics_server then serves the sum.
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 # Seconds, from a cache hit (ms) to a slow LLM generation (minutes).
 LATENCY_BUCKETS_S = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 90, 120, 180)
@@ -39,6 +39,9 @@ LLM_TOKENS = Counter(
 )
 TRACE_EXPORT_FAILURES = Counter(
     "trace_export_failures", "Job traces that could not be sent to LangSmith"
+)
+SPOOL_PENDING = Gauge(
+    "spool_pending_items", "Items waiting in a local spool", ["spool"], multiprocess_mode="livemax"
 )
 HTTP_REQUESTS = Counter("http_requests", "HTTP requests answered", ["method", "endpoint", "status"])
 HTTP_REQUEST_DURATION = Histogram(
