@@ -6,17 +6,23 @@ body), calls workers.generation, and turns failures into retry-or-fail.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 from typing import Any
 
+import redis
 from celery import Task
 from celery.exceptions import SoftTimeLimitExceeded
 from celery.worker.request import Request
 
 from config.celery_app import app
 from config.settings import get_settings
-from workers import process_hooks  # noqa: F401  (connects the worker signals)
+from workers import (
+    jobs,
+    process_hooks,  # noqa: F401  (connects the worker signals)
+)
+from workers.clients import redis_client
 from workers.errors import ComponentForgeError, DependencyUnavailable, JobTimedOut
 from workers.generation import run_generation
 from workers.job_failure import fail_job
@@ -117,4 +123,6 @@ def _retry_or_fail(
         return
     countdown = _backoff_s(task.request.retries)
     logger.warning("job %s: %s; retry in %.1f s", job_id, reason, countdown)
+    with contextlib.suppress(redis.RedisError):  # Redis may be the dependency that is down
+        jobs.mark_retrying(redis_client(), job_id)
     raise task.retry(exc=exc, countdown=countdown)

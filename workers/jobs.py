@@ -131,6 +131,11 @@ def mark_running(
     return int(results[2]), results[3] if read_key is not None else None
 
 
+def mark_retrying(client: redis.Redis, job_id: str) -> None:
+    """Back to queued while the task waits to retry (a dependency was down)."""
+    client.hset(job_key(job_id), mapping={"status": QUEUED, "stage": "waiting_retry"})
+
+
 def set_stage(client: redis.Redis, job_id: str, stage: str) -> None:
     client.hset(job_key(job_id), "stage", stage)
 

@@ -165,3 +165,24 @@ def test_job_past_its_soft_limit_fails_with_a_reason(
     assert status["error"]["type"] == "timeout"
     assert "TASK_SOFT_TIME_LIMIT_S" in status["error"]["message"]
     assert generation_rows(engine, sent.id) == 1
+
+
+def test_a_dependency_that_stays_down_ends_the_job_with_a_reason(
+    start_worker: Callable[..., Any], api: httpx.Client, engine: Engine
+) -> None:
+    # Given a worker whose S3 endpoint does not answer, allowed one retry
+    queue = f"nos3-{uuid.uuid4().hex[:8]}"
+    settings = {"S3_ENDPOINT_URL": "http://127.0.0.1:9", "TASK_MAX_RETRIES": "1",
+                "TASK_RETRY_BACKOFF_MAX_S": "1"}  # fmt: skip
+    start_worker(queue=queue, env=settings)
+    sent = queue_client(os.environ["BROKER_URL"]).send_task(
+        "generation.run", kwargs={"request": make_job(component_name="NoS3Card")}, queue=queue
+    )
+    # Then it is retried, and then fails saying which dependency and what to do
+    status = wait_for_end(api, sent.id)
+    assert status["status"] == "failed"
+    assert status["error"]["type"] == "dependency_unavailable"
+    assert "S3 unavailable" in status["error"]["message"]
+    assert "gave up after 2 attempts" in status["error"]["message"]
+    assert status["attempts"] == 2
+    assert generation_rows(engine, sent.id) == 1
