@@ -47,6 +47,8 @@ class GenerationResult(BaseModel):
     cache_key: str | None
     trace_url: str | None = None
     bookkeeping: Literal["written", "spooled"] = "written"
+    uploads: Literal["done", "pending"] = "done"
+    """pending: S3 was unreachable; the artifacts appear (at these keys) when it answers."""
     """spooled: Postgres was unreachable; the row is written when it answers again."""
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import redis
+from botocore.exceptions import ClientError
 from sqlalchemy import Engine, text
 
 
@@ -82,6 +83,11 @@ def count_job_keys(client: redis.Redis) -> int:
 def object_versions(s3: Any, bucket: str, prefix: str = "") -> list[tuple[str, str]]:
     """Every (key, version id) in the bucket, old versions included."""
     found: list[tuple[str, str]] = []
-    for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=prefix):
-        found += [(v["Key"], v["VersionId"]) for v in page.get("Versions", [])]
+    try:
+        pages = s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=prefix)
+        for page in pages:
+            found += [(v["Key"], v["VersionId"]) for v in page.get("Versions", [])]
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") != "NoSuchBucket":
+            raise
     return found

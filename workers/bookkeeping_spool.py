@@ -1,14 +1,13 @@
 """Bookkeeping that survives Postgres being down: a row that cannot be written now is
 spooled to local disk (workers.spool) and the job still succeeds; every worker machine
-replays its spool, oldest first, once Postgres answers. Replays cannot duplicate: rows
-are inserted by job id with ON CONFLICT DO NOTHING, and costs and statistics only with
-the row that was inserted.
+replays its spool, oldest first, once Postgres answers (workers.spool_replayer).
+Replays cannot duplicate: rows are inserted by job id with ON CONFLICT DO NOTHING, and
+costs and statistics only with the row that was inserted.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
@@ -16,7 +15,6 @@ from typing import Any
 from sqlalchemy.exc import DBAPIError
 
 from config.settings import get_settings
-from workers import metrics
 from workers.bookkeeping import CacheEvent, record_generation
 from workers.clients import db_engine
 from workers.spool import Spool
@@ -58,29 +56,3 @@ def replay() -> int:
         record_generation(db_engine(), item["row"], costs=item["costs"], cache_events=events)
 
     return spool().drain(apply)
-
-
-def _replay_loop(interval_s: float, stop: threading.Event) -> None:
-    while not stop.wait(interval_s):
-        pending = len(spool().pending())
-        metrics.SPOOL_PENDING.labels(spool="bookkeeping").set(pending)
-        if not pending:
-            continue
-        try:
-            replayed = replay()
-            logger.info("replayed %d spooled bookkeeping items", replayed)
-        except Exception as exc:
-            if not is_transient(exc):
-                logger.exception("a spooled bookkeeping item could not be written")
-        metrics.SPOOL_PENDING.labels(spool="bookkeeping").set(len(spool().pending()))
-
-
-def start_replayer() -> threading.Event:
-    """Replay this machine's spool every SPOOL_REPLAY_INTERVAL_S from a thread of the
-    worker's main process; set the returned event to stop it."""
-    stop = threading.Event()
-    interval_s = get_settings().spool_replay_interval_s
-    threading.Thread(
-        target=_replay_loop, args=(interval_s, stop), name="spool-replay", daemon=True
-    ).start()
-    return stop

@@ -16,17 +16,18 @@ from typing import Any
 from pydantic import ValidationError
 
 from config.settings import get_settings
-from workers import bookkeeping, cache, jobs, metrics, storage, tracing
+from workers import bookkeeping, cache, jobs, metrics, tracing
 from workers.bookkeeping import CacheEvent, utc
 from workers.bookkeeping_spool import record_or_spool
 from workers.cache_key import cache_key
 from workers.chain import ChainResult, run_chain
-from workers.clients import db_engine, http_client, redis_client, s3_client
+from workers.clients import db_engine, http_client, redis_client
 from workers.errors import InvalidJob
 from workers.figma import FigmaSource
 from workers.job_failure import fail_job, row_base
 from workers.jobspec import CacheMode, JobSpec
 from workers.lease import JobLease
+from workers.upload_spool import upload_or_spool
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +95,7 @@ class _Outcome:
     saved_usd: float
     costs: list[dict[str, Any]] = field(default_factory=list)  # paid calls, for the costs table
     cache_events: list[CacheEvent] = field(default_factory=list)  # lookups inside the chain
+    uploads_pending: bool = False
 
 
 def _run(state: jobs.JobState, lease: JobLease) -> None:
@@ -164,6 +166,8 @@ def _run(state: jobs.JobState, lease: JobLease) -> None:
     cache_events += outcome.cache_events
     if not record_or_spool(row, costs=outcome.costs, cache_events=cache_events):
         result["bookkeeping"] = "spooled"  # written once Postgres answers again
+    if outcome.uploads_pending:
+        result["uploads"] = "pending"  # uploaded once S3 answers again
     timings["bookkeeping"] = round((time.perf_counter() - bookkeeping_started) * 1000, 3)
     jobs.finish(
         client,
@@ -212,9 +216,12 @@ def _generate(state: jobs.JobState, spec: JobSpec, timings: dict[str, float]) ->
         metrics.AGENT_STEP_DURATION.labels(step=step).observe(ms / 1000)
     jobs.set_stage(client, state.id, "upload")
     upload_started = time.perf_counter()
-    record = _upload(state.id, chain)
+    record = _record(state.id, chain)
+    keys, uploaded = upload_or_spool(record["component_id"], chain.files)
+    record["artifact_keys"] = keys
     timings["upload"] = round((time.perf_counter() - upload_started) * 1000, 3)
-    if spec.options.cache is not CacheMode.NO_STORE:
+    # A cache entry must point at artifacts that exist: none while uploads are pending.
+    if uploaded and spec.options.cache is not CacheMode.NO_STORE:
         cache.store(client, state.cache_key, record)
     costs = [
         {
@@ -232,27 +239,16 @@ def _generate(state: jobs.JobState, spec: JobSpec, timings: dict[str, float]) ->
             line.usd
         )
     lookups = [CacheEvent("L0", hit, ms) for hit, ms in figma.lookups]
-    return _Outcome("L4", record, record["cost"], 0.0, costs, lookups)
+    return _Outcome("L4", record, record["cost"], 0.0, costs, lookups, not uploaded)
 
 
-def _upload(job_id: str, chain: ChainResult) -> dict[str, Any]:
-    settings = get_settings()
-    s3 = s3_client()
-    storage.ensure_bucket(
-        s3, settings.s3_bucket, region=settings.s3_region, lifecycle_days=settings.s3_lifecycle_days
-    )
+def _record(job_id: str, chain: ChainResult) -> dict[str, Any]:
+    """The L1 record of a generation (artifact keys are added once uploaded or spooled)."""
     # The artifacts belong to this job: a redelivery overwrites the same keys.
     component_id = job_id
-    keys = storage.upload_artifacts(
-        s3,
-        settings.s3_bucket,
-        component_id,
-        chain.files,
-        concurrency=settings.s3_upload_concurrency,
-    )
     return {
         "component_id": component_id,
-        "artifact_keys": keys,
+        "artifact_keys": {},
         "quality": chain.quality,
         "pattern_id": chain.pattern_id,
         "provider": chain.provider,

@@ -19,7 +19,7 @@ from celery.signals import (
 
 from config.logging import configure_logging
 from config.settings import get_settings
-from workers import bookkeeping_spool, metrics_server, storage
+from workers import metrics_server, spool_replayer, storage
 from workers.chain import typecheck
 from workers.clients import close_clients
 
@@ -50,4 +50,4 @@ def _on_worker_ready(**_: Any) -> None:
     port = get_settings().worker_metrics_port
     if port:
         metrics_server.serve(port)
-    bookkeeping_spool.start_replayer()
+    spool_replayer.start()

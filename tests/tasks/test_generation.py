@@ -14,7 +14,9 @@ import pytest
 from celery import Celery
 from sqlalchemy import Engine
 
+from tests.conftest import FIGMA_TOKEN
 from tests.helpers import generation_rows, make_job, object_versions, wait_for_end
+from tests.servers.figma import FigmaState
 
 pytestmark = pytest.mark.integration
 
@@ -168,21 +170,23 @@ def test_job_past_its_soft_limit_fails_with_a_reason(
 
 
 def test_a_dependency_that_stays_down_ends_the_job_with_a_reason(
-    start_worker: Callable[..., Any], api: httpx.Client, engine: Engine
+    start_worker: Callable[..., Any], api: httpx.Client, engine: Engine, figma: FigmaState
 ) -> None:
-    # Given a worker whose S3 endpoint does not answer, allowed one retry
-    queue = f"nos3-{uuid.uuid4().hex[:8]}"
-    settings = {"S3_ENDPOINT_URL": "http://127.0.0.1:9", "TASK_MAX_RETRIES": "1",
+    # Given Figma answering 500 and a worker allowed one retry
+    queue = f"figma500-{uuid.uuid4().hex[:8]}"
+    settings = {"FIGMA_TOKEN": FIGMA_TOKEN, "FIGMA_MAX_ATTEMPTS": "1", "TASK_MAX_RETRIES": "1",
                 "TASK_RETRY_BACKOFF_MAX_S": "1"}  # fmt: skip
     start_worker(queue=queue, env=settings)
+    figma.scripted += [(500, {}), (500, {})]
+    body = make_job(component_name="NoFigmaCard", source={"figma_file_key": "Down"}, tokens=None)
     sent = queue_client(os.environ["BROKER_URL"]).send_task(
-        "generation.run", kwargs={"request": make_job(component_name="NoS3Card")}, queue=queue
+        "generation.run", kwargs={"request": body}, queue=queue
     )
     # Then it is retried, and then fails saying which dependency and what to do
     status = wait_for_end(api, sent.id)
     assert status["status"] == "failed"
     assert status["error"]["type"] == "dependency_unavailable"
-    assert "S3 unavailable" in status["error"]["message"]
+    assert "Figma answered HTTP 500" in status["error"]["message"]
     assert "gave up after 2 attempts" in status["error"]["message"]
     assert status["attempts"] == 2
     assert generation_rows(engine, sent.id) == 1
