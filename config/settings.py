@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     soon, but never while it could still be running."""
     task_max_retries: int = Field(default=5, ge=0)
     task_retry_backoff_max_s: int = Field(default=60, ge=1)
+    job_max_deliveries: int = Field(default=10, ge=2)
+    """A job delivered this many times without ending (its worker dying each time, say)
+    is failed instead of run again: a poison message must not loop forever."""
     job_lease_s: int = Field(default=30, ge=5)
     """A running job holds a lease renewed every lease/3 s; a dead holder's lease lapses."""
 
@@ -150,6 +153,10 @@ class Settings(BaseSettings):
             raise ValueError(
                 "TASK_SOFT_TIME_LIMIT_S must be below TASK_TIME_LIMIT_S so a job can fail "
                 "cleanly before the hard kill"
+            )
+        if self.job_max_deliveries <= self.task_max_retries + 1:
+            raise ValueError(
+                "JOB_MAX_DELIVERIES must exceed TASK_MAX_RETRIES + 1, or retries would be cut off"
             )
         if self.broker_visibility_timeout_s == 0:
             self.broker_visibility_timeout_s = self.task_time_limit_s + 30

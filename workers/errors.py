@@ -59,5 +59,11 @@ class DependencyUnavailable(ComponentForgeError):
     error_type = "dependency_unavailable"
 
 
+class PoisonJob(ComponentForgeError):
+    """Delivered too often without ending; failed so it cannot loop forever."""
+
+    error_type = "redelivery_limit"
+
+
 class JobTimedOut(ComponentForgeError):
     error_type = "timeout"

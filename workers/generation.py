@@ -22,7 +22,7 @@ from workers.bookkeeping_spool import record_or_spool
 from workers.cache_key import cache_key
 from workers.chain import ChainResult, run_chain
 from workers.clients import db_engine, http_client, redis_client
-from workers.errors import InvalidJob
+from workers.errors import InvalidJob, PoisonJob
 from workers.figma import FigmaSource
 from workers.job_failure import fail_job, row_base
 from workers.jobspec import CacheMode, JobSpec
@@ -112,6 +112,15 @@ def _run(state: jobs.JobState, lease: JobLease) -> None:
         cache_key=state.cache_key,
         read_key=state.cache_key if lookup else None,
     )
+    if attempt > settings.job_max_deliveries:
+        fail_job(
+            state.id,
+            PoisonJob(
+                f"delivered {attempt} times without finishing (its worker died each time?); "
+                "not run again. Check the worker logs, then resubmit"
+            ),
+        )
+        return
     timings: dict[str, float] = {}
     if state.started_at is None:
         timings["queue"] = round(max(time.time() - state.created_at, 0) * 1000, 3)

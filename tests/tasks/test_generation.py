@@ -17,6 +17,8 @@ from sqlalchemy import Engine
 from tests.conftest import FIGMA_TOKEN
 from tests.helpers import generation_rows, make_job, object_versions, wait_for_end
 from tests.servers.figma import FigmaState
+from workers import jobs
+from workers.jobspec import JobSpec
 
 pytestmark = pytest.mark.integration
 
@@ -190,3 +192,25 @@ def test_a_dependency_that_stays_down_ends_the_job_with_a_reason(
     assert "gave up after 2 attempts" in status["error"]["message"]
     assert status["attempts"] == 2
     assert generation_rows(engine, sent.id) == 1
+
+
+def test_a_job_redelivered_too_often_is_failed_not_run(
+    start_worker: Callable[..., Any], api: httpx.Client, redis_db: Any, engine: Engine
+) -> None:
+    # Given a job that was already delivered JOB_MAX_DELIVERIES times (its workers died)
+    queue = f"poison-{uuid.uuid4().hex[:8]}"
+    job_id = uuid.uuid4().hex
+    spec = JobSpec.model_validate(make_job(component_name="PoisonButton"))
+    fields = jobs.new_job_fields(spec=spec.model_dump(mode="json", exclude_none=True))
+    redis_db.hset(jobs.job_key(job_id), mapping={**fields, "attempts": "10", "status": "running"})
+    queue_client(os.environ["BROKER_URL"]).send_task(
+        "generation.run", kwargs={"job_id": job_id}, task_id=job_id, queue=queue
+    )
+    # When a worker receives it once more
+    start_worker(queue=queue, env={"JOB_MAX_DELIVERIES": "10"})
+    # Then it ends failed with the reason, instead of running again
+    status = wait_for_end(api, job_id)
+    assert status["status"] == "failed"
+    assert status["error"]["type"] == "redelivery_limit"
+    assert "delivered 11 times" in status["error"]["message"]
+    assert generation_rows(engine, job_id) == 1
