@@ -50,12 +50,11 @@ def submit(
                 )
             return existing_job, False
 
+    trace = tracing.start_job_trace(
+        job_id=job_id, spec=spec_json, created_at=float(fields["created_at"])
+    )
     trace_headers: dict[str, str] = {}
-    if (
-        trace := tracing.start_job_trace(
-            job_id=job_id, spec=spec_json, created_at=float(fields["created_at"])
-        )
-    ) is not None:
+    if trace is not None:
         ref, trace_headers = trace
         fields |= ref.as_fields()
     pipe = client.pipeline(transaction=True)
@@ -67,7 +66,7 @@ def submit(
             kwargs={"job_id": job_id},
             task_id=job_id,
             queue=settings.generation_queue,
-            headers=trace_headers,  # W3C-style trace context, for anything that reads it
+            headers=trace_headers,  # LangSmith's langsmith-trace and baggage headers
         )
     except Exception as exc:
         logger.warning("job %s: publish failed: %s", job_id, exc)
