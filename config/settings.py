@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     """Retries the SDK makes itself on 429/5xx/connection errors, per call."""
     openai_answer_attempts: int = Field(default=3, ge=1)
     """Tries per step to get JSON that validates before falling back to the template."""
+    llm_fallback_to_template: bool = False
+    """When the LLM endpoint is down (after the SDK's retries), do that step with the
+    template provider instead of retrying the job; the report says so."""
     llm_prices_json: str = ""
     """Extra or overriding prices, USD per million tokens: {"model": [input, output]}."""
 

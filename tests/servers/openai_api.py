@@ -26,6 +26,7 @@ class LLMState:
     responder: Responder
     usage: tuple[int, int] = (120, 80)  # prompt, completion tokens per answer
     scripted: list[str] = field(default_factory=list)
+    failures: list[int] = field(default_factory=list)  # statuses to answer before any content
     requests: list[dict[str, Any]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -46,7 +47,11 @@ def _handler(state: LLMState) -> type[BaseHTTPRequestHandler]:
                 return
             with state.lock:
                 state.requests.append(body)
-                content = state.scripted.pop(0) if state.scripted else None
+                failure = state.failures.pop(0) if state.failures else None
+                content = state.scripted.pop(0) if state.scripted and failure is None else None
+            if failure is not None:
+                self.send_json(failure, {"error": {"message": "scripted", "type": "server_error"}})
+                return
             if content is None:
                 content = state.responder(body)
             prompt, completion = state.usage

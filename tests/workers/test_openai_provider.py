@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import json
+import os
 import uuid
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
+from celery import Celery
 from sqlalchemy import Engine, text
 
 from config.llm_prices import PRICES_USD_PER_MILLION
-from tests.helpers import make_job, submit_and_wait
+from tests.conftest import LLM_KEY
+from tests.helpers import make_job, submit_and_wait, wait_for_end
 from tests.servers.openai_api import LLMState
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("worker")]
@@ -91,3 +95,37 @@ def test_answers_that_never_validate_fall_back_to_the_template(
     assert "the template provider did this step instead" in report
     component = httpx.get(status["result"]["artifacts"]["component.tsx"]["url"]).text
     assert "const tokenStyle = {" in component  # the template's output
+
+
+def test_provider_down_fails_the_job_naming_it(
+    start_worker: Callable[..., Any], api: httpx.Client, llm: LLMState
+) -> None:
+    queue = f"llmdown-{uuid.uuid4().hex[:8]}"
+    settings = {"OPENAI_API_KEY": LLM_KEY, "OPENAI_SDK_RETRIES": "0", "TASK_MAX_RETRIES": "1",
+                "TASK_RETRY_BACKOFF_MAX_S": "1"}  # fmt: skip
+    start_worker(queue=queue, env=settings)
+    llm.failures += [500, 500]
+    sent = Celery(broker=os.environ["BROKER_URL"], set_as_current=False).send_task(
+        "generation.run", kwargs={"request": llm_job("DownLlmButton")}, queue=queue
+    )
+    status = wait_for_end(api, sent.id)
+    assert status["status"] == "failed"
+    assert "LLM provider unavailable" in status["error"]["message"]
+    assert status["attempts"] == 2
+
+
+def test_provider_down_falls_back_when_configured(
+    start_worker: Callable[..., Any], api: httpx.Client, llm: LLMState
+) -> None:
+    queue = f"llmfallback-{uuid.uuid4().hex[:8]}"
+    settings = {"OPENAI_API_KEY": LLM_KEY, "OPENAI_SDK_RETRIES": "0",
+                "LLM_FALLBACK_TO_TEMPLATE": "true"}  # fmt: skip
+    start_worker(queue=queue, env=settings)
+    llm.failures += [503]
+    sent = Celery(broker=os.environ["BROKER_URL"], set_as_current=False).send_task(
+        "generation.run", kwargs={"request": llm_job("FallbackLlmButton")}, queue=queue
+    )
+    status = wait_for_end(api, sent.id)
+    assert status["status"] == "succeeded", status
+    report = httpx.get(status["result"]["artifacts"]["quality-report.html"]["url"]).text
+    assert "LLM endpoint was unavailable" in report

@@ -66,6 +66,22 @@ GENERATED_NAMES = frozenset(
         "meta",
         "Story",
         "descriptionId",
+        # Locals of the type templates and the globals they read.
+        "shownTab",
+        "setShownTab",
+        "selectTab",
+        "focusTab",
+        "arrowStep",
+        "nextTab",
+        "chosenValue",
+        "setChosenValue",
+        "isOn",
+        "setIsOn",
+        "nextOn",
+        "isShown",
+        "setIsShown",
+        "Math",
+        "document",
     ]
 )
 

@@ -127,9 +127,17 @@ def element(tag: str, attrs: list[str], children: list[str]) -> list[str]:
     return [*lines, ">", *("  " + c for c in children), f"</{tag}>"]
 
 
-def keydown_activates(name: str = "handleKeyDown", target: str = "HTMLElement") -> list[str]:
+def forward_keydown(parts: Parts) -> list[str]:
+    """A requested onKeyDown still hears keys when the component handles some itself."""
     return [
-        f"const {name} = (event: React.KeyboardEvent<{target}>): void => {{",
+        f"  {e.name}?.(event);" for e in parts.model.events if e.native and e.name == "onKeyDown"
+    ]
+
+
+def keydown_activates(parts: Parts, *, target: str = "HTMLElement") -> list[str]:
+    return [
+        f"const handleKeyDown = (event: React.KeyboardEvent<{target}>): void => {{",
+        *forward_keydown(parts),
         '  if (event.key === "Enter" || event.key === " ") {',
         "    event.preventDefault();",
         "    activate();",

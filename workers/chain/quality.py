@@ -39,6 +39,47 @@ def _first_error(node: Node) -> Node | None:
     return node
 
 
+def _props_interface(root: Node, name: str) -> Node | None:
+    """The top-level interface called `name`, else the first one (an LLM may name it
+    otherwise)."""
+    found = []
+    for node in root.named_children:
+        declaration = (
+            node.child_by_field_name("declaration") if node.type == "export_statement" else node
+        )
+        if declaration is not None and declaration.type == "interface_declaration":
+            ident = declaration.child_by_field_name("name")
+            if ident is not None and ident.text == name.encode():
+                return declaration
+            found.append(declaration)
+    return found[0] if found else None
+
+
+def code_facts(source: str, component_name: str) -> tuple[set[str], str]:
+    """(members of the `<Name>Props` interface, the source with every string literal's
+    content blanked). Checks read the syntax tree, so quotes or braces inside an input
+    string can neither hide a declared member nor pass for one used in code."""
+    data = bytearray(source.encode())
+    root = _tsx_parser().parse(bytes(data)).root_node
+    members: set[str] = set()
+    if (interface := _props_interface(root, component_name + "Props")) is not None:
+        body = interface.child_by_field_name("body")
+        for member in body.named_children if body is not None else []:
+            key = member.child_by_field_name("name")
+            if member.type == "property_signature" and key is not None and key.text:
+                members.add(key.text.decode())
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.type == "string" and node.end_byte - node.start_byte >= 2:
+            data[node.start_byte + 1 : node.end_byte - 1] = b" " * (
+                node.end_byte - node.start_byte - 2
+            )
+            continue
+        stack.extend(node.children)
+    return members, data.decode(errors="replace")
+
+
 def parse_problem(source: str) -> str | None:
     """None when the source parses as TSX; else where it first fails."""
     tree = _tsx_parser().parse(source.encode())
@@ -73,17 +114,17 @@ def _a11y_check(item: str, code: str, model: ComponentModel) -> dict[str, Any]:
 def check_requirements(
     requirements: Requirements, model: ComponentModel, code: str
 ) -> list[dict[str, Any]]:
-    interface = code[code.find("export interface") : code.find("}", code.find("export interface"))]
-    body = code[code.find("export function") :]
+    members, bare = code_facts(code, model.name)
+    body = bare[bare.find("export function") :]
     checks = []
     for prop in requirements.props:
-        declared = re.search(rf"^\s+{prop.name}\??:", interface, re.MULTILINE) is not None
+        declared = prop.name in members
         used = re.search(rf"\{{[^{{}}]*\b{prop.name}\b", body) is not None
         detail = "typed and rendered" if declared and used else "not declared or not used"
         checks.append(_check(f"prop: {prop.name}", declared and used, detail))
     for event in requirements.events:
         handler = event_name(event.name)
-        declared = re.search(rf"^\s+{handler}\?:", interface, re.MULTILINE) is not None
+        declared = handler in members
         wired = re.search(rf"{handler}(\?\.\(|=\{{{handler}\}})", body) is not None
         checks.append(
             _check(

@@ -55,12 +55,12 @@ def card(p: Parts) -> Markup:
         body = activation(p, "event", native="onClick")
         setup += [
             "const activate = (): void => {",
-            *("  " + b for b in body if "event" not in b),
+            *("  " + b for b in body if "(event)" not in b),
             "};",
         ]
         setup += ["const handleClick = (event: React.MouseEvent<HTMLElement>): void => {"]
         setup += [f"  {e.name}?.(event);" for e in p.model.events if e.name == "onClick"]
-        setup += ["  activate();", "};", *keydown_activates()]
+        setup += ["  activate();", "};", *keydown_activates(p)]
         attrs += ["tabIndex={0}", "onClick={handleClick}", "onKeyDown={handleKeyDown}"]
         attrs += native_handlers(p, skip=("onClick", "onKeyDown"))
     attrs += state_attr(p, "selected", "aria-current", expr='selected ? "true" : undefined')
@@ -89,18 +89,24 @@ def tabs(p: Parts) -> Markup:
     setup = [
         f"const tabItems: readonly string[] = {literal};",
         "const baseId = React.useId();",
-        f"const [activeIndex, setActiveIndex] = React.useState<number>({initial});",
+        f"const [shownTab, setShownTab] = React.useState<number>({initial});",
         "const selectTab = (index: number): void => {",
-        *("  " + b for b in body if "event" not in b),
-        "  setActiveIndex(index);",
+        *("  " + b for b in body if "(event)" not in b),
+        "  setShownTab(index);",
+        "};",
+        "const focusTab = (index: number): void => {",
+        "  selectTab(index);",
+        "  document.getElementById(`${baseId}-tab-${index}`)?.focus();",
         "};",
         "const handleKeyDown = (event: React.KeyboardEvent<HTMLDivElement>): void => {",
-        '  const step = event.key === "ArrowRight" ? 1 : event.key === "ArrowLeft" ? -1 : 0;',
-        '  if (event.key === "Home") selectTab(0);',
-        '  if (event.key === "End") selectTab(tabItems.length - 1);',
-        "  if (step !== 0) {",
+        '  const arrowStep = event.key === "ArrowRight" ? 1 : event.key === "ArrowLeft" ? -1 : 0;',
+        "  let nextTab = arrowStep === 0 ? -1 : "
+        "(shownTab + arrowStep + tabItems.length) % tabItems.length;",
+        '  if (event.key === "Home") nextTab = 0;',
+        '  if (event.key === "End") nextTab = tabItems.length - 1;',
+        "  if (nextTab >= 0) {",
         "    event.preventDefault();",
-        "    selectTab((activeIndex + step + tabItems.length) % tabItems.length);",
+        "    focusTab(nextTab);",
         "  }",
         "};",
     ]
@@ -109,16 +115,16 @@ def tabs(p: Parts) -> Markup:
         'type="button"',
         'role="tab"',
         "id={`${baseId}-tab-${index}`}",
-        "aria-selected={index === activeIndex}",
+        "aria-selected={index === shownTab}",
         "aria-controls={`${baseId}-panel-${index}`}",
-        "tabIndex={index === activeIndex ? 0 : -1}",
+        "tabIndex={index === shownTab ? 0 : -1}",
     ]
     tab_attrs += state_attr(p, "disabled", "disabled", expr="disabled")
     clicks = [e for e in p.model.events if e.native and e.name == "onClick"]
     click = (
         "(event) => { " + " ".join(f"{e.name}?.(event);" for e in clicks) + " selectTab(index); }"
     )
-    tab_attrs += [f"onClick={{{click}}}", *native_handlers(p, skip=("onClick", "onKeyDown"))]
+    tab_attrs += [f"onClick={{{click}}}", *native_handlers(p, skip=("onClick",))]
     tab = element("button", ["key={tab}", *tab_attrs], ["{tab}"])
     tablist = ['role="tablist"', *aria_label(p), "onKeyDown={handleKeyDown}"]
     children = [
@@ -129,10 +135,10 @@ def tabs(p: Parts) -> Markup:
             "div",
             [
                 'role="tabpanel"',
-                "id={`${baseId}-panel-${activeIndex}`}",
-                "aria-labelledby={`${baseId}-tab-${activeIndex}`}",
+                "id={`${baseId}-panel-${shownTab}`}",
+                "aria-labelledby={`${baseId}-tab-${shownTab}`}",
             ],
-            ["{tabItems[activeIndex]}", *extras(p)],
+            ["{tabItems[shownTab]}", *extras(p)],
         ),
     ]
     root = [root_attrs(p)[0], COLUMN_STYLE]
@@ -152,13 +158,13 @@ def badge(p: Parts) -> Markup:
         body = activation(p, "event", native="onClick")
         setup = [
             "const activate = (): void => {",
-            *("  " + b for b in body if "event" not in b),
+            *("  " + b for b in body if "(event)" not in b),
             "};",
             "const handleClick = (event: React.MouseEvent<HTMLSpanElement>): void => {",
             *(f"  {e.name}?.(event);" for e in p.model.events if e.name == "onClick"),
             "  activate();",
             "};",
-            *keydown_activates(target="HTMLSpanElement"),
+            *keydown_activates(p, target="HTMLSpanElement"),
         ]
         if not any(a.startswith("role=") for a in attrs):
             attrs.append('role="button"')

@@ -134,7 +134,16 @@ class OpenAIProvider:
         ]
         problem = ""
         for _ in range(attempts):
-            content = self._complete(ctx, stage, messages)
+            try:
+                content = self._complete(ctx, stage, messages)
+            except DependencyUnavailable as exc:
+                if not get_settings().llm_fallback_to_template:
+                    raise  # the task retries with backoff, then fails naming the provider
+                ctx.notes.append(
+                    f"{stage}: the LLM endpoint was unavailable ({exc}); the template "
+                    "provider did this step instead (LLM_FALLBACK_TO_TEMPLATE)"
+                )
+                return fallback()
             try:
                 answer = json.loads(content)
                 if not isinstance(answer, dict):
