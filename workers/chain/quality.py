@@ -181,9 +181,7 @@ def accessibility_checks(model: ComponentModel, code: str) -> list[dict[str, Any
     if kind in _INTERACTIVE or model.events:
         named = any(m in code for m in ("aria-label=", "aria-labelledby=", "<label", "htmlFor="))
         # A native button is named by its text content.
-        named = named or bool(
-            model.text_prop and "<button" in code and f"{{{model.text_prop}}}" in code
-        )
+        named = named or _button_has_text(code)
         detail = "label or aria-label" if named else "no label, aria-label or aria-labelledby"
         checks.append(_check("a11y: accessible name", named, detail))
         operable = "onKeyDown=" in code or _NATIVE_KEYBOARD.search(code) is not None
@@ -199,8 +197,33 @@ def accessibility_checks(model: ComponentModel, code: str) -> list[dict[str, Any
         )
     if kind in _STATE_ARIA:
         attr = _STATE_ARIA[kind]
-        checks.append(_check(f"a11y: state exposed ({attr})", f"{attr}=" in code, attr))
+        # A native checkbox exposes its checked state itself.
+        native = kind == "checkbox" and 'type="checkbox"' in code
+        detail = "native checkbox" if native and f"{attr}=" not in code else attr
+        checks.append(_check(f"a11y: state exposed ({attr})", f"{attr}=" in code or native, detail))
     return checks
+
+
+def _button_has_text(code: str) -> bool:
+    """A native <button> is named by its text: a non-empty string, an expression or text
+    directly inside it (an aria-hidden icon span does not count)."""
+    stack = [_tsx_parser().parse(code.encode()).root_node]
+    while stack:
+        node = stack.pop()
+        opening = node.child_by_field_name("open_tag") if node.type == "jsx_element" else None
+        tag = opening.child_by_field_name("name") if opening is not None else None
+        if tag is not None and tag.text == b"button":
+            for child in node.named_children:
+                if child.type == "jsx_text" and child.text and child.text.strip():
+                    return True
+                if child.type == "jsx_expression" and child.named_children:
+                    inner = child.named_children[0]
+                    if inner.type == "identifier" or (
+                        inner.type == "string" and inner.end_byte - inner.start_byte > 2
+                    ):
+                        return True
+        stack.extend(node.children)
+    return False
 
 
 _COLOUR = re.compile(r"#[0-9a-fA-F]{3,8}\b|rgba?\([^)]*\)|hsla?\([^)]*\)")

@@ -8,7 +8,7 @@ from typing import Any, Protocol
 from workers.jobspec import JobSpec, Requirements, Tokens
 
 # Bump when generated output changes: it is part of every L1 cache key.
-GENERATOR_VERSION = "template-2"
+GENERATOR_VERSION = "template-3"
 STEP_NAMES = (
     "extract_tokens",
     "propose_requirements",

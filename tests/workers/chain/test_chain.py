@@ -11,11 +11,14 @@ import tree_sitter_typescript
 from tree_sitter import Language, Parser
 
 from workers.chain import ARTIFACT_NAMES, STEP_NAMES, run_chain
+from workers.chain.report_html import render_report
 from workers.chain.tsx import js_string
 from workers.errors import GenerationError
 from workers.jobspec import COMPONENT_TYPES, JobSpec
 
-HOSTILE = 'a "q" `t` ${x} </script> */ \u2028 \\ line\nbreak & <b>'
+# Every way out of a JS string, a JSX expression, a comment or a <script>; "zqx" marks
+# the text so a test can look for it outside string literals.
+HOSTILE = "zqx \"q\" 's' `t` ${x} {zqx} </script> */ /* \u2028 \u2029 \\ zqx\nzqx & <b>"
 
 
 def make_spec(**overrides: Any) -> JobSpec:
@@ -118,42 +121,97 @@ def test_requirements_are_proposed_when_absent() -> None:
     assert result.quality["requirements"]["missing"] == []
 
 
-def test_hostile_strings_stay_inside_string_literals() -> None:
+def outside_strings(source: bytes) -> str:
+    """The source with the content of every string literal blanked, comments kept."""
+    data = bytearray(source)
+    tree = Parser(Language(tree_sitter_typescript.language_tsx())).parse(source)
+    stack = [tree.root_node]
+    while stack:
+        node = stack.pop()
+        if node.type == "string":
+            data[node.start_byte + 1 : node.end_byte - 1] = b" " * (
+                node.end_byte - node.start_byte - 2
+            )
+        else:
+            stack.extend(node.children)
+    return data.decode()
+
+
+@pytest.mark.parametrize("component_type", COMPONENT_TYPES)
+def test_hostile_strings_stay_inside_string_literals(component_type: str) -> None:
+    # Given hostile text in a description and in enum values (options, tabs, variants)
     spec = make_spec(
-        component_type="select",
+        component_type=component_type,
         requirements={
             "props": [
                 {"name": "label", "type": "string", "required": True, "description": HOSTILE},
-                {"name": "choice", "values": [HOSTILE, "plain"]},
+                {"name": "choice", "values": [HOSTILE, "plain", "{label}"]},
             ],
-            "events": [{"name": "onChange"}],
+            "events": [{"name": "onClick", "description": HOSTILE}],
+            "states": [{"name": "disabled", "description": HOSTILE}],
         },
     )
+    # When the chain runs
     result = run_chain(spec)
+    # Then the code parses, the text is only ever a string literal, and nothing it
+    # contains confuses the checks
     for name in ("component.tsx", "stories.tsx"):
         source = result.files[name]
         assert parse_errors(source) == [], name
         text = source.decode()
-        # The raw text never appears; its escaped literal does.
+        assert "zqx" not in outside_strings(source), name
         assert "</script>" not in text and "*/" not in text and "\u2028" not in text
+        assert "\u2029" not in text and "`t`" not in text and "${x}" not in text
         assert js_string(HOSTILE) in text, name
-    report = result.files["quality-report.html"].decode()
-    assert "<b>" not in report.split("<body>")[1].replace("<b>", "", 0) or True
-    assert "</script>" not in report
+    assert result.quality["requirements"]["missing"] == []
+    stories = result.files["stories.tsx"].decode()
+    exports = re.findall(r"^export const (\w+): Story", stories, re.MULTILINE)
+    assert len(exports) == len(set(exports)) == 1 + 3 + 1  # Default, 3 values, disabled
+    assert all(re.fullmatch(r"[A-Z][A-Za-z0-9]*", e) for e in exports)
 
 
 def test_report_escapes_input_and_shows_checks() -> None:
+    # Given a requirement the chain cannot verify automatically
     spec = make_spec(
         requirements={
             "props": [{"name": "label", "type": "string"}],
-            "accessibility": [{"name": "screen reader <b>hint</b>"[:0] + "announce"}],
+            "accessibility": [{"name": "announce changes"}],
         },
     )
+    # When the chain runs, Then the report is one self-contained page listing every check
     report = run_chain(spec).files["quality-report.html"].decode()
     assert report.startswith("<!doctype html>")
-    assert "<script" not in report
+    assert "<script" not in report and "src=" not in report and "href=" not in report
     assert "prop: label" in report
-    assert "not verifiable" in report  # "announce" cannot be checked automatically
+    assert "accessibility: announce changes" in report
+    assert "not verifiable" in report  # reported as such, not as passed
+
+
+def test_report_html_escapes_every_string() -> None:
+    # Given hostile text in every field the report shows (check names and details can
+    # carry input: tsc diagnostics quote enum values)
+    quality: dict[str, Any] = {
+        "score": 0.5,
+        "passed": False,
+        "tsx_parses": {HOSTILE: True},
+        "requirements": {"total": 1, "implemented": 0, "missing": [HOSTILE]},
+        "tokens": {"applied": [HOSTILE], "unused": [HOSTILE], "adherence": {"raw": [HOSTILE]}},
+        "typescript": {"checked": False, "reason": HOSTILE},
+        "checks": [{"name": HOSTILE, "passed": False, "detail": HOSTILE}],
+    }
+    # When it is rendered
+    report = render_report(
+        component_name=HOSTILE,
+        component_type=HOSTILE,
+        quality=quality,
+        pattern_id=HOSTILE,
+        candidates=[(HOSTILE, 1.0)],
+        notes=[HOSTILE],
+    )
+    # Then no input markup survives, only its escaped text
+    assert "<b>" not in report and "</script>" not in report and '"q"' not in report
+    assert report.count("&lt;b&gt;") >= 10
+    assert "&lt;/script&gt;" in report
 
 
 def test_same_input_gives_byte_identical_artifacts() -> None:
