@@ -1,24 +1,35 @@
-"""`make demo`: run the sample batch end to end and print what happened.
+"""`make demo`: run the sample batch end to end, print what happened, stop everything.
 
-Starts the local stack, submits samples/batch.json over HTTP (distinct bodies first, then
-the repeats, so the repeats are answered from the L1 cache), follows every job to its
-end, downloads every artifact through its presigned URL, prints a table, stops
-everything. Exits 1 if a job failed or a download did not come back.
+Starts the local stack (embedded servers for unset service URLs, migrations, the API,
+one worker), submits samples/batch.json to POST /v1/generations in two waves (each
+distinct body first, then the repeats, so the repeats find their twin in the L1 cache),
+long-polls every job, downloads every artifact through its presigned URL, prints a
+table and a summary. Exits 1, saying why, if a job failed or a download did not come
+back; 130 when interrupted.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
-from devstack.stack import ROOT, local_stack
+from devstack.ports import NotReady
+from devstack.stack import ROOT, local_stack, raise_on_sigterm
+
+logger = logging.getLogger(__name__)
 
 BATCH = ROOT / "samples" / "batch.json"
+JOB_TIMEOUT_S = 180.0  # the first jobs also warm up the TypeScript checker
+WAIT_S = 30  # long-poll per GET
+FOLLOWERS = 8  # jobs followed at once
 
 
 @dataclass
@@ -27,7 +38,19 @@ class Outcome:
     body: dict[str, Any]
     status: dict[str, Any] = field(default_factory=dict)
     downloaded: int = 0
-    download_errors: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status.get("status") == "succeeded"
+
+    @property
+    def artifacts(self) -> dict[str, dict[str, str]]:
+        return (self.status.get("result") or {}).get("artifacts") or {}
+
+    @property
+    def latency_ms(self) -> float:
+        return float((self.status.get("timings_ms") or {}).get("total") or 0)
 
 
 def waves(batch: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -42,101 +65,186 @@ def waves(batch: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[
     return first, repeats
 
 
-def run_wave(
-    client: httpx.Client, bodies: list[dict[str, Any]], done: list[Outcome], total: int
-) -> None:
-    submitted = []
-    for body in bodies:
-        response = client.post("/v1/generations", json=body)
-        if response.status_code != 202:
-            raise SystemExit(f"submit refused ({response.status_code}): {response.text}")
-        submitted.append(Outcome(response.json()["id"], body))
-    for outcome in submitted:
-        outcome.status = follow(client, outcome.job_id)
-        download_all(outcome)
-        done.append(outcome)
-        status = outcome.status
-        print(
-            f"[{len(done):>2}/{total}] {outcome.body['component_name']:<20} "
-            f"{outcome.body['component_type']:<8} {status['status']:<9} "
-            f"{status.get('cache_layer') or '-':<3} {status['timings_ms'].get('total', 0):>7.1f} ms"
-            f"  {outcome.downloaded} artifacts downloaded",
-            flush=True,
+def is_loopback(url: str) -> bool:
+    return urlsplit(url).hostname in ("127.0.0.1", "localhost", "::1")
+
+
+class Downloader:
+    """Fetches presigned URLs; a proxy from the environment is used for remote ones only."""
+
+    def __init__(self) -> None:
+        self._local = httpx.Client(timeout=30, trust_env=False)
+        self._remote = httpx.Client(timeout=30)
+
+    def get(self, url: str) -> httpx.Response:
+        return (self._local if is_loopback(url) else self._remote).get(url)
+
+    def close(self) -> None:
+        self._local.close()
+        self._remote.close()
+
+
+def submit(api: httpx.Client, body: dict[str, Any]) -> Outcome:
+    response = api.post("/v1/generations", json=body)
+    if response.status_code != 202:
+        raise SystemExit(
+            f"demo FAILED: POST /v1/generations for {body.get('component_name')} answered "
+            f"{response.status_code}: {response.text}"
         )
+    return Outcome(response.json()["id"], body)
 
 
-def follow(client: httpx.Client, job_id: str, *, timeout_s: float = 120) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout_s
+def follow(api: httpx.Client, downloader: Downloader, outcome: Outcome) -> Outcome:
+    """Long-poll the job to its end, then download every artifact it lists."""
+    deadline = time.monotonic() + JOB_TIMEOUT_S
     while True:
-        status = client.get(f"/v1/generations/{job_id}", params={"wait": 20}).json()
-        if status["status"] in ("succeeded", "failed") or time.monotonic() > deadline:
-            return status
-
-
-def download_all(outcome: Outcome) -> None:
-    result = outcome.status.get("result") or {}
-    for name, artifact in (result.get("artifacts") or {}).items():
-        response = httpx.get(artifact["url"], timeout=30)
-        if response.status_code == 200 and response.content:
+        try:
+            response = api.get(f"/v1/generations/{outcome.job_id}", params={"wait": WAIT_S})
+        except httpx.HTTPError as exc:
+            outcome.problems.append(f"GET status: {exc!r}")
+            return outcome
+        if response.status_code != 200:
+            outcome.problems.append(f"GET status answered {response.status_code}")
+            return outcome
+        outcome.status = response.json()
+        if outcome.status["status"] in ("succeeded", "failed"):
+            break
+        if time.monotonic() > deadline:
+            outcome.problems.append(f"still {outcome.status['status']} after {JOB_TIMEOUT_S:.0f} s")
+            return outcome
+    if not outcome.succeeded:
+        error = outcome.status.get("error") or {}
+        outcome.problems.append(f"failed: {error.get('type')}: {error.get('message')}")
+    elif not outcome.artifacts:
+        outcome.problems.append("succeeded without artifacts")
+    for name, artifact in outcome.artifacts.items():
+        try:
+            download = downloader.get(artifact["url"])
+        except httpx.HTTPError as exc:
+            outcome.problems.append(f"download {name}: {exc!r}")
+            continue
+        if download.status_code == 200 and download.content:
             outcome.downloaded += 1
         else:
-            outcome.download_errors.append(f"{name}: HTTP {response.status_code}")
+            outcome.problems.append(
+                f"download {name}: HTTP {download.status_code}, {len(download.content)} bytes"
+            )
+    return outcome
 
 
-def shorten(url: str, width: int = 60) -> str:
-    return url if len(url) <= width else url[: width - 1] + "…"
+def run_wave(
+    api: httpx.Client,
+    downloader: Downloader,
+    bodies: list[dict[str, Any]],
+    done: list[Outcome],
+    total: int,
+) -> None:
+    """Submit the wave, then print one line per job as it finishes."""
+    submitted = [submit(api, body) for body in bodies]
+    pool = ThreadPoolExecutor(max_workers=FOLLOWERS, thread_name_prefix="follow")
+    try:
+        futures = [pool.submit(follow, api, downloader, outcome) for outcome in submitted]
+        for future in as_completed(futures):
+            outcome = future.result()
+            done.append(outcome)
+            print(
+                f"[{len(done):>2}/{total}] {outcome.body['component_name']:<20} "
+                f"{outcome.body['component_type']:<8} "
+                f"{outcome.status.get('status', 'unknown'):<9} "
+                f"{outcome.status.get('cache_layer') or '-':<3} {outcome.latency_ms:>7.0f} ms"
+                f"  {outcome.downloaded}/{len(outcome.artifacts)} artifacts downloaded",
+                flush=True,
+            )
+    finally:
+        # On Ctrl-C, do not sit out the followers' long-polls: they end with an error
+        # as soon as the API stops, which the caller does next.
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def short_url(url: str) -> str:
+    """host/…/<id…>/component.tsx, without the signature: enough to recognise it."""
+    parts = urlsplit(url)
+    segments = parts.path.strip("/").split("/")
+    if len(segments) >= 3:
+        segments = ["…", segments[-2][:8] + "…", segments[-1]]
+    return f"{parts.netloc}/{'/'.join(segments)}" + ("?…" if parts.query else "")
 
 
 def print_table(outcomes: list[Outcome]) -> None:
-    header = f"{'job':<10} {'component':<20} {'type':<8} {'status':<9} {'layer':<5} "
-    header += f"{'latency ms':>10}  artifact URL (component.tsx)"
-    print("\n" + header + "\n" + "-" * len(header))
+    header = (
+        f"{'job':<8}  {'component':<20} {'type':<8} {'status':<9} {'cache':<5} "
+        f"{'latency':>9}  component.tsx (presigned URL)"
+    )
+    print(f"\n{header}\n{'-' * len(header)}")
     for o in outcomes:
-        status = o.status
-        artifacts = (status.get("result") or {}).get("artifacts") or {}
-        url = artifacts.get("component.tsx", {}).get("url", "-")
+        url = o.artifacts.get("component.tsx", {}).get("url")
         print(
-            f"{o.job_id[:8]:<10} {o.body['component_name']:<20} {o.body['component_type']:<8} "
-            f"{status.get('status', '?'):<9} {status.get('cache_layer') or '-':<5} "
-            f"{status.get('timings_ms', {}).get('total', 0):>10.1f}  {shorten(url)}"
+            f"{o.job_id[:8]:<8}  {o.body['component_name']:<20} {o.body['component_type']:<8} "
+            f"{o.status.get('status', 'unknown'):<9} {o.status.get('cache_layer') or '-':<5} "
+            f"{o.latency_ms:>6.0f} ms  {short_url(url) if url else '-'}"
         )
 
 
+def verdict(outcomes: list[Outcome], repeats: int, elapsed_s: float) -> int:
+    succeeded = [o for o in outcomes if o.succeeded]
+    from_l1 = [o for o in succeeded if o.status.get("cache_layer") == "L1"]
+    downloaded = sum(o.downloaded for o in outcomes)
+    print(
+        f"\n{len(succeeded)}/{len(outcomes)} succeeded, {len(from_l1)} from L1, "
+        f"{downloaded} artifacts downloaded, in {elapsed_s:.1f} s"
+    )
+    problems = [
+        f"{o.body['component_name']} ({o.job_id}): {problem}"
+        for o in outcomes
+        for problem in o.problems
+    ]
+    if len(from_l1) < repeats:
+        problems.append(
+            f"{repeats} repeated bodies, but only {len(from_l1)} jobs were answered from L1"
+        )
+    if problems:
+        print("demo FAILED:\n  " + "\n  ".join(problems))
+        return 1
+    return 0
+
+
 def main() -> int:
+    raise_on_sigterm()
     batch = json.loads(BATCH.read_text())
     first, repeats = waves(batch)
     print(f"demo: {len(batch)} jobs from {BATCH.relative_to(ROOT)} "
-          f"({len(first)} distinct, {len(repeats)} repeats)")  # fmt: skip
+          f"({len(first)} distinct bodies, then {len(repeats)} repeats)")  # fmt: skip
     outcomes: list[Outcome] = []
-    with local_stack("demo") as stack, httpx.Client(base_url=stack.api_url, timeout=60) as client:
-        started = time.perf_counter()
-        run_wave(client, first, outcomes, len(batch))
-        run_wave(client, repeats, outcomes, len(batch))
-        elapsed_s = time.perf_counter() - started
-        print_table(outcomes)
-        full_url = next(
-            (o.status["result"]["artifacts"]["component.tsx"]["url"] for o in outcomes
-             if o.status.get("result")), None,
-        )  # fmt: skip
-        if full_url:
-            print(f"\none full presigned URL (valid 1 h while the stack runs):\n{full_url}")
-
-    succeeded = [o for o in outcomes if o.status.get("status") == "succeeded"]
-    from_l1 = [o for o in succeeded if o.status.get("cache_layer") == "L1"]
-    downloaded = sum(o.downloaded for o in outcomes)
-    problems = [
-        f"{o.job_id}: {o.status.get('status')} {o.status.get('error')}"
-        for o in outcomes
-        if o.status.get("status") != "succeeded"
-    ] + [f"{o.job_id}: {e}" for o in outcomes for e in o.download_errors]
-    print(
-        f"\n{len(succeeded)}/{len(outcomes)} succeeded, {len(from_l1)} from L1, "
-        f"{downloaded} artifacts downloaded, {elapsed_s:.1f} s"
-    )
-    if problems or not from_l1:
-        print("demo FAILED:\n  " + "\n  ".join(problems or ["no job was answered from L1"]))
+    downloader = Downloader()
+    try:
+        with (
+            local_stack("demo") as stack,
+            # The API is ours, on 127.0.0.1: no proxy. Reads outlast the long-poll.
+            httpx.Client(
+                base_url=stack.api_url, timeout=httpx.Timeout(10, read=WAIT_S + 15),
+                trust_env=False,
+            ) as api,
+        ):  # fmt: skip
+            print(f"\nsubmitting {len(first)} distinct jobs", flush=True)
+            started = time.perf_counter()
+            run_wave(api, downloader, first, outcomes, len(batch))
+            print(f"submitting {len(repeats)} repeats (expect L1)", flush=True)
+            run_wave(api, downloader, repeats, outcomes, len(batch))
+            elapsed_s = time.perf_counter() - started
+            print_table(outcomes)
+            example = next((o.artifacts["component.tsx"]["url"] for o in outcomes
+                            if "component.tsx" in o.artifacts), None)  # fmt: skip
+            if example:
+                print(f"\na full presigned URL (good while the stack runs):\n{example}\n")
+    except NotReady as exc:
+        print(f"demo FAILED: the stack did not start: {exc}", file=sys.stderr)
         return 1
-    return 0
+    except KeyboardInterrupt:
+        print("demo interrupted; everything it started is stopped", file=sys.stderr)
+        return 130
+    finally:
+        downloader.close()
+    return verdict(outcomes, len(repeats), elapsed_s)
 
 
 if __name__ == "__main__":

@@ -1,118 +1,245 @@
-"""The app's processes (API, worker, migrations) as supervised subprocesses with log files."""
+"""The app's processes (API, worker, migrations, monitors) as supervised subprocesses.
+
+Each runs in a session of its own with its output in a log file under the work dir; a
+failed readiness check raises with the log's tail, so the reason is on screen.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
+import re
 import signal
 import subprocess
 import sys
+import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
-import psutil
 
-from devstack.ports import free_port, port_answers, tail, wait_until
+from devstack import watchdog
+from devstack.ports import NotReady, free_port, port_answers, tail, wait_until
+
+try:
+    import psutil
+except ImportError:  # only in the `local` extra; /proc serves on Linux without it
+    psutil = None  # type: ignore[assignment, unused-ignore]
+
+logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 class ManagedProcess:
-    """A child process whose output goes to a log file under the work dir."""
+    """A child process whose output goes to a log file under the work dir.
+
+    It leads a process group of its own (new session): Ctrl-C in a terminal reaches only
+    us, we stop it in order, and stop()/kill9() reach whatever it started too."""
 
     def __init__(self, name: str, args: list[str], *, env: Mapping[str, str], workdir: Path):
         self.name = name
+        self.args = args
         self.metrics_url: str | None = None
         self.log_path = workdir / f"{name}.log"
-        self._log = self.log_path.open("ab")
-        self.popen = subprocess.Popen(
-            args,
-            cwd=ROOT,
-            env=dict(env),
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # Ctrl-C in a terminal reaches us, not it: we stop it
-        )
+        with self.log_path.open("ab") as log:  # the child keeps its own descriptor
+            self.popen = subprocess.Popen(
+                args,
+                cwd=ROOT,
+                env=dict(env),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        self._watchdog = watchdog.current()
+        if self._watchdog is not None:
+            self._watchdog.guard_process(self.pid, group=True)
+
+    def __repr__(self) -> str:
+        return f"<ManagedProcess {self.name} pid={self.pid} alive={self.alive()}>"
 
     @property
     def pid(self) -> int:
         return self.popen.pid
 
+    @property
+    def returncode(self) -> int | None:
+        return self.popen.poll()
+
     def alive(self) -> bool:
         return self.popen.poll() is None
 
     def child_pids(self) -> list[int]:
-        try:
-            return [child.pid for child in psutil.Process(self.pid).children(recursive=True)]
-        except psutil.NoSuchProcess:
-            return []
+        """Every live descendant (a prefork worker's pool processes, say)."""
+        return _descendants(self.pid)
 
     def log_tail(self, lines: int = 30) -> str:
         return tail(self.log_path, lines)
 
-    def stop(self, *, timeout_s: float = 15) -> None:
-        """SIGTERM (a Celery worker finishes its jobs: warm shutdown), then SIGKILL."""
-        if self.alive():
-            self.popen.send_signal(signal.SIGTERM)
+    def stop(self, timeout_s: float = 15) -> None:
+        """SIGTERM (a Celery worker finishes its running jobs: warm shutdown), then SIGKILL
+        after `timeout_s`; then SIGKILL whatever it left behind in its process group."""
+        descendants = self.child_pids()
+        self.popen.send_signal(signal.SIGTERM)  # a no-op if it has already been reaped
+        if not self._exited(timeout_s):
+            logger.warning("%s ignored SIGTERM for %.0f s; killing it", self.name, timeout_s)
+        self._kill_group(descendants)
+        self._release()
+
+    def kill9(self) -> None:
+        """kill -9 the process and everything it started, as a lost machine would."""
+        self._kill_group(self.child_pids())
+        self._release()
+
+    kill_tree = kill9  # the name the fault tests use
+
+    def _exited(self, timeout_s: float) -> bool:
+        """Wait for the process to exit without reaping it: while it is an unreaped
+        zombie its pid cannot be reused, so killpg(pid) still means our group."""
+        if not hasattr(os, "waitid"):  # macOS before Python 3.13: reap, check later
             try:
                 self.popen.wait(timeout_s)
             except subprocess.TimeoutExpired:
-                self.kill_tree()
-        self._reap_children()
-        self._log.close()
+                return False
+            return True
+        deadline = time.monotonic() + timeout_s
+        while self.popen.returncode is None:
+            if os.waitid(os.P_PID, self.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT):
+                return True
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.02)
+        return True
 
-    def kill_tree(self) -> None:
-        """kill -9 the process and everything it started, as a lost machine would."""
-        _kill9([*self.child_pids(), self.pid])
+    def _kill_group(self, descendants: list[int]) -> None:
+        # Once reaped, the pid may belong to someone else; only a group nobody leads
+        # any more can still be ours.
+        if self.popen.returncode is None or not _pid_exists(self.pid):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.pid, signal.SIGKILL)
+        # Anything that left the group (setsid) but is still its descendant.
+        for pid in descendants:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
         self.popen.wait()
 
-    def _reap_children(self) -> None:
-        _kill9(self.child_pids())
+    def _release(self) -> None:
+        if self._watchdog is not None:
+            self._watchdog.release_process(self.pid, group=True)
+            self._watchdog = None
 
 
-def _kill9(pids: list[int]) -> None:
-    for pid in pids:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
+def _pid_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
-def run_migrations(*, env: Mapping[str, str], workdir: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "alembic", "upgrade", "head"],
-        cwd=ROOT,
-        env=dict(env),
-        capture_output=True,
-        text=True,
-    )
-    (workdir / "migrate.log").write_text(result.stdout + result.stderr)
+def stop_all(processes: list[ManagedProcess], timeout_s: float = 15) -> None:
+    """Stop several at once: each gets its own grace period, side by side."""
+    if processes:
+        with ThreadPoolExecutor(max_workers=len(processes)) as pool:
+            list(pool.map(lambda process: process.stop(timeout_s), processes))
+
+
+def _descendants(pid: int) -> list[int]:
+    if psutil is not None:
+        try:
+            return [child.pid for child in psutil.Process(pid).children(recursive=True)]
+        except psutil.NoSuchProcess:
+            return []
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            # "pid (comm) state ppid ...": comm may hold spaces, so split after its ")".
+            fields = stat.read_text().rpartition(")")[2].split()
+            children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found: list[int] = []
+    queue = [pid]
+    while queue:
+        for child in children.get(queue.pop(0), []):
+            found.append(child)
+            queue.append(child)
+    return found
+
+
+def run_migrations(*, env: Mapping[str, str], workdir: Path, timeout_s: float = 300) -> None:
+    """alembic upgrade head against env's DATABASE_URL; raises with alembic's output."""
+    log_path = workdir / "migrate.log"
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "alembic", "upgrade", "head"],
+            cwd=ROOT,
+            env=dict(env),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise NotReady(f"migrations did not finish within {timeout_s:.0f} s") from exc
+    log_path.write_text(result.stdout + result.stderr)
     if result.returncode != 0:
-        raise RuntimeError(f"migrations failed:\n{result.stderr[-3000:]}")
+        raise NotReady(
+            f"migrations failed (alembic upgrade head); last lines of {log_path}:\n"
+            + tail(log_path, 6)
+        )
+
+
+def _wait_ready(
+    process: ManagedProcess, probe: Callable[[], bool], *, timeout_s: float, what: str
+) -> None:
+    """Wait for `probe()`; stop the process and show its log if it does not come up."""
+
+    def ready() -> bool:
+        if not process.alive():
+            raise NotReady(
+                f"{what} exited with {process.returncode}; last lines of {process.log_path}:\n"
+                f"{process.log_tail()}"
+            )
+        return bool(probe())
+
+    try:
+        wait_until(ready, timeout_s, what, log=process.log_path)
+    except BaseException:
+        process.stop(timeout_s=5)
+        raise
 
 
 def start_api(
     *, env: Mapping[str, str], workdir: Path, port: int | None = None, workers: int = 1
 ) -> tuple[ManagedProcess, str]:
-    """Start uvicorn; returns the process and its base URL once /healthz answers."""
+    """Start uvicorn; returns the process and its base URL once GET /healthz is 200."""
     port = port or free_port()
     process = ManagedProcess(
         f"api-{port}",
         [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1",
-         "--port", str(port), "--no-access-log", "--workers", str(workers)],
+         "--port", str(port), "--no-access-log", "--workers", str(workers),
+         # Open long-polls (?wait=) would otherwise hold a shutdown for their full wait.
+         "--timeout-graceful-shutdown", "3"],
         env=env,
         workdir=workdir,
     )  # fmt: skip
     base_url = f"http://127.0.0.1:{port}"
 
     def healthy() -> bool:
-        if not process.alive():
-            raise RuntimeError(f"the API exited:\n{process.log_tail()}")
         if not port_answers(port):
             return False
-        return httpx.get(f"{base_url}/healthz", timeout=2).status_code == 200
+        try:
+            # trust_env=False: a proxy from the environment must not sit in between.
+            return httpx.get(f"{base_url}/healthz", timeout=2, trust_env=False).status_code == 200
+        except httpx.HTTPError:
+            return False
 
-    wait_until(healthy, timeout_s=30, what="the API", log=process.log_path)
+    _wait_ready(process, healthy, timeout_s=60, what=f"the API on port {port}")
     return process, base_url
 
 
@@ -120,11 +247,13 @@ def start_worker(
     *,
     env: Mapping[str, str],
     workdir: Path,
-    queue: str,
+    queue: str | None = None,
     concurrency: int = 2,
     app: str = "config.celery_app",
 ) -> ManagedProcess:
-    """Start a prefork Celery worker of `app` on `queue`; returns once it says it is ready."""
+    """Start a prefork Celery worker of `app` on `queue` (default: env's GENERATION_QUEUE
+    or "generation"); returns once it says it is ready to consume."""
+    queue = queue or env.get("GENERATION_QUEUE") or "generation"
     name = f"worker-{uuid.uuid4().hex[:6]}"
     # A metrics dir of its own, so the pool's counts are summed and start at zero.
     metrics_dir = workdir / f"prometheus-{name}"
@@ -141,13 +270,14 @@ def start_worker(
         env=env,
         workdir=workdir,
     )  # fmt: skip
+    # Celery logs "<hostname> ready." once its consumer is attached to the broker: the
+    # same moment `celery inspect ping` would first answer, without a second process.
+    ready_line = re.compile(rf"{re.escape(name)}@\S+ ready\.")
 
     def ready() -> bool:
-        if not process.alive():
-            raise RuntimeError(f"the worker exited:\n{process.log_tail()}")
-        return " ready." in process.log_path.read_text(errors="replace")
+        return bool(ready_line.search(process.log_path.read_text(errors="replace")))
 
-    wait_until(ready, timeout_s=60, what=f"worker {name}", log=process.log_path)
+    _wait_ready(process, ready, timeout_s=60, what=f"worker {name}")
     process.metrics_url = f"http://127.0.0.1:{metrics_port}/metrics"
     return process
 
@@ -157,13 +287,7 @@ def _start_listener(
 ) -> ManagedProcess:
     """Start a process that serves on `port`; returns once the port answers."""
     process = ManagedProcess(f"{name}-{port}", args, env=env, workdir=workdir)
-
-    def answers() -> bool:
-        if not process.alive():
-            raise RuntimeError(f"{name} exited:\n{process.log_tail()}")
-        return port_answers(port)
-
-    wait_until(answers, timeout_s=30, what=name, log=process.log_path)
+    _wait_ready(process, lambda: port_answers(port), timeout_s=30, what=name)
     return process
 
 
@@ -185,7 +309,7 @@ def start_exporter(
     """celery-exporter from its own venv; returns the process and its /metrics URL."""
     python = ROOT / ".venv-exporter" / "bin" / "python"
     if not python.exists():
-        raise RuntimeError("celery-exporter is not installed; run make install")
+        raise NotReady("celery-exporter is not installed; run make install")
     port = port or free_port()
     entry = "from src.cli import cli; cli(auto_envvar_prefix='CE')"
     args = [str(python), "-c", entry, "--broker-url", env["BROKER_URL"],

