@@ -95,8 +95,6 @@ class ManagedProcess:
         self._kill_group(self.child_pids())
         self._release()
 
-    kill_tree = kill9  # the name the fault tests use
-
     def _exited(self, timeout_s: float) -> bool:
         """Wait for the process to exit without reaping it: while it is an unreaped
         zombie its pid cannot be reused, so killpg(pid) still means our group."""

@@ -24,10 +24,6 @@ def normalize_key(raw: str) -> str | None:
     return key if _KEY.match(key) else None
 
 
-def lookup(client: redis.Redis, key: str) -> dict[str, Any] | None:
-    return decode(client.get(key))
-
-
 def decode(raw: str | None) -> dict[str, Any] | None:
     """An entry as read from Redis (None when there was none)."""
     return json.loads(raw) if raw else None

@@ -118,7 +118,7 @@ def test_whole_worker_killed_mid_job_is_redelivered(
         "generation.run", kwargs={"request": make_job(component_name="LostButton")}, queue=queue
     )
     wait_for_status(api, sent.id, "running")
-    first.kill_tree()
+    first.kill9()
     # When a new worker starts
     start_worker(queue=queue, concurrency=1, env=short_limits)
     # Then the job is picked up again and succeeds once
