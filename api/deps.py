@@ -9,9 +9,10 @@ from fastapi import Depends
 from sqlalchemy import Engine
 
 from config.settings import Settings, get_settings
-from workers.clients import db_engine, redis_client, s3_presign_client
+from workers.clients import cache_redis_client, db_engine, redis_client, s3_presign_client
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 RedisDep = Annotated[redis.Redis, Depends(redis_client)]
+CacheRedisDep = Annotated[redis.Redis, Depends(cache_redis_client)]
 EngineDep = Annotated[Engine, Depends(db_engine)]
 PresignS3Dep = Annotated[Any, Depends(s3_presign_client)]

@@ -47,9 +47,11 @@ class GenerationResult(BaseModel):
     cache_key: str | None
     trace_url: str | None = None
     bookkeeping: Literal["written", "spooled"] = "written"
+    """spooled: Postgres was unreachable; the row is written when it answers again."""
     uploads: Literal["done", "pending"] = "done"
     """pending: S3 was unreachable; the artifacts appear (at these keys) when it answers."""
-    """spooled: Postgres was unreachable; the row is written when it answers again."""
+    cache: Literal["used", "unavailable"] = "used"
+    """unavailable: the cache Redis was down; the job ran (and stored) without it."""
 
 
 class GenerationPublic(BaseModel):

@@ -8,17 +8,24 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, PrivateAttr, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from config import retry_policies
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+    _policies: dict[str, retry_policies.RetryPolicy] = PrivateAttr(default_factory=dict)
 
     # --- services -------------------------------------------------------------
     redis_url: str = "redis://127.0.0.1:6379/0"
-    """Job state, idempotency keys and the L1 cache."""
+    """Job state, idempotency keys, leases and circuit breakers."""
+    cache_redis_url: str = ""
+    """The L1 and Figma (L0) caches; empty means REDIS_URL. A cache of its own can go
+    down without stopping jobs: they run uncached and their results say so."""
     broker_url: str = ""
     """Celery broker; empty means REDIS_URL. amqp://... selects RabbitMQ."""
     database_url: str = "postgresql+psycopg2://postgres@127.0.0.1:5432/componentforge"
@@ -44,8 +51,13 @@ class Settings(BaseSettings):
     """Redis broker only: an unacked message returns to the queue after this long.
     0 means hard limit + 30 s, so a job whose whole worker died is picked up again
     soon, but never while it could still be running."""
-    task_max_retries: int = Field(default=5, ge=0)
-    task_retry_backoff_max_s: int = Field(default=60, ge=1)
+    retry_policies: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    """JSON overrides of config/retry_policies.py's table, by dependency, step or "task"."""
+    circuit_failure_threshold: int = Field(default=5, ge=1)
+    """Failures of one dependency within CIRCUIT_FAILURE_WINDOW_S that open its circuit."""
+    circuit_failure_window_s: float = Field(default=30.0, gt=0)
+    circuit_open_s: float = Field(default=15.0, gt=0)
+    """How long an open circuit refuses calls before one probe call may test the dependency."""
     job_max_deliveries: int = Field(default=10, ge=2)
     """A job delivered this many times without ending (its worker dying each time, say)
     is failed instead of run again: a poison message must not loop forever."""
@@ -67,9 +79,6 @@ class Settings(BaseSettings):
     figma_timeout_s: float = Field(default=10.0, gt=0)
     figma_cache_ttl_s: int = Field(default=300, ge=1)
     """L0 cache: how long a fetched file (and its styles) is reused."""
-    figma_retry_after_cap_s: float = Field(default=30.0, ge=0)
-    """A 429 whose Retry-After is longer than this fails the step instead of waiting."""
-    figma_max_attempts: int = Field(default=3, ge=1)
 
     # --- llm (provider "openai": any OpenAI-compatible chat-completions API) ----
     openai_base_url: str = "https://api.openai.com/v1"
@@ -78,8 +87,6 @@ class Settings(BaseSettings):
     openai_model: str = "gpt-4o-mini"
     """Model when a job names none (options.model)."""
     openai_timeout_s: float = Field(default=60.0, gt=0)
-    openai_sdk_retries: int = Field(default=2, ge=0)
-    """Retries the SDK makes itself on 429/5xx/connection errors, per call."""
     openai_answer_attempts: int = Field(default=3, ge=1)
     """Tries per step to get JSON that validates before falling back to the template."""
     llm_fallback_to_template: bool = False
@@ -152,18 +159,26 @@ class Settings(BaseSettings):
     def _derive(self) -> Settings:
         if not self.broker_url:
             self.broker_url = self.redis_url
+        if not self.cache_redis_url:
+            self.cache_redis_url = self.redis_url
         if self.task_soft_time_limit_s >= self.task_time_limit_s:
             raise ValueError(
                 "TASK_SOFT_TIME_LIMIT_S must be below TASK_TIME_LIMIT_S so a job can fail "
                 "cleanly before the hard kill"
             )
-        if self.job_max_deliveries <= self.task_max_retries + 1:
+        self._policies = retry_policies.resolve(self.retry_policies)
+        if self.job_max_deliveries <= self._policies["task"].attempts:
             raise ValueError(
-                "JOB_MAX_DELIVERIES must exceed TASK_MAX_RETRIES + 1, or retries would be cut off"
+                "JOB_MAX_DELIVERIES must exceed the task's retry attempts (RETRY_POLICIES "
+                '"task"), or retries would be cut off'
             )
         if self.broker_visibility_timeout_s == 0:
             self.broker_visibility_timeout_s = self.task_time_limit_s + 30
         return self
+
+    def retry_policy(self, name: str) -> retry_policies.RetryPolicy:
+        """The policy of a dependency, a step or "task" (config/retry_policies.py)."""
+        return self._policies[name]
 
     @property
     def broker_is_redis(self) -> bool:

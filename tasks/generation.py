@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import random
 from typing import Any
 
 import redis
@@ -27,7 +26,7 @@ from workers.errors import ComponentForgeError, DependencyUnavailable, JobTimedO
 from workers.generation import run_generation
 from workers.job_failure import fail_job
 from workers.lease import LeaseHeld
-from workers.transient import describe, is_transient
+from workers.transient import describe, error_kind, is_transient, retry_after_s
 
 logger = logging.getLogger(__name__)
 
@@ -56,12 +55,6 @@ class GenerationTask(Task):
     Request = GenerationRequest
 
 
-def _backoff_s(retries: int) -> float:
-    """Full jitter: anywhere between 0 and min(cap, 2^retries) seconds."""
-    cap = get_settings().task_retry_backoff_max_s
-    return random.uniform(0, min(cap, 2**retries))
-
-
 @app.task(
     name="generation.run",
     base=GenerationTask,
@@ -69,7 +62,7 @@ def _backoff_s(retries: int) -> float:
     # Idempotent (see workers.generation), so a lost worker's message may run again.
     acks_late=True,
     reject_on_worker_lost=True,
-    max_retries=get_settings().task_max_retries,
+    max_retries=get_settings().retry_policy("task").attempts - 1,
 )
 def run(self: Task, job_id: str | None = None, request: dict[str, Any] | None = None) -> None:
     job_id = job_id or self.request.id
@@ -110,8 +103,11 @@ def run(self: Task, job_id: str | None = None, request: dict[str, Any] | None = 
 def _retry_or_fail(
     task: Task, job_id: str, exc: BaseException, request: dict[str, Any] | None
 ) -> None:
+    """Retry under the "task" policy; fail the job once it is spent or the error's kind
+    is not one the policy retries."""
     reason = describe(exc)
-    if task.request.retries >= task.max_retries:
+    policy = get_settings().retry_policy("task")
+    if task.request.retries >= task.max_retries or error_kind(exc) not in policy.retry_on:
         fail_job(
             job_id,
             DependencyUnavailable(
@@ -121,7 +117,8 @@ def _retry_or_fail(
             request=request,
         )
         return
-    countdown = _backoff_s(task.request.retries)
+    # A server's Retry-After or an open circuit's remaining time is the least wait.
+    countdown = policy.delay_s(task.request.retries, retry_after_s(exc))
     logger.warning("job %s: %s; retry in %.1f s", job_id, reason, countdown)
     with contextlib.suppress(redis.RedisError):  # Redis may be the dependency that is down
         jobs.mark_retrying(redis_client(), job_id)

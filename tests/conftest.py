@@ -7,6 +7,7 @@ a queue of its own, so it never touches anyone's data and runs can share a serve
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 import uuid
@@ -57,6 +58,9 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["S3_BUCKET"] = f"cf-test-{run_id}"
     os.environ["GENERATION_QUEUE"] = f"generation-test-{run_id}"
     os.environ["CF_TEST_WORKDIR"] = str(workdir)
+    # Circuits are shared by every worker on the Redis, and tests point single workers at
+    # dead endpoints on purpose; only the circuit breaker tests let circuits open.
+    os.environ["CIRCUIT_FAILURE_THRESHOLD"] = "1000000"
     processes.run_migrations(env=dict(os.environ), workdir=workdir)
 
 
@@ -122,9 +126,10 @@ def worker(workdir: Path, figma: FigmaState, llm: LLMState) -> Iterator[ManagedP
     env = {
         **os.environ,
         "FIGMA_TOKEN": FIGMA_TOKEN,
-        "FIGMA_RETRY_AFTER_CAP_S": "5",
+        # Figma: a Retry-After up to 5 s is waited; the LLM: one try per call (tests script
+        # each failure), then the task's retries.
+        "RETRY_POLICIES": json.dumps({"figma": {"max_retry_after_s": 5}, "llm": {"attempts": 1}}),
         "OPENAI_API_KEY": LLM_KEY,
-        "OPENAI_SDK_RETRIES": "0",
     }
     process = processes.start_worker(
         env=env, workdir=workdir, queue=os.environ["GENERATION_QUEUE"], concurrency=2

@@ -12,9 +12,8 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy.exc import DBAPIError
-
 from config.settings import get_settings
+from workers import retry
 from workers.bookkeeping import CacheEvent, record_generation
 from workers.clients import db_engine
 from workers.spool import Spool
@@ -35,9 +34,13 @@ def record_or_spool(
 ) -> bool:
     """Write the job's row now (True) or, Postgres being unreachable, spool it (False)."""
     try:
-        record_generation(db_engine(), row, costs=costs, cache_events=cache_events)
+        retry.call(
+            "postgres",
+            "postgres",
+            lambda: record_generation(db_engine(), row, costs=costs, cache_events=cache_events),
+        )
         return True
-    except DBAPIError as exc:
+    except Exception as exc:
         if not is_transient(exc):
             raise
         spool().put(
@@ -53,6 +56,12 @@ def replay() -> int:
 
     def apply(item: dict[str, Any]) -> None:
         events = [CacheEvent(**event) for event in item["cache_events"]]
-        record_generation(db_engine(), item["row"], costs=item["costs"], cache_events=events)
+        retry.call(
+            "postgres",
+            "postgres",
+            lambda: record_generation(
+                db_engine(), item["row"], costs=item["costs"], cache_events=events
+            ),
+        )
 
     return spool().drain(apply)

@@ -15,12 +15,14 @@ import httpx
 import openai
 import redis
 from botocore.config import Config
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 from sqlalchemy import Engine, create_engine
 
 from config.settings import Settings, get_settings
 from workers.errors import GenerationError
 
-_lock = threading.Lock()
+_lock = threading.RLock()  # re-entered when one client is built from another
 _owner_pid: int | None = None
 _clients: dict[str, Any] = {}
 
@@ -40,13 +42,16 @@ def _get(name: str, build: Any) -> Any:
         return _clients[name]
 
 
-def _build_redis(settings: Settings) -> redis.Redis:
+def _build_redis(url: str, *, timeout_s: float, fail_fast: bool = False) -> redis.Redis:
     return redis.Redis.from_url(
-        settings.redis_url,
-        socket_timeout=5,
-        socket_connect_timeout=5,
+        url,
+        socket_timeout=timeout_s,
+        socket_connect_timeout=timeout_s,
         health_check_interval=30,
         decode_responses=True,
+        # redis-py retries a refused connection 3 times with backoff (about 4 s); a
+        # fail-fast client gives up at once and lets its caller go on without Redis.
+        **({"retry": Retry(NoBackoff(), 0)} if fail_fast else {}),
     )
 
 
@@ -67,7 +72,8 @@ def _s3_config(settings: Settings) -> Config:
     return Config(
         connect_timeout=settings.s3_connect_timeout_s,
         read_timeout=settings.s3_read_timeout_s,
-        retries={"max_attempts": 3, "mode": "standard"},
+        # One try per call: workers.retry applies the s3 retry policy and circuit breaker.
+        retries={"total_max_attempts": 1, "mode": "standard"},
         max_pool_connections=max(10, settings.s3_upload_concurrency * 2),
         signature_version="s3v4",
     )
@@ -100,14 +106,32 @@ def openai_client() -> openai.OpenAI:
             base_url=s.openai_base_url,
             api_key=s.openai_api_key.get_secret_value(),
             timeout=s.openai_timeout_s,
-            max_retries=s.openai_sdk_retries,
+            max_retries=0,  # workers.retry applies the step's policy and the llm breaker
         )
 
     return _get("openai", build)
 
 
 def redis_client() -> redis.Redis:
-    return _get("redis", _build_redis)
+    return _get("redis", lambda s: _build_redis(s.redis_url, timeout_s=5))
+
+
+def cache_redis_client() -> redis.Redis:
+    """The caches' Redis: REDIS_URL's client itself unless CACHE_REDIS_URL differs.
+    Short timeouts: a slow cache is skipped, not waited for."""
+
+    def build(s: Settings) -> redis.Redis:
+        if s.cache_redis_url == s.redis_url:
+            return redis_client()
+        return _build_redis(s.cache_redis_url, timeout_s=1, fail_fast=True)
+
+    return _get("cache_redis", build)
+
+
+def circuit_redis_client() -> redis.Redis:
+    """REDIS_URL for the circuit breakers: fail-fast, since a breaker whose Redis does not
+    answer keeps its state locally rather than wait."""
+    return _get("circuit_redis", lambda s: _build_redis(s.redis_url, timeout_s=0.5, fail_fast=True))
 
 
 def db_engine() -> Engine:
@@ -128,8 +152,9 @@ def close_clients() -> None:
     global _owner_pid
     with _lock:
         if _owner_pid == os.getpid():
-            if (client := _clients.get("redis")) is not None:
-                client.close()
+            for name in ("redis", "cache_redis", "circuit_redis"):
+                if (client := _clients.get(name)) is not None:
+                    client.close()
             if (engine := _clients.get("engine")) is not None:
                 engine.dispose()
             for name in ("http", "openai"):

@@ -3,6 +3,8 @@ them to retry-or-fail."""
 
 from __future__ import annotations
 
+from config.retry_policies import ErrorKind
+
 
 class ComponentForgeError(Exception):
     """Root of every error this project raises on purpose."""
@@ -54,9 +56,29 @@ class FigmaError(ComponentForgeError):
 
 
 class DependencyUnavailable(ComponentForgeError):
-    """Redis, Postgres, S3 or the broker did not answer; may pass on retry."""
+    """A dependency did not answer, or answered "not now"; may pass on retry."""
 
     error_type = "dependency_unavailable"
+
+    def __init__(
+        self, message: str, *, kind: ErrorKind = "connection", retry_after_s: float | None = None
+    ) -> None:
+        super().__init__(message)
+        self.kind: ErrorKind = kind
+        self.retry_after_s = retry_after_s
+        """How long the dependency asked us to wait (a 429's Retry-After), if it said."""
+
+
+class CircuitOpen(DependencyUnavailable):
+    """Recent calls to this dependency failed; calls are refused until a probe passes."""
+
+    def __init__(self, service: str, retry_after_s: float) -> None:
+        super().__init__(
+            f"{service} circuit open after repeated failures; calls resume when a probe "
+            f"succeeds (in about {retry_after_s:.0f} s)",
+            retry_after_s=retry_after_s,
+        )
+        self.service = service
 
 
 class PoisonJob(ComponentForgeError):

@@ -2,14 +2,14 @@
 
 GET /v1/files/:key and /v1/files/:key/styles, with X-Figma-Token. Answers are kept in
 Redis for FIGMA_CACHE_TTL_S per file and endpoint (`figma:{endpoint}:{file_key}`), so a
-burst of jobs on one file costs Figma one request. A 429 is waited out when its
-Retry-After is within FIGMA_RETRY_AFTER_CAP_S; otherwise the job fails saying so.
+burst of jobs on one file costs Figma one request. Requests run under the extract_tokens
+retry policy and the figma circuit breaker (workers.retry); a 429 is waited out when its
+Retry-After is within the policy's max_retry_after_s, otherwise the job fails saying so.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,10 +18,9 @@ import httpx
 import redis
 
 from config.settings import Settings
-from workers import metrics
+from workers import cache, metrics, retry
 from workers.errors import DependencyUnavailable, FigmaError
 
-logger = logging.getLogger(__name__)
 ENDPOINTS = {"file": "/v1/files/{key}", "styles": "/v1/files/{key}/styles"}
 
 
@@ -35,8 +34,8 @@ class FigmaSource:
 
     settings: Settings
     http: httpx.Client
-    cache: redis.Redis
     lookups: list[tuple[bool, float]] = field(default_factory=list)  # (hit, ms)
+    cache_unavailable: bool = False
 
     def file(self, file_key: str) -> dict[str, Any]:
         document = self._get("file", file_key)
@@ -50,15 +49,19 @@ class FigmaSource:
         return list(meta.get("styles") or []) if isinstance(meta, dict) else []
 
     def _get(self, endpoint: str, file_key: str) -> Any:
+        key = l0_key(endpoint, file_key)
         started = time.perf_counter()
-        cached = self.cache.get(l0_key(endpoint, file_key))
-        hit = cached is not None
-        self.lookups.append((hit, (time.perf_counter() - started) * 1000))
-        (metrics.CACHE_HITS if hit else metrics.CACHE_MISSES).labels(layer="L0").inc()
-        if cached is not None:
-            return json.loads(cached)
+        cached, available = cache.guarded(lambda r: r.get(key))
+        if available:
+            hit = cached is not None
+            self.lookups.append((hit, (time.perf_counter() - started) * 1000))
+            (metrics.CACHE_HITS if hit else metrics.CACHE_MISSES).labels(layer="L0").inc()
+            if cached is not None:
+                return json.loads(cached)
         body = self._fetch(ENDPOINTS[endpoint].format(key=file_key), file_key)
-        self.cache.set(l0_key(endpoint, file_key), body, ex=self.settings.figma_cache_ttl_s)
+        ttl_s = self.settings.figma_cache_ttl_s
+        _, stored = cache.guarded(lambda r: r.set(key, body, ex=ttl_s))
+        self.cache_unavailable = self.cache_unavailable or not available or not stored
         return json.loads(body)
 
     def _fetch(self, path: str, file_key: str) -> bytes:
@@ -69,45 +72,47 @@ class FigmaSource:
                 "set it, or send the file inline as source.figma_file"
             )
         url = self.settings.figma_api_url.rstrip("/") + path
-        attempts = self.settings.figma_max_attempts
-        for attempt in range(1, attempts + 1):
-            try:
-                response = self.http.get(
-                    url,
-                    headers={"X-Figma-Token": token.get_secret_value()},
-                    timeout=self.settings.figma_timeout_s,
-                )
-            except httpx.HTTPError as exc:
-                raise DependencyUnavailable(f"Figma unreachable: {exc}") from exc
-            if response.status_code == 200:
-                return response.content
-            if response.status_code == 429:
-                wait_s = _retry_after_s(response)
-                cap_s = self.settings.figma_retry_after_cap_s
-                if wait_s > cap_s:
-                    raise FigmaError(
-                        f"Figma rate-limited this token and asked to wait {wait_s:.0f} s, more "
-                        f"than FIGMA_RETRY_AFTER_CAP_S={cap_s:.0f}; resubmit later"
-                    )
-                if attempt < attempts:
-                    logger.info("figma 429 on %s; waiting %.1f s", path, wait_s)
-                    time.sleep(wait_s)
-                    continue
-                raise FigmaError(f"Figma still rate-limited this token after {attempts} attempts")
-            if response.status_code in (401, 403):
+        headers = {"X-Figma-Token": token.get_secret_value()}
+        try:
+            return retry.call(
+                "extract_tokens", "figma", lambda: self._fetch_once(url, headers, file_key)
+            )
+        except DependencyUnavailable as exc:
+            cap_s = self.settings.retry_policy("extract_tokens").max_retry_after_s
+            if exc.retry_after_s is not None and exc.retry_after_s > cap_s:
                 raise FigmaError(
-                    f"Figma refused the token (HTTP {response.status_code}); check FIGMA_TOKEN "
-                    f"and that it can read file {file_key}"
-                )
-            if response.status_code == 404:
-                raise FigmaError(f"Figma file {file_key} not found; check source.figma_file_key")
-            if response.status_code >= 500 and attempt < attempts:
-                time.sleep(min(2**attempt * 0.1, 2))
-                continue
-            if response.status_code >= 500:
-                raise DependencyUnavailable(f"Figma answered HTTP {response.status_code}")
-            raise FigmaError(f"Figma answered HTTP {response.status_code} for {path}")
-        raise AssertionError("unreachable")  # the loop returns or raises
+                    f"Figma rate-limited this token and asked to wait {exc.retry_after_s:.0f} s, "
+                    f"more than the extract_tokens retry policy's max_retry_after_s={cap_s:.0f} "
+                    "(RETRY_POLICIES); resubmit later"
+                ) from exc
+            raise
+
+    def _fetch_once(self, url: str, headers: dict[str, str], file_key: str) -> bytes:
+        try:
+            response = self.http.get(url, headers=headers, timeout=self.settings.figma_timeout_s)
+        except httpx.TimeoutException as exc:
+            raise DependencyUnavailable(f"Figma timed out: {exc}", kind="timeout") from exc
+        except httpx.HTTPError as exc:
+            raise DependencyUnavailable(f"Figma unreachable: {exc}") from exc
+        status = response.status_code
+        if status == 200:
+            return response.content
+        if status == 429:
+            raise DependencyUnavailable(
+                "Figma rate-limited this token (HTTP 429)",
+                kind="rate_limit",
+                retry_after_s=_retry_after_s(response),
+            )
+        if status in (401, 403):
+            raise FigmaError(
+                f"Figma refused the token (HTTP {status}); check FIGMA_TOKEN "
+                f"and that it can read file {file_key}"
+            )
+        if status == 404:
+            raise FigmaError(f"Figma file {file_key} not found; check source.figma_file_key")
+        if status >= 500:
+            raise DependencyUnavailable(f"Figma answered HTTP {status}", kind="server_error")
+        raise FigmaError(f"Figma answered HTTP {status} for {url}")
 
 
 def _retry_after_s(response: httpx.Response) -> float:

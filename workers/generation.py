@@ -96,6 +96,7 @@ class _Outcome:
     costs: list[dict[str, Any]] = field(default_factory=list)  # paid calls, for the costs table
     cache_events: list[CacheEvent] = field(default_factory=list)  # lookups inside the chain
     uploads_pending: bool = False
+    cache_unavailable: bool = False  # a cache read or write inside the generation failed
 
 
 def _run(state: jobs.JobState, lease: JobLease) -> None:
@@ -105,12 +106,14 @@ def _run(state: jobs.JobState, lease: JobLease) -> None:
     started = time.perf_counter()
     state.cache_key = cache_key(spec)
     lookup = spec.options.cache is not CacheMode.NO_CACHE
+    # With the cache on the job-state Redis, its read rides on the mark-running round trip.
+    pipelined = lookup and cache.shares_job_redis()
     attempt, cached = jobs.mark_running(
         client,
         state.id,
         stage="cache_lookup",
         cache_key=state.cache_key,
-        read_key=state.cache_key if lookup else None,
+        read_key=state.cache_key if pipelined else None,
     )
     if attempt > settings.job_max_deliveries:
         fail_job(
@@ -124,7 +127,11 @@ def _run(state: jobs.JobState, lease: JobLease) -> None:
     timings: dict[str, float] = {}
     if state.started_at is None:
         timings["queue"] = round(max(time.time() - state.created_at, 0) * 1000, 3)
-    # The lookup rode on the round trip that marked the job running.
+
+    cache_available = True
+    if lookup and not pipelined:
+        cached, cache_available = cache.guarded(lambda r: r.get(state.cache_key))
+        lookup = cache_available
     timings["cache_lookup"] = round((time.perf_counter() - started) * 1000, 3)
 
     trace = tracing.TraceRef.from_fields(state.trace_fields)
@@ -177,6 +184,8 @@ def _run(state: jobs.JobState, lease: JobLease) -> None:
         result["bookkeeping"] = "spooled"  # written once Postgres answers again
     if outcome.uploads_pending:
         result["uploads"] = "pending"  # uploaded once S3 answers again
+    if not cache_available or outcome.cache_unavailable:
+        result["cache"] = "unavailable"  # ran (and stored nothing) without the cache
     timings["bookkeeping"] = round((time.perf_counter() - bookkeeping_started) * 1000, 3)
     jobs.finish(
         client,
@@ -213,7 +222,7 @@ def _generate(state: jobs.JobState, spec: JobSpec, timings: dict[str, float]) ->
     """A full generation: the agent chain, the upload, and the L1 entry for next time."""
     settings = get_settings()
     client = redis_client()
-    figma = FigmaSource(settings, http_client(), client)
+    figma = FigmaSource(settings, http_client())
     chain = run_chain(
         spec,
         on_step=lambda step: jobs.set_stage(client, state.id, step),
@@ -230,8 +239,9 @@ def _generate(state: jobs.JobState, spec: JobSpec, timings: dict[str, float]) ->
     record["artifact_keys"] = keys
     timings["upload"] = round((time.perf_counter() - upload_started) * 1000, 3)
     # A cache entry must point at artifacts that exist: none while uploads are pending.
+    stored = True
     if uploaded and spec.options.cache is not CacheMode.NO_STORE:
-        cache.store(client, state.cache_key, record)
+        _, stored = cache.guarded(lambda r: cache.store(r, state.cache_key, record))
     costs = [
         {
             "stage": c.stage,
@@ -248,7 +258,8 @@ def _generate(state: jobs.JobState, spec: JobSpec, timings: dict[str, float]) ->
             line.usd
         )
     lookups = [CacheEvent("L0", hit, ms) for hit, ms in figma.lookups]
-    return _Outcome("L4", record, record["cost"], 0.0, costs, lookups, not uploaded)
+    cache_down = figma.cache_unavailable or not stored
+    return _Outcome("L4", record, record["cost"], 0.0, costs, lookups, not uploaded, cache_down)
 
 
 def _record(job_id: str, chain: ChainResult) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import logging
 from typing import Any
 
 from config.settings import get_settings
-from workers import storage
+from workers import retry, storage
 from workers.clients import s3_client
 from workers.spool import Spool
 from workers.transient import is_transient
@@ -24,14 +24,20 @@ def spool() -> Spool:
 
 
 def _upload(component_id: str, files: dict[str, bytes]) -> dict[str, str]:
+    """Upload under the s3 retry policy and circuit breaker."""
     settings = get_settings()
     s3 = s3_client()
-    storage.ensure_bucket(
-        s3, settings.s3_bucket, region=settings.s3_region, lifecycle_days=settings.s3_lifecycle_days
-    )
-    return storage.upload_artifacts(
-        s3, settings.s3_bucket, component_id, files, concurrency=settings.s3_upload_concurrency
-    )
+
+    def attempt() -> dict[str, str]:
+        storage.ensure_bucket(
+            s3, settings.s3_bucket, region=settings.s3_region,
+            lifecycle_days=settings.s3_lifecycle_days,
+        )  # fmt: skip
+        return storage.upload_artifacts(
+            s3, settings.s3_bucket, component_id, files, concurrency=settings.s3_upload_concurrency
+        )
+
+    return retry.call("s3", "s3", attempt)
 
 
 def upload_or_spool(component_id: str, files: dict[str, bytes]) -> tuple[dict[str, str], bool]:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
 
-from api.deps import RedisDep
+from api.deps import CacheRedisDep
 from api.errors import error_response
 from api.schemas import ErrorResponse
 from workers import cache, figma
@@ -20,7 +20,7 @@ router = APIRouter(prefix="/v1/cache", tags=["cache"])
     responses={404: {"model": ErrorResponse, "description": "nothing cached for that file"}},
 )
 def delete_figma_entries(
-    file_key: Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,128}$")], client: RedisDep
+    file_key: Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,128}$")], client: CacheRedisDep
 ) -> Response:
     """Drop the L0 cache of a Figma file (its file and styles answers), so the next job
     on it fetches afresh from Figma."""
@@ -37,7 +37,7 @@ def delete_figma_entries(
         422: {"model": ErrorResponse, "description": "not an exact:<sha256> key"},
     },
 )
-def delete_cache_entry(key: str, client: RedisDep) -> Response:
+def delete_cache_entry(key: str, client: CacheRedisDep) -> Response:
     """Remove an entry; the next job with those inputs is generated afresh.
     `key` is `exact:<sha256>` (as in a job's cache_key) or the bare sha256."""
     normalized = cache.normalize_key(key)

@@ -15,6 +15,7 @@ from kombu import Connection
 from sqlalchemy import text
 
 from config.settings import get_settings
+from workers.circuit_breaker import CLOSED, read_all
 from workers.clients import db_engine, redis_client, s3_client
 
 router = APIRouter(tags=["health"])
@@ -73,17 +74,37 @@ async def _run_check(check: Callable[[], None]) -> dict[str, Any]:
     return {"up": True, "latency_ms": round((time.perf_counter() - started) * 1000, 2)}
 
 
+def _circuits() -> dict[str, Any]:
+    """What the workers' circuit breakers last decided, per dependency (shared in Redis)."""
+    now = time.time()
+    try:
+        circuits = read_all(redis_client())
+    except Exception as exc:
+        return {"error": f"unreadable: {type(exc).__name__}: {exc}"[:300]}
+    return {
+        service: {"state": c.state, "recent_failures": c.failures}
+        | ({"retry_in_s": round(max(c.until - now, 0), 1)} if c.state != CLOSED else {})
+        for service, c in circuits.items()
+    }
+
+
 @router.get("/readyz")
 async def readyz() -> JSONResponse:
-    """Each dependency up or down; 503 when one the API needs is down."""
+    """Each dependency up or down, and the circuit breakers' states; 503 when one the API
+    needs is down (an open circuit alone is not: jobs are still accepted)."""
     results = await asyncio.gather(*(_run_check(check) for check in CHECKS.values()))
     checks = dict(zip(CHECKS, results, strict=True))
     ready = all(checks[name]["up"] for name in NEEDED_BY_API)
+    try:
+        circuits = await asyncio.wait_for(run_in_threadpool(_circuits), timeout=CHECK_TIMEOUT_S)
+    except TimeoutError:
+        circuits = {"error": "unreadable: Redis timed out"}
     return JSONResponse(
         {
             "status": "ready" if ready else "not_ready",
             "needed": list(NEEDED_BY_API),
             "checks": checks,
+            "circuits": circuits,
         },
         status_code=200 if ready else 503,
     )

@@ -12,7 +12,7 @@ import yaml
 from prometheus_client import REGISTRY
 
 import workers.metrics  # noqa: F401  (registers the metrics this project exports)
-from workers import resource_metrics
+from workers import circuit_metrics, resource_metrics
 
 GRAFANA = Path(__file__).resolve().parents[2] / "deploy" / "grafana"
 # What celery-exporter (prometheus-exporter-celery 0.11) serves, read off a running one.
@@ -24,8 +24,6 @@ EXPORTER_METRICS = {
     "celery_task_runtime_sum", "celery_queue_length", "celery_active_consumer_count",
     "celery_active_worker_count", "celery_active_process_count",
 }  # fmt: skip
-# The resilience work exports these under DESIGN.md's names.
-NAMED_IN_DESIGN = {"circuit_breaker_state"}
 PROMQL = {"sum", "rate", "increase", "by", "on", "and", "or", "vector", "max", "min", "avg",
           "histogram_quantile", "absent_over_time", "without", "le"}  # fmt: skip
 
@@ -35,7 +33,7 @@ def exported() -> set[str]:
     for family in REGISTRY.collect():
         names |= {s.name for s in family.samples}
         names |= {family.name + suffix for suffix in ("", "_total", "_bucket", "_count", "_sum")}
-    return names | EXPORTER_METRICS | NAMED_IN_DESIGN | set(resource_metrics.NAMES)
+    return names | EXPORTER_METRICS | set(resource_metrics.NAMES) | {circuit_metrics.NAME}
 
 
 def dashboards() -> list[Path]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import time
@@ -176,8 +177,12 @@ def test_a_dependency_that_stays_down_ends_the_job_with_a_reason(
 ) -> None:
     # Given Figma answering 500 and a worker allowed one retry
     queue = f"figma500-{uuid.uuid4().hex[:8]}"
-    settings = {"FIGMA_TOKEN": FIGMA_TOKEN, "FIGMA_MAX_ATTEMPTS": "1", "TASK_MAX_RETRIES": "1",
-                "TASK_RETRY_BACKOFF_MAX_S": "1"}  # fmt: skip
+    settings = {
+        "FIGMA_TOKEN": FIGMA_TOKEN,
+        "RETRY_POLICIES": json.dumps(
+            {"figma": {"attempts": 1}, "task": {"attempts": 2, "backoff_cap_s": 1}}
+        ),
+    }
     start_worker(queue=queue, env=settings)
     figma.scripted += [(500, {}), (500, {})]
     body = make_job(component_name="NoFigmaCard", source={"figma_file_key": "Down"}, tokens=None)

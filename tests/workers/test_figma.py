@@ -94,7 +94,7 @@ def test_429_beyond_the_cap_fails_with_a_reason(api: httpx.Client, figma: FigmaS
     status = submit_and_wait(api, figma_job(key))
     assert status["status"] == "failed"
     assert status["error"]["type"] == "figma_error"
-    assert "FIGMA_RETRY_AFTER_CAP_S" in status["error"]["message"]
+    assert "max_retry_after_s=5" in status["error"]["message"]
 
 
 def test_unknown_file_fails_with_a_reason(api: httpx.Client) -> None:

@@ -101,8 +101,12 @@ def test_provider_down_fails_the_job_naming_it(
     start_worker: Callable[..., Any], api: httpx.Client, llm: LLMState
 ) -> None:
     queue = f"llmdown-{uuid.uuid4().hex[:8]}"
-    settings = {"OPENAI_API_KEY": LLM_KEY, "OPENAI_SDK_RETRIES": "0", "TASK_MAX_RETRIES": "1",
-                "TASK_RETRY_BACKOFF_MAX_S": "1"}  # fmt: skip
+    settings = {
+        "OPENAI_API_KEY": LLM_KEY,
+        "RETRY_POLICIES": json.dumps(
+            {"llm": {"attempts": 1}, "task": {"attempts": 2, "backoff_cap_s": 1}}
+        ),
+    }
     start_worker(queue=queue, env=settings)
     llm.failures += [500, 500]
     sent = Celery(broker=os.environ["BROKER_URL"], set_as_current=False).send_task(
@@ -118,7 +122,7 @@ def test_provider_down_falls_back_when_configured(
     start_worker: Callable[..., Any], api: httpx.Client, llm: LLMState
 ) -> None:
     queue = f"llmfallback-{uuid.uuid4().hex[:8]}"
-    settings = {"OPENAI_API_KEY": LLM_KEY, "OPENAI_SDK_RETRIES": "0",
+    settings = {"OPENAI_API_KEY": LLM_KEY, "RETRY_POLICIES": '{"llm": {"attempts": 1}}',
                 "LLM_FALLBACK_TO_TEMPLATE": "true"}  # fmt: skip
     start_worker(queue=queue, env=settings)
     llm.failures += [503]

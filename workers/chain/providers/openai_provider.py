@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from config.llm_prices import cost_usd
 from config.settings import get_settings
-from workers import metrics
+from workers import metrics, retry
 from workers.chain.component_model import build_model
 from workers.chain.providers.template import TemplateProvider
 from workers.chain.quality import parse_problem
@@ -27,6 +27,7 @@ from workers.chain.types import ChainContext, CostLine, GeneratedCode
 from workers.clients import openai_client
 from workers.errors import DependencyUnavailable, GenerationError
 from workers.jobspec import PROP_TYPES, Requirements
+from workers.transient import error_kind, retry_after_s
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -35,10 +36,6 @@ SYSTEM = (
     "You are a senior React and TypeScript engineer building accessible design-system "
     "components. Answer with exactly one JSON object and nothing else."
 )
-
-
-# Worth retrying the task for (after the SDK's own retries).
-_UNAVAILABLE = (openai.APIConnectionError, openai.RateLimitError, openai.InternalServerError)
 
 
 class InvalidAnswer(ValueError):
@@ -166,12 +163,18 @@ class OpenAIProvider:
         return fallback()
 
     def _complete(self, ctx: ChainContext, stage: str, messages: list[dict[str, str]]) -> str:
+        client = openai_client()
         try:
-            response = openai_client().chat.completions.create(
-                model=self.model,
-                messages=messages,  # type: ignore[arg-type]
-                response_format={"type": "json_object"},
-                temperature=0,
+            # The step's retry policy and the llm circuit breaker (workers.retry).
+            response = retry.call(
+                stage,
+                "llm",
+                lambda: client.chat.completions.create(
+                    model=self.model,
+                    messages=messages,  # type: ignore[arg-type]
+                    response_format={"type": "json_object"},
+                    temperature=0,
+                ),
             )
         except (openai.AuthenticationError, openai.PermissionDeniedError) as exc:
             raise GenerationError(
@@ -182,8 +185,14 @@ class OpenAIProvider:
                 f"the LLM endpoint does not know model {self.model!r}; check options.model "
                 "or OPENAI_MODEL"
             ) from exc
-        except _UNAVAILABLE as exc:
-            raise DependencyUnavailable(f"LLM provider unavailable: {exc}") from exc
+        except openai.APIError as exc:
+            if (kind := error_kind(exc)) is None:
+                raise
+            raise DependencyUnavailable(
+                f"LLM provider unavailable ({kind}): {exc}",
+                kind=kind,
+                retry_after_s=retry_after_s(exc),
+            ) from exc
         self._record_usage(ctx, stage, response)
         return response.choices[0].message.content or ""
 
