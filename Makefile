@@ -14,7 +14,7 @@ TSC_PACKAGES := typescript@5.9.3 @types/react@18.3.31 @storybook/react@8.6.19
 TSC_STAMP := $(TSC_DEPS_DIR)/.installed-$(subst @,_,$(subst /,_,$(subst $() ,-,$(TSC_PACKAGES))))
 export TSC_DEPS_DIR
 
-.PHONY: install demo up test lint format migrate bench clean
+.PHONY: install demo up test lint format migrate bench chaos clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -56,6 +56,9 @@ test: $(STAMP) $(TSC_STAMP) $(EXPORTER_STAMP) ## unit + integration tests; start
 
 bench: $(STAMP) $(TSC_STAMP) $(EXPORTER_STAMP) ## latency/throughput tables against a bare-Celery floor measured in the same run
 	$(BIN)/python -m tests.bench.run
+
+chaos: $(STAMP) ## fault drills under load (kill -9 workers, broker restart, Postgres/S3/cache/LLM outages) and their table; DRILLS="postgres-down s3-down" OUTAGE_S=30
+	$(BIN)/python -m tests.chaos --outage-s $(or $(OUTAGE_S),30) $(DRILLS)
 
 lint: $(STAMP) ## ruff lint and format check
 	$(BIN)/ruff check .

@@ -19,12 +19,12 @@ from typing import Any
 import httpx
 import pytest
 import redis
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, create_engine
 
 from devstack import processes
 from devstack.processes import ManagedProcess
 from devstack.services import local_services
+from tests.helpers import own_database
 from tests.servers.figma import FigmaState, figma_server
 from tests.servers.llm_answers import canned_answer
 from tests.servers.openai_api import LLMState, openai_server
@@ -33,27 +33,11 @@ ROOT = Path(__file__).resolve().parents[1]
 _stack = ExitStack()
 
 
-def _own_database(database_url: str) -> str:
-    url = make_url(database_url)
-    name = f"cf_test_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    _stack.callback(drop)
-    return url.set(database=name).render_as_string(hide_password=False)
-
-
 def pytest_configure(config: pytest.Config) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="cf-test-"))
     env = _stack.enter_context(local_services(workdir, env=dict(os.environ)))
     os.environ.update(env)
-    os.environ["DATABASE_URL"] = _own_database(env["DATABASE_URL"])
+    os.environ["DATABASE_URL"] = _stack.enter_context(own_database(env["DATABASE_URL"], "cf_test"))
     run_id = uuid.uuid4().hex[:8]
     os.environ["S3_BUCKET"] = f"cf-test-{run_id}"
     os.environ["GENERATION_QUEUE"] = f"generation-test-{run_id}"
