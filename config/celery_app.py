@@ -42,4 +42,7 @@ app.conf.update(
     task_send_sent_event=True,
     timezone="UTC",
     enable_utc=True,
+    # A message no task can run (undecodable, unknown task name, invalid) ends as a failed
+    # job with its reason in Postgres and is copied to "{queue}.dead", not silently acked.
+    worker_consumer="workers.dead_letters:DeadLetterConsumer",
 )

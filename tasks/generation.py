@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import signal
 from typing import Any
 
 import redis
@@ -22,6 +24,7 @@ from workers import (
     process_hooks,  # noqa: F401  (connects the worker signals)
 )
 from workers.clients import redis_client
+from workers.dead_letters import dead_letter
 from workers.errors import ComponentForgeError, DependencyUnavailable, JobTimedOut
 from workers.generation import run_generation
 from workers.job_failure import fail_job
@@ -38,6 +41,11 @@ class GenerationRequest(Request):
         super().on_timeout(soft, timeout)
         if soft:
             return
+        # billiard calls this before it kills the child: kill it first, or the child (its
+        # soft-limit exception still pending) could end the job too, differently.
+        if self.worker_pid:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.worker_pid, signal.SIGKILL)
         job_id = self.kwargs.get("job_id") or self.id
         try:
             fail_job(
@@ -107,15 +115,15 @@ def _retry_or_fail(
     is not one the policy retries."""
     reason = describe(exc)
     policy = get_settings().retry_policy("task")
-    if task.request.retries >= task.max_retries or error_kind(exc) not in policy.retry_on:
-        fail_job(
-            job_id,
-            DependencyUnavailable(
-                f"{reason} — gave up after {task.request.retries + 1} attempts; "
-                "resubmit once the dependency is back"
-            ),
-            request=request,
+    spent = task.request.retries >= task.max_retries
+    if spent or error_kind(exc) not in policy.retry_on:
+        error = DependencyUnavailable(
+            f"{reason} — gave up after {task.request.retries + 1} attempts; "
+            "resubmit once the dependency is back"
         )
+        fail_job(job_id, error, request=request)
+        if spent:
+            dead_letter(task, str(error))  # kept, to inspect or move back once it is fixed
         return
     # A server's Retry-After or an open circuit's remaining time is the least wait.
     countdown = policy.delay_s(task.request.retries, retry_after_s(exc))

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import redis
 from botocore.exceptions import ClientError
+from kombu import Connection, Message, Queue
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -110,3 +111,20 @@ def object_versions(s3: Any, bucket: str, prefix: str = "") -> list[tuple[str, s
         if exc.response.get("Error", {}).get("Code") != "NoSuchBucket":
             raise
     return found
+
+
+def raw_body(message: Message) -> bytes:
+    return message.body.encode() if isinstance(message.body, str) else message.body
+
+
+def get_one(url: str, queue: str, *, timeout_s: float = 30) -> Message:
+    """Take the next message off `queue` (a dead-letter queue, say), waiting for one."""
+    deadline = time.monotonic() + timeout_s
+    with Connection(url) as conn:
+        dead = Queue(queue, channel=conn.default_channel, no_declare=True)
+        while time.monotonic() < deadline:
+            message = dead.get(no_ack=True)
+            if message is not None:
+                return message
+            time.sleep(0.1)
+    raise AssertionError(f"nothing arrived in {queue} after {timeout_s} s")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import asdict
-from typing import Any
+from typing import Any, Literal
 
 from config.settings import get_settings
 from workers import retry
@@ -26,20 +26,26 @@ def spool() -> Spool:
     return Spool(get_settings().spool_dir / "bookkeeping")
 
 
+INSERTED, EXISTED, SPOOLED = "inserted", "existed", "spooled"
+Recorded = Literal["inserted", "existed", "spooled"]
+
+
 def record_or_spool(
     row: dict[str, Any],
     *,
     costs: Sequence[dict[str, Any]] = (),
     cache_events: Sequence[CacheEvent] = (),
-) -> bool:
-    """Write the job's row now (True) or, Postgres being unreachable, spool it (False)."""
+) -> Recorded:
+    """Write the job's row now ("inserted"; "existed" when another delivery wrote it
+    first, which makes that row the job's record) or, Postgres being unreachable, spool
+    it ("spooled")."""
     try:
-        retry.call(
+        inserted = retry.call(
             "postgres",
             "postgres",
             lambda: record_generation(db_engine(), row, costs=costs, cache_events=cache_events),
         )
-        return True
+        return INSERTED if inserted else EXISTED
     except Exception as exc:
         if not is_transient(exc):
             raise
@@ -48,7 +54,7 @@ def record_or_spool(
             {"row": row, "costs": list(costs), "cache_events": [asdict(e) for e in cache_events]},
         )
         logger.warning("job %s: Postgres unreachable, bookkeeping spooled", row["id"])
-        return False
+        return SPOOLED
 
 
 def replay() -> int:

@@ -18,13 +18,14 @@ from pydantic import ValidationError
 from config.settings import get_settings
 from workers import bookkeeping, cache, jobs, metrics, tracing
 from workers.bookkeeping import CacheEvent, utc
-from workers.bookkeeping_spool import record_or_spool
+from workers.bookkeeping_spool import EXISTED, SPOOLED, record_or_spool
 from workers.cache_key import cache_key
 from workers.chain import ChainResult, run_chain
 from workers.clients import db_engine, http_client, redis_client
 from workers.errors import InvalidJob, PoisonJob
 from workers.figma import FigmaSource
 from workers.job_failure import fail_job, row_base
+from workers.job_record import adopt_recorded_end
 from workers.jobspec import CacheMode, JobSpec
 from workers.lease import JobLease
 from workers.upload_spool import upload_or_spool
@@ -180,7 +181,12 @@ def _run(state: jobs.JobState, lease: JobLease) -> None:
         "trace_id": trace.trace_id if trace else None,
     }
     cache_events += outcome.cache_events
-    if not record_or_spool(row, costs=outcome.costs, cache_events=cache_events):
+    recorded = record_or_spool(row, costs=outcome.costs, cache_events=cache_events)
+    if recorded == EXISTED and adopt_recorded_end(client, state.id, also=lease.release_in):
+        # Another delivery (or the hard time-out's handler) ended the job first.
+        logger.info("job %s had already ended (its row says so); keeping that ending", state.id)
+        return
+    if recorded == SPOOLED:
         result["bookkeeping"] = "spooled"  # written once Postgres answers again
     if outcome.uploads_pending:
         result["uploads"] = "pending"  # uploaded once S3 answers again

@@ -9,9 +9,10 @@ from typing import Any
 from config.settings import get_settings
 from workers import jobs, metrics, tracing
 from workers.bookkeeping import utc
-from workers.bookkeeping_spool import record_or_spool
+from workers.bookkeeping_spool import EXISTED, Recorded, record_or_spool
 from workers.clients import redis_client
 from workers.errors import ComponentForgeError
+from workers.job_record import adopt_recorded_end
 from workers.jobspec import JobSpec
 
 logger = logging.getLogger(__name__)
@@ -73,17 +74,24 @@ def fail_job(
     }
     trace = tracing.TraceRef.from_fields(state.trace_fields)
     row["trace_id"] = trace.trace_id if trace else None
+    recorded: Recorded | None = None
     try:
-        record_or_spool(row)
+        recorded = record_or_spool(row)
     finally:
-        jobs.finish(
-            client, job_id, status=jobs.FAILED, ttl_s=settings.job_state_ttl_s, error=reason
-        )
-        if trace is not None:
+        # Another delivery ended the job first: its row is the record, Redis follows it.
+        adopted = recorded == EXISTED and adopt_recorded_end(client, job_id)
+        if not adopted:
+            jobs.finish(
+                client, job_id, status=jobs.FAILED, ttl_s=settings.job_state_ttl_s, error=reason
+            )
+        if trace is not None and not adopted:
             tracing.finish_job_trace(
                 trace, started_at=state.started_at or now, finished_at=now, timings_ms={},
                 costs=[], cache_layer=None, tenant=None, outputs={}, error=reason["message"],
             )  # fmt: skip
+    if adopted:
+        logger.info("job %s had already ended (its row says so); not failing it", job_id)
+        return
     metrics.GENERATION_FAILURE.labels(
         component_type=state.component_type or "unknown", error_type=reason["type"]
     ).inc()

@@ -40,9 +40,11 @@ LLM_TOKENS = Counter(
 TRACE_EXPORT_FAILURES = Counter(
     "trace_export_failures", "Job traces that could not be sent to LangSmith"
 )
+# The replay runs in whichever pool process took the tick: the latest count is the truth.
 SPOOL_PENDING = Gauge(
-    "spool_pending_items", "Items waiting in a local spool", ["spool"], multiprocess_mode="livemax"
-)
+    "spool_pending_items", "Items waiting in a local spool", ["spool"],
+    multiprocess_mode="mostrecent",
+)  # fmt: skip
 HTTP_REQUESTS = Counter("http_requests", "HTTP requests answered", ["method", "endpoint", "status"])
 HTTP_REQUEST_DURATION = Histogram(
     "http_request_duration_seconds", "HTTP request duration", ["method", "endpoint"],

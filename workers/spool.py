@@ -10,6 +10,7 @@ between the two applies it again, harmlessly.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import time
@@ -64,10 +65,18 @@ class Spool:
 
     def drain(self, apply: Callable[[dict[str, Any]], None]) -> int:
         """Apply items oldest first; stop at the first that fails (it stays, and so does
-        everything after it). Returns how many were applied."""
-        applied = 0
-        for path in self.pending():
-            apply(json.loads(path.read_text(), object_hook=_decode))
-            path.unlink()
-            applied += 1
-        return applied
+        everything after it). Returns how many were applied. One drain at a time per
+        directory: another process already draining it makes this one return 0."""
+        if not self.directory.is_dir():
+            return 0
+        with (self.directory / ".drain.lock").open("w") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return 0
+            applied = 0
+            for path in self.pending():
+                apply(json.loads(path.read_text(), object_hook=_decode))
+                path.unlink()
+                applied += 1
+            return applied

@@ -1,7 +1,9 @@
 """Replays this machine's spools from a thread of the worker's main process.
 
 Spools live on local disk, so every worker machine replays its own; a Celery beat task
-would run on whichever worker took it, which may not hold the files.
+would run on whichever worker took it, which may not hold the files. Beat sending to a
+broadcast queue would reach every worker, but on the Redis broker kombu's fanout
+consumer ends the worker ("Unrecoverable error") when the broker restarts.
 """
 
 from __future__ import annotations

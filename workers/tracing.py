@@ -37,6 +37,8 @@ def client() -> Client:
         return Client(
             api_url=settings.langsmith_endpoint,
             api_key=settings.langsmith_api_key.get_secret_value(),
+            # (connect, read) ms: a slow LangSmith must not hold a job's end for long.
+            timeout_ms=(5_000, 10_000),
         )
 
     return _get("langsmith", build)

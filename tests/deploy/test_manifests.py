@@ -48,7 +48,7 @@ def k8s_object(kind: str, name: str) -> dict[str, Any]:
 def pod_containers() -> Iterator[tuple[str, dict[str, Any], dict[str, Any]]]:
     """(owner name, pod spec, container) for every container of every workload."""
     for doc in k8s_docs():
-        if doc["kind"] in ("Deployment", "Job"):
+        if doc["kind"] in ("Deployment", "StatefulSet", "Job"):
             pod = doc["spec"]["template"]["spec"]
             for container in pod.get("initContainers", []) + pod["containers"]:
                 yield doc["metadata"]["name"], pod, container
@@ -197,8 +197,11 @@ def test_api_is_probed_spread_and_scaled() -> None:
 
 
 def test_api_and_workers_wait_for_migrations() -> None:
-    for name in ("componentforge-api", "componentforge-worker"):
-        pod = k8s_object("Deployment", name)["spec"]["template"]["spec"]
+    for kind, name in (
+        ("Deployment", "componentforge-api"),
+        ("StatefulSet", "componentforge-worker"),
+    ):
+        pod = k8s_object(kind, name)["spec"]["template"]["spec"]
         commands = [c["command"][0] for c in pod.get("initContainers", [])]
         assert commands == ["deploy/bin/wait-for-migrations.sh"], name
     job = k8s_object("Job", "componentforge-migrate")
@@ -217,11 +220,22 @@ def test_workers_get_longer_than_the_hard_time_limit_to_stop() -> None:
     configured_s = int(k8s_object("ConfigMap", "componentforge-settings")["data"].get(
         "TASK_TIME_LIMIT_S", HARD_LIMIT_S
     ))  # fmt: skip
-    worker = k8s_object("Deployment", "componentforge-worker")
+    worker = k8s_object("StatefulSet", "componentforge-worker")
     grace_s = worker["spec"]["template"]["spec"]["terminationGracePeriodSeconds"]
     assert grace_s > max(HARD_LIMIT_S, configured_s)
     stop_grace = compose()["services"]["worker"]["stop_grace_period"]
     assert int(stop_grace.removesuffix("s")) > HARD_LIMIT_S
+
+
+def test_worker_spools_survive_the_pod() -> None:
+    worker = k8s_object("StatefulSet", "componentforge-worker")
+    spool_dir = k8s_object("ConfigMap", "componentforge-settings")["data"]["SPOOL_DIR"]
+    container = worker["spec"]["template"]["spec"]["containers"][0]
+    mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
+    claims = {c["metadata"]["name"] for c in worker["spec"]["volumeClaimTemplates"]}
+    assert mounts[spool_dir] in claims  # a persistent volume, not an emptyDir
+    service = k8s_object("Service", worker["spec"]["serviceName"])
+    assert service["spec"]["clusterIP"] == "None"
 
 
 @pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl not installed")
@@ -231,6 +245,6 @@ def test_kustomize_renders() -> None:
     ).stdout
     kinds = {doc["kind"] for doc in yaml.safe_load_all(rendered) if doc}
     assert kinds == {
-        "Namespace", "ConfigMap", "Service", "Deployment", "Job", "PodDisruptionBudget",
-        "HorizontalPodAutoscaler",
+        "Namespace", "ConfigMap", "Service", "Deployment", "StatefulSet", "Job",
+        "PodDisruptionBudget", "HorizontalPodAutoscaler",
     }  # fmt: skip

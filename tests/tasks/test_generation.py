@@ -16,7 +16,7 @@ from celery import Celery
 from sqlalchemy import Engine
 
 from tests.conftest import FIGMA_TOKEN
-from tests.helpers import generation_rows, make_job, object_versions, wait_for_end
+from tests.helpers import generation_rows, get_one, make_job, object_versions, wait_for_end
 from tests.servers.figma import FigmaState
 from workers import jobs
 from workers.jobspec import JobSpec
@@ -197,6 +197,12 @@ def test_a_dependency_that_stays_down_ends_the_job_with_a_reason(
     assert "gave up after 2 attempts" in status["error"]["message"]
     assert status["attempts"] == 2
     assert generation_rows(engine, sent.id) == 1
+    # And a message that would run it again waits in the dead-letter queue
+    letter = get_one(os.environ["BROKER_URL"], f"{queue}.dead")
+    assert letter.headers["id"] == sent.id
+    assert letter.headers["task"] == "generation.run"
+    assert "gave up after 2 attempts" in letter.headers["x-dead-letter-reason"]
+    assert letter.decode()[1] == {"request": body}
 
 
 def test_a_job_redelivered_too_often_is_failed_not_run(
