@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
@@ -31,6 +32,7 @@ from tests.servers.openai_api import LLMState, openai_server
 
 ROOT = Path(__file__).resolve().parents[1]
 _stack = ExitStack()
+_PASSED = pytest.StashKey[bool]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -48,8 +50,15 @@ def pytest_configure(config: pytest.Config) -> None:
     processes.run_migrations(env=dict(os.environ), workdir=workdir)
 
 
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    session.config.stash[_PASSED] = exitstatus == 0
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     _stack.close()
+    # The logs of a failed run are worth keeping; those of a passing one are not.
+    if config.stash.get(_PASSED, False):
+        shutil.rmtree(os.environ["CF_TEST_WORKDIR"], ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

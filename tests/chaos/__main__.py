@@ -35,7 +35,7 @@ def main() -> int:
     parser.add_argument("drills", nargs="*", metavar="DRILL",
                         help=f"drills to run (default: all): {', '.join(names)}")  # fmt: skip
     parser.add_argument("--outage-s", type=float, default=30.0, help="how long each fault lasts")
-    parser.add_argument("--burst", type=int, default=60, help="jobs submitted at once per drill")
+    parser.add_argument("--burst", type=int, default=64, help="jobs submitted at once per drill")
     args = parser.parse_args()
     if unknown := set(args.drills) - set(names):
         parser.error(f"no drill named {', '.join(sorted(unknown))}; the drills: {', '.join(names)}")

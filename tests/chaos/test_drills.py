@@ -14,7 +14,7 @@ from tests.chaos.stack import ChaosStack, chaos_stack
 
 pytestmark = pytest.mark.integration
 OUTAGE_S = 6.0
-BURST = 56  # so that at least 50 are in flight when the fault starts
+BURST = 64  # so that at least 50 are still in flight when the fault starts
 
 
 @pytest.fixture(scope="module")
