@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import os
 import time
 import uuid
 from collections.abc import Iterator
@@ -12,6 +14,7 @@ from typing import Any
 import httpx
 import redis
 from botocore.exceptions import ClientError
+from celery import Celery
 from kombu import Connection, Message, Queue
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
@@ -61,6 +64,26 @@ def make_job(**overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
+
+
+@functools.cache
+def _queue_client(broker_url: str) -> Celery:
+    return Celery(broker=broker_url, set_as_current=False)
+
+
+def queue_job(
+    queue: str,
+    body: dict[str, Any] | None = None,
+    *,
+    task_id: str | None = None,
+    broker_url: str | None = None,
+) -> str:
+    """Publish generation.run straight onto `queue` as another service would (a bare
+    Celery client, no project code); returns the job id. Without a body the message
+    names only the job (task_id), as a redelivery of an API-submitted job does."""
+    kwargs = {"request": body} if body is not None else {"job_id": task_id}
+    client = _queue_client(broker_url or os.environ["BROKER_URL"])
+    return client.send_task("generation.run", kwargs=kwargs, queue=queue, task_id=task_id).id
 
 
 def wait_for_end(client: httpx.Client, job_id: str, *, timeout_s: float = 60) -> dict[str, Any]:

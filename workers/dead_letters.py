@@ -34,7 +34,6 @@ from kombu import Exchange, Queue
 from kombu.message import Message
 from kombu.utils.encoding import safe_repr
 
-from config.queues import dead_letter_queue
 from config.settings import get_settings
 from workers import jobs, metrics
 from workers.bookkeeping import utc
@@ -81,6 +80,11 @@ def dead_letter(task: Task, reason: str) -> None:
 class DeadLetterConsumer(Consumer):
     """The worker's consumer, recording unrunnable messages instead of dropping them."""
 
+    def _dead_letter(self, message: Message, error_type: str, reason: str) -> None:
+        """Fail the job it names, and keep the message on the dead-letter queue."""
+        _record(message, error_type, reason)
+        _copy_to_dead_letters(self.app, message, reason)
+
     def on_decode_error(self, message: Message, exc: Exception) -> None:
         # Celery's own report (critical), then reject instead of its ack.
         celery_consumer.logger.critical(
@@ -91,8 +95,7 @@ class DeadLetterConsumer(Consumer):
             f"the queued message could not be decoded as {message.content_type!r} "
             f"({_short(exc)}); it was not run. Fix the publisher, then resubmit"
         )
-        _record(message, "undecodable_message", reason)
-        _copy_to_dead_letters(self.app, message, reason)
+        self._dead_letter(message, "undecodable_message", reason)
         message.reject_log_error(logger, self.connection_errors, requeue=False)
 
     def on_unknown_message(self, body: Any, message: Message) -> None:
@@ -100,8 +103,7 @@ class DeadLetterConsumer(Consumer):
             "the queued message is not a Celery task message (no task name); it was "
             "not run. Publish generation.run, then resubmit"
         )
-        _record(message, "invalid_message", reason)
-        _copy_to_dead_letters(self.app, message, reason)
+        self._dead_letter(message, "invalid_message", reason)
         super().on_unknown_message(body, message)  # logs, rejects without requeue
 
     def on_unknown_task(self, body: Any, message: Message, exc: Exception) -> None:
@@ -110,8 +112,7 @@ class DeadLetterConsumer(Consumer):
             f"no task named {_short(name)!r} runs on this queue; it was not run. "
             "Publish generation.run, then resubmit"
         )
-        _record(message, "unknown_task", reason)
-        _copy_to_dead_letters(self.app, message, reason)
+        self._dead_letter(message, "unknown_task", reason)
         super().on_unknown_task(body, message, exc)  # logs, rejects without requeue
 
     def on_invalid_task(self, body: Any, message: Message, exc: Exception) -> None:
@@ -119,13 +120,13 @@ class DeadLetterConsumer(Consumer):
             f"the queued message is not a valid task message ({_short(exc)}); it was "
             "not run. Fix the publisher, then resubmit"
         )
-        _record(message, "invalid_message", reason)
-        _copy_to_dead_letters(self.app, message, reason)
+        self._dead_letter(message, "invalid_message", reason)
         super().on_invalid_task(body, message, exc)  # logs, rejects without requeue
 
 
 def _dead_queue(origin: str) -> Queue:
-    name = dead_letter_queue(origin)
+    """Where messages from `origin` that cannot or will no longer run wait: "{origin}.dead"."""
+    name = f"{origin}.dead"
     return Queue(name, Exchange(name, type="direct"), routing_key=name, durable=True)
 
 

@@ -5,16 +5,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import create_engine, inspect
 
+from tests.helpers import own_database
 from workers.models import Base
 
 pytestmark = pytest.mark.integration
@@ -24,17 +23,8 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def scratch_database_url() -> Iterator[str]:
     """A database of its own, so upgrading and downgrading touches no other test's data."""
-    url = make_url(os.environ["DATABASE_URL"])
-    name = f"cf_migrate_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with own_database(os.environ["DATABASE_URL"], "cf_migrate") as url:
+        yield url
 
 
 def alembic(database_url: str, *args: str) -> None:

@@ -8,25 +8,28 @@ import signal
 import time
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
-from celery import Celery
-from sqlalchemy import Engine
+from sqlalchemy import Engine, insert
 
 from tests.conftest import FIGMA_TOKEN
-from tests.helpers import generation_rows, get_one, make_job, object_versions, wait_for_end
+from tests.helpers import (
+    generation_rows,
+    get_one,
+    make_job,
+    object_versions,
+    queue_job,
+    wait_for_end,
+)
 from tests.servers.figma import FigmaState
 from workers import jobs
 from workers.jobspec import JobSpec
+from workers.models import Generation
 
 pytestmark = pytest.mark.integration
-
-
-def queue_client(broker_url: str) -> Celery:
-    """A bare Celery client, as another service would have: no project code."""
-    return Celery(broker=broker_url, set_as_current=False)
 
 
 def wait_for_status(
@@ -44,33 +47,26 @@ def wait_for_status(
 @pytest.mark.usefixtures("worker")
 def test_send_task_by_name_is_visible_over_http(api: httpx.Client, engine: Engine) -> None:
     # Given a client that knows only the task name and the queue
-    client = queue_client(os.environ["BROKER_URL"])
     # When it publishes a job body
-    sent = client.send_task(
-        "generation.run",
-        kwargs={"request": make_job(component_name="QueuedBadge", component_type="badge")},
-        queue=os.environ["GENERATION_QUEUE"],
+    job_id = queue_job(
+        os.environ["GENERATION_QUEUE"],
+        make_job(component_name="QueuedBadge", component_type="badge"),
     )
     # Then the job is visible over HTTP under the task id and succeeds
-    status = wait_for_end(api, sent.id)
+    status = wait_for_end(api, job_id)
     assert status["status"] == "succeeded", status
     assert status["component_name"] == "QueuedBadge"
-    assert generation_rows(engine, sent.id) == 1
+    assert generation_rows(engine, job_id) == 1
 
 
 @pytest.mark.usefixtures("worker")
 def test_invalid_queue_body_fails_with_a_reason(api: httpx.Client, engine: Engine) -> None:
-    client = queue_client(os.environ["BROKER_URL"])
-    sent = client.send_task(
-        "generation.run",
-        kwargs={"request": make_job(component_name="not-pascal")},
-        queue=os.environ["GENERATION_QUEUE"],
-    )
-    status = wait_for_end(api, sent.id)
+    job_id = queue_job(os.environ["GENERATION_QUEUE"], make_job(component_name="not-pascal"))
+    status = wait_for_end(api, job_id)
     assert status["status"] == "failed"
     assert status["error"]["type"] == "validation_error"
     assert "component_name" in status["error"]["message"]
-    assert generation_rows(engine, sent.id) == 1
+    assert generation_rows(engine, job_id) == 1
 
 
 def test_worker_killed_mid_job_completes_exactly_once(
@@ -79,21 +75,18 @@ def test_worker_killed_mid_job_completes_exactly_once(
     # Given a worker on a queue of its own whose steps take a while
     queue = f"killed-{uuid.uuid4().hex[:8]}"
     worker = start_worker(queue=queue, concurrency=1, env={"TEMPLATE_DELAY_MS": "400"})
-    client = queue_client(os.environ["BROKER_URL"])
-    sent = client.send_task(
-        "generation.run", kwargs={"request": make_job(component_name="KilledButton")}, queue=queue
-    )
+    job_id = queue_job(queue, make_job(component_name="KilledButton"))
     # When the process running the job is killed -9 in the middle of the chain
-    wait_for_status(api, sent.id, "running")
+    wait_for_status(api, job_id, "running")
     children = worker.child_pids()
     assert children, "prefork worker has no child process"
     for pid in children:
         os.kill(pid, signal.SIGKILL)
     # Then the message comes back, the job runs again and succeeds once
-    status = wait_for_end(api, sent.id, timeout_s=60)
+    status = wait_for_end(api, job_id, timeout_s=60)
     assert status["status"] == "succeeded", status
     assert status["attempts"] == 2
-    assert generation_rows(engine, sent.id) == 1
+    assert generation_rows(engine, job_id) == 1
     prefix = f"components/{status['result']['component_id']}/"
     keys = {key for key, _ in object_versions(s3, bucket, prefix)}
     assert keys == {
@@ -114,18 +107,15 @@ def test_whole_worker_killed_mid_job_is_redelivered(
         "JOB_LEASE_S": "5",
     }
     first = start_worker(queue=queue, concurrency=1, env=short_limits)
-    client = queue_client(os.environ["BROKER_URL"])
-    sent = client.send_task(
-        "generation.run", kwargs={"request": make_job(component_name="LostButton")}, queue=queue
-    )
-    wait_for_status(api, sent.id, "running")
+    job_id = queue_job(queue, make_job(component_name="LostButton"))
+    wait_for_status(api, job_id, "running")
     first.kill9()
     # When a new worker starts
     start_worker(queue=queue, concurrency=1, env=short_limits)
     # Then the job is picked up again and succeeds once
-    status = wait_for_end(api, sent.id, timeout_s=60)
+    status = wait_for_end(api, job_id, timeout_s=60)
     assert status["status"] == "succeeded", status
-    assert generation_rows(engine, sent.id) == 1
+    assert generation_rows(engine, job_id) == 1
 
 
 @pytest.mark.rabbitmq
@@ -141,35 +131,14 @@ def test_rabbitmq_broker(start_worker: Callable[..., Any], start_api: Callable[.
     # When a job is submitted over HTTP and another straight onto the queue
     over_http = api.post("/v1/generations", json=make_job(component_name="RabbitButton"))
     assert over_http.status_code == 202
-    sent = queue_client(rabbitmq_url).send_task(
-        "generation.run",
-        kwargs={"request": make_job(component_name="RabbitCard", component_type="card")},
-        queue=queue,
+    job_id = queue_job(
+        queue, make_job(component_name="RabbitCard", component_type="card"), broker_url=rabbitmq_url
     )
     # Then both succeed
     assert wait_for_end(api, over_http.json()["id"])["status"] == "succeeded"
-    assert wait_for_end(api, sent.id)["status"] == "succeeded"
+    assert wait_for_end(api, job_id)["status"] == "succeeded"
     ready = api.get("/readyz").json()
     assert ready["checks"]["broker"]["up"] is True
-
-
-def test_job_past_its_soft_limit_fails_with_a_reason(
-    start_worker: Callable[..., Any], api: httpx.Client, engine: Engine
-) -> None:
-    # Given a worker whose jobs take longer than its soft time limit
-    queue = f"slow-{uuid.uuid4().hex[:8]}"
-    limits = {"TEMPLATE_DELAY_MS": "600", "TASK_SOFT_TIME_LIMIT_S": "1", "TASK_TIME_LIMIT_S": "5"}
-    start_worker(queue=queue, concurrency=1, env=limits)
-    # When a job runs there
-    sent = queue_client(os.environ["BROKER_URL"]).send_task(
-        "generation.run", kwargs={"request": make_job(component_name="SlowButton")}, queue=queue
-    )
-    # Then it ends failed, saying which limit to raise, with its row recorded
-    status = wait_for_end(api, sent.id)
-    assert status["status"] == "failed"
-    assert status["error"]["type"] == "timeout"
-    assert "TASK_SOFT_TIME_LIMIT_S" in status["error"]["message"]
-    assert generation_rows(engine, sent.id) == 1
 
 
 def test_a_dependency_that_stays_down_ends_the_job_with_a_reason(
@@ -186,20 +155,18 @@ def test_a_dependency_that_stays_down_ends_the_job_with_a_reason(
     start_worker(queue=queue, env=settings)
     figma.scripted += [(500, {}), (500, {})]
     body = make_job(component_name="NoFigmaCard", source={"figma_file_key": "Down"}, tokens=None)
-    sent = queue_client(os.environ["BROKER_URL"]).send_task(
-        "generation.run", kwargs={"request": body}, queue=queue
-    )
+    job_id = queue_job(queue, body)
     # Then it is retried, and then fails saying which dependency and what to do
-    status = wait_for_end(api, sent.id)
+    status = wait_for_end(api, job_id)
     assert status["status"] == "failed"
     assert status["error"]["type"] == "dependency_unavailable"
     assert "Figma answered HTTP 500" in status["error"]["message"]
     assert "gave up after 2 attempts" in status["error"]["message"]
     assert status["attempts"] == 2
-    assert generation_rows(engine, sent.id) == 1
+    assert generation_rows(engine, job_id) == 1
     # And a message that would run it again waits in the dead-letter queue
     letter = get_one(os.environ["BROKER_URL"], f"{queue}.dead")
-    assert letter.headers["id"] == sent.id
+    assert letter.headers["id"] == job_id
     assert letter.headers["task"] == "generation.run"
     assert "gave up after 2 attempts" in letter.headers["x-dead-letter-reason"]
     assert letter.decode()[1] == {"request": body}
@@ -214,9 +181,7 @@ def test_a_job_redelivered_too_often_is_failed_not_run(
     spec = JobSpec.model_validate(make_job(component_name="PoisonButton"))
     fields = jobs.new_job_fields(spec=spec.model_dump(mode="json", exclude_none=True))
     redis_db.hset(jobs.job_key(job_id), mapping={**fields, "attempts": "10", "status": "running"})
-    queue_client(os.environ["BROKER_URL"]).send_task(
-        "generation.run", kwargs={"job_id": job_id}, task_id=job_id, queue=queue
-    )
+    queue_job(queue, task_id=job_id)
     # When a worker receives it once more
     start_worker(queue=queue, env={"JOB_MAX_DELIVERIES": "10"})
     # Then it ends failed with the reason, instead of running again
@@ -224,4 +189,32 @@ def test_a_job_redelivered_too_often_is_failed_not_run(
     assert status["status"] == "failed"
     assert status["error"]["type"] == "redelivery_limit"
     assert "delivered 11 times" in status["error"]["message"]
+    assert generation_rows(engine, job_id) == 1
+
+
+@pytest.mark.usefixtures("worker")
+def test_a_delivery_that_finds_the_job_already_recorded_keeps_that_ending(
+    api: httpx.Client, engine: Engine
+) -> None:
+    # Given a job whose row another delivery already wrote (it was failed meanwhile)
+    job_id = uuid.uuid4().hex
+    now = datetime.now(UTC)
+    with engine.begin() as conn:
+        conn.execute(
+            insert(Generation).values(
+                id=job_id, component_type="button", component_name="RacedButton",
+                created_at=now, finished_at=now, success=False, error_type="timeout",
+                error_message="stopped at the hard time limit by the other delivery",
+            )
+        )  # fmt: skip
+    # When this delivery runs it to the end
+    body = make_job(component_name="RacedButton")
+    queue_job(os.environ["GENERATION_QUEUE"], body, task_id=job_id)
+    # Then the live state says what the row says, not "succeeded", and the row stays one
+    status = wait_for_end(api, job_id)
+    assert status["status"] == "failed", status
+    assert status["error"] == {
+        "type": "timeout",
+        "message": "stopped at the hard time limit by the other delivery",
+    }
     assert generation_rows(engine, job_id) == 1

@@ -11,7 +11,6 @@ would in production.
 
 from __future__ import annotations
 
-import os
 import time
 import uuid
 from collections.abc import Callable
@@ -20,21 +19,13 @@ from typing import Any
 
 import httpx
 import pytest
-from celery import Celery
 from sqlalchemy import Engine, insert, text
 
 from devstack.processes import ManagedProcess
-from tests.helpers import generation_rows, make_job, wait_for_end
+from tests.helpers import generation_rows, make_job, queue_job, wait_for_end
 from workers.models import Generation
 
 pytestmark = pytest.mark.integration
-
-
-def send_job(queue: str, *, task_id: str | None = None, **overrides: Any) -> str:
-    client = Celery(broker=os.environ["BROKER_URL"], set_as_current=False)
-    return client.send_task(
-        "generation.run", kwargs={"request": make_job(**overrides)}, queue=queue, task_id=task_id
-    ).id
 
 
 def wait_for_log(worker: ManagedProcess, needle: str, *, timeout_s: float = 30) -> None:
@@ -54,7 +45,7 @@ def test_a_job_past_its_soft_limit_fails_with_a_reason(
     limits = {"TEMPLATE_DELAY_MS": "600", "TASK_SOFT_TIME_LIMIT_S": "1", "TASK_TIME_LIMIT_S": "5"}
     start_worker(queue=queue, env=limits)
     # When a job runs there
-    job_id = send_job(queue, component_name="SlowButton")
+    job_id = queue_job(queue, make_job(component_name="SlowButton"))
     # Then it ends failed, naming the limit to raise, with one row
     status = wait_for_end(api, job_id)
     assert status["status"] == "failed"
@@ -83,7 +74,7 @@ def test_a_job_past_its_hard_limit_fails_with_a_reason(
             )
         )  # fmt: skip
         # When the job runs into it
-        send_job(queue, task_id=job_id, component_name="StuckButton")
+        queue_job(queue, make_job(component_name="StuckButton"), task_id=job_id)
         wait_for_log(worker, "Hard time limit (3")
         # (the process is gone; the main process's own INSERT now waits on the lock)
         blocker.rollback()
@@ -93,7 +84,7 @@ def test_a_job_past_its_hard_limit_fails_with_a_reason(
     assert status["error"]["type"] == "timeout"
     assert generation_rows(engine, job_id) == 1
     # And the pool replaced the killed process: the next job succeeds
-    assert wait_for_end(api, send_job(queue, component_name="NextButton"))["status"] == (
+    assert wait_for_end(api, queue_job(queue, make_job(component_name="NextButton")))["status"] == (
         "succeeded"
     )
     # And the reason, in Redis and the row alike, names the hard limit (the child was

@@ -3,7 +3,6 @@ when a worker can reach Postgres again."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import time
 import uuid
@@ -13,10 +12,9 @@ from typing import Any
 
 import httpx
 import pytest
-from celery import Celery
 from sqlalchemy import Engine
 
-from tests.helpers import generation_rows, make_job, wait_for_end
+from tests.helpers import generation_rows, make_job, queue_job, wait_for_end
 
 pytestmark = pytest.mark.integration
 UNREACHABLE_DB = "postgresql+psycopg2://postgres@127.0.0.1:9/componentforge"
@@ -30,19 +28,16 @@ def test_rows_are_spooled_then_replayed_once(
     spool_dir = tmp_path / "spool"
     settings = {"SPOOL_DIR": str(spool_dir), "SPOOL_REPLAY_INTERVAL_S": "0.5"}
     cut_off = start_worker(queue=queue, env={**settings, "DATABASE_URL": UNREACHABLE_DB})
-    client = Celery(broker=os.environ["BROKER_URL"], set_as_current=False)
     # When jobs run there
     sent = [
-        client.send_task("generation.run", queue=queue,
-                         kwargs={"request": make_job(component_name=f"Spooled{n}Badge",
-                                                     component_type="badge")})
+        queue_job(queue, make_job(component_name=f"Spooled{n}Badge", component_type="badge"))
         for n in range(3)
-    ]  # fmt: skip
-    statuses = [wait_for_end(api, s.id) for s in sent]
+    ]
+    statuses = [wait_for_end(api, s) for s in sent]
     # Then they succeed, say their bookkeeping is spooled, and no row exists yet
     assert [s["status"] for s in statuses] == ["succeeded"] * 3
     assert {s["result"]["bookkeeping"] for s in statuses} == {"spooled"}
-    assert [generation_rows(engine, s.id) for s in sent] == [0, 0, 0]
+    assert [generation_rows(engine, s) for s in sent] == [0, 0, 0]
     spooled = sorted((spool_dir / "bookkeeping").glob("*.json"))
     assert len(spooled) == 3
     kept = tmp_path / "replayed-again.json"
@@ -53,13 +48,13 @@ def test_rows_are_spooled_then_replayed_once(
     start_worker(queue=queue, env=settings)
     # Then every row appears, exactly once, and the spool empties
     deadline = time.monotonic() + 20
-    while any(generation_rows(engine, s.id) == 0 for s in sent) and time.monotonic() < deadline:
+    while any(generation_rows(engine, s) == 0 for s in sent) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert [generation_rows(engine, s.id) for s in sent] == [1, 1, 1]
+    assert [generation_rows(engine, s) for s in sent] == [1, 1, 1]
     assert list((spool_dir / "bookkeeping").glob("*.json")) == []
     # And replaying an item again (a crash between write and delete) adds nothing
     shutil.copy(kept, spool_dir / "bookkeeping" / kept.name.replace("replayed-again", "0" * 20))
     deadline = time.monotonic() + 10
     while list((spool_dir / "bookkeeping").glob("*.json")) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert [generation_rows(engine, s.id) for s in sent] == [1, 1, 1]
+    assert [generation_rows(engine, s) for s in sent] == [1, 1, 1]

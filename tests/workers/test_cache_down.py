@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
-from celery import Celery
 from sqlalchemy import Engine
 
 from tests.conftest import FIGMA_TOKEN
-from tests.helpers import generation_rows, make_job, wait_for_end
+from tests.helpers import generation_rows, make_job, queue_job, wait_for_end
 from tests.servers.figma import FigmaState
 from tests.workers.test_figma import FIGMA_FILE
 
@@ -27,18 +25,13 @@ def test_jobs_run_uncached_while_the_cache_is_down(
     # Given a worker whose cache Redis does not answer (job state's Redis does)
     queue = f"nocache-{uuid.uuid4().hex[:8]}"
     start_worker(queue=queue, env={"CACHE_REDIS_URL": DEAD_CACHE, "FIGMA_TOKEN": FIGMA_TOKEN})
-    client = Celery(broker=os.environ["BROKER_URL"], set_as_current=False)
     figma.files["CacheDownFile"] = FIGMA_FILE
     body = make_job(
         component_name="UncachedCard", component_type="card",
         source={"figma_file_key": "CacheDownFile"}, tokens=None,
     )  # fmt: skip
     # When the same job runs twice
-    statuses = [
-        wait_for_end(api, client.send_task("generation.run", kwargs={"request": body},
-                                           queue=queue).id)
-        for _ in range(2)
-    ]  # fmt: skip
+    statuses = [wait_for_end(api, queue_job(queue, body)) for _ in range(2)]
     # Then both succeed from a full generation, say the cache was unavailable,
     # fetched Figma each time (no L0 either) and wrote their rows
     for status in statuses:

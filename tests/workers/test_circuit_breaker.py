@@ -3,7 +3,6 @@ exported as circuit_breaker_state and shown by /readyz; calls run under retry po
 
 from __future__ import annotations
 
-import os
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -12,13 +11,12 @@ from typing import Any
 import httpx
 import pytest
 import redis
-from celery import Celery
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from config.settings import get_settings
 from tests.conftest import LLM_KEY
-from tests.helpers import make_job, wait_for_end
+from tests.helpers import make_job, queue_job, wait_for_end
 from tests.servers.openai_api import LLMState
 from workers import circuit_breaker, retry
 from workers.circuit_breaker import CLOSED, HALF_OPEN, OPEN, CircuitBreaker, circuit_key
@@ -169,11 +167,9 @@ def test_an_open_llm_circuit_sends_jobs_to_the_fallback_without_calling(
     )
     redis_db.hset(circuit_key("llm"), mapping={"state": OPEN, "until": str(time.time() + 60)})
     body = make_job(component_name="OpenCircuitButton", options={"provider": "openai"})
-    sent = Celery(broker=os.environ["BROKER_URL"], set_as_current=False).send_task(
-        "generation.run", kwargs={"request": body}, queue=queue
-    )
+    job_id = queue_job(queue, body)
     # Then the job succeeds from the template and the LLM server heard nothing
-    status = wait_for_end(api, sent.id)
+    status = wait_for_end(api, job_id)
     assert status["status"] == "succeeded", status
     assert llm.requests_about("OpenCircuitButton") == []
     report = httpx.get(status["result"]["artifacts"]["quality-report.html"]["url"]).text
@@ -196,12 +192,10 @@ def test_llm_failures_open_the_circuit_then_a_probe_closes_it(
     )
     llm.failures += [500, 500, 500]
     body = make_job(component_name="TrippedButton", options={"provider": "openai"})
-    sent = Celery(broker=os.environ["BROKER_URL"], set_as_current=False).send_task(
-        "generation.run", kwargs={"request": body}, queue=queue
-    )
+    job_id = queue_job(queue, body)
     # Then the third failure opens the circuit, the task waits it out, a probe passes,
     # the circuit closes and the job succeeds
-    status = wait_for_end(api, sent.id)
+    status = wait_for_end(api, job_id)
     assert status["status"] == "succeeded", status
     assert status["attempts"] >= 2
     assert circuit_breaker.read_all(redis_db)["llm"].state == CLOSED

@@ -13,11 +13,10 @@ from typing import Any
 
 import httpx
 import pytest
-from celery import Celery
 from kombu import Connection
 from sqlalchemy import Engine, text
 
-from tests.helpers import generation_rows, get_one, make_job, raw_body, wait_for_end
+from tests.helpers import generation_rows, get_one, make_job, queue_job, raw_body, wait_for_end
 from workers import jobs
 from workers.jobspec import JobSpec
 
@@ -68,15 +67,6 @@ def wait_for_row(engine: Engine, job_id: str, *, timeout_s: float = 30) -> dict[
     raise AssertionError(f"no generations row for {job_id} after {timeout_s} s")
 
 
-def send_good_job(broker_url: str, queue: str) -> str:
-    client = Celery(broker=broker_url, set_as_current=False)
-    return client.send_task(
-        "generation.run",
-        kwargs={"request": make_job(component_name="AfterDeadButton")},
-        queue=queue,
-    ).id
-
-
 def test_an_undecodable_message_is_recorded_and_the_worker_goes_on(
     start_worker: Callable[..., Any], api: httpx.Client, engine: Engine
 ) -> None:
@@ -91,7 +81,9 @@ def test_an_undecodable_message_is_recorded_and_the_worker_goes_on(
         b"{not json\x00",
         headers={"id": job_id, "task": "generation.run"},
     )
-    good_id = send_good_job(os.environ["BROKER_URL"], queue)
+    good_id = queue_job(
+        queue, make_job(component_name="AfterDeadButton"), broker_url=os.environ["BROKER_URL"]
+    )
     # Then the bad one is a failed row saying why, quoting what it carried
     row = wait_for_row(engine, job_id)
     assert row["success"] is False
@@ -139,9 +131,12 @@ def test_an_unknown_task_fails_the_job_a_client_is_polling(
     assert "'generation.rnu'" in status["error"]["message"]
     assert status["component_name"] == "MisnamedButton"
     assert generation_rows(engine, job_id) == 1
-    assert wait_for_end(api, send_good_job(os.environ["BROKER_URL"], queue))["status"] == (
-        "succeeded"
-    )
+    assert wait_for_end(
+        api,
+        queue_job(
+            queue, make_job(component_name="AfterDeadButton"), broker_url=os.environ["BROKER_URL"]
+        ),
+    )["status"] == ("succeeded")
 
 
 def test_an_invalid_task_message_is_recorded(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import uuid
 from collections.abc import Callable
 from decimal import Decimal
@@ -11,12 +10,11 @@ from typing import Any
 
 import httpx
 import pytest
-from celery import Celery
 from sqlalchemy import Engine, text
 
 from config.llm_prices import PRICES_USD_PER_MILLION
 from tests.conftest import LLM_KEY
-from tests.helpers import make_job, submit_and_wait, wait_for_end
+from tests.helpers import make_job, queue_job, submit_and_wait, wait_for_end
 from tests.servers.openai_api import LLMState
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("worker")]
@@ -109,10 +107,8 @@ def test_provider_down_fails_the_job_naming_it(
     }
     start_worker(queue=queue, env=settings)
     llm.failures += [500, 500]
-    sent = Celery(broker=os.environ["BROKER_URL"], set_as_current=False).send_task(
-        "generation.run", kwargs={"request": llm_job("DownLlmButton")}, queue=queue
-    )
-    status = wait_for_end(api, sent.id)
+    job_id = queue_job(queue, llm_job("DownLlmButton"))
+    status = wait_for_end(api, job_id)
     assert status["status"] == "failed"
     assert "LLM provider unavailable" in status["error"]["message"]
     assert status["attempts"] == 2
@@ -126,10 +122,8 @@ def test_provider_down_falls_back_when_configured(
                 "LLM_FALLBACK_TO_TEMPLATE": "true"}  # fmt: skip
     start_worker(queue=queue, env=settings)
     llm.failures += [503]
-    sent = Celery(broker=os.environ["BROKER_URL"], set_as_current=False).send_task(
-        "generation.run", kwargs={"request": llm_job("FallbackLlmButton")}, queue=queue
-    )
-    status = wait_for_end(api, sent.id)
+    job_id = queue_job(queue, llm_job("FallbackLlmButton"))
+    status = wait_for_end(api, job_id)
     assert status["status"] == "succeeded", status
     report = httpx.get(status["result"]["artifacts"]["quality-report.html"]["url"]).text
     assert "LLM endpoint was unavailable" in report

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 import uuid
 from collections.abc import Callable
@@ -12,9 +11,8 @@ from typing import Any
 import httpx
 import pytest
 import redis
-from celery import Celery
 
-from tests.helpers import make_job, object_versions, wait_for_end
+from tests.helpers import make_job, object_versions, queue_job, wait_for_end
 
 pytestmark = pytest.mark.integration
 
@@ -32,11 +30,9 @@ def test_artifacts_are_spooled_then_uploaded(
     settings = {"SPOOL_DIR": str(tmp_path / "spool"), "SPOOL_REPLAY_INTERVAL_S": "0.5"}
     cut_off = start_worker(queue=queue, env={**settings, "S3_ENDPOINT_URL": "http://127.0.0.1:9"})
     body = make_job(component_name="SpooledUploadCard", component_type="card")
-    sent = Celery(broker=os.environ["BROKER_URL"], set_as_current=False).send_task(
-        "generation.run", kwargs={"request": body}, queue=queue
-    )
+    job_id = queue_job(queue, body)
     # When the job runs
-    status = wait_for_end(api, sent.id)
+    status = wait_for_end(api, job_id)
     # Then it succeeds with its uploads pending, and nothing is cached or uploaded yet
     assert status["status"] == "succeeded", status
     assert status["result"]["uploads"] == "pending"
@@ -50,7 +46,7 @@ def test_artifacts_are_spooled_then_uploaded(
     deadline = time.monotonic() + 20
     while len(object_versions(s3, bucket, prefix)) < 4 and time.monotonic() < deadline:
         time.sleep(0.2)
-    fresh = api.get(f"/v1/generations/{sent.id}").json()
+    fresh = api.get(f"/v1/generations/{job_id}").json()
     for name, artifact in fresh["result"]["artifacts"].items():
         download = httpx.get(artifact["url"])
         assert download.status_code == 200 and download.content, name
