@@ -55,10 +55,10 @@ test: $(STAMP) $(TSC_STAMP) $(EXPORTER_STAMP) ## unit + integration tests; start
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP) $(TSC_STAMP) $(EXPORTER_STAMP) ## latency/throughput tables against a bare-Celery floor measured in the same run
-	$(BIN)/python -m tests.bench.run
+	$(BIN)/python -m devstack.bench.run
 
 chaos: $(STAMP) ## fault drills under load (kill -9 workers, broker restart, Postgres/S3/cache/LLM outages) and their table; DRILLS="postgres-down s3-down" OUTAGE_S=30
-	$(BIN)/python -m tests.chaos --outage-s $(or $(OUTAGE_S),30) $(DRILLS)
+	$(BIN)/python -m devstack.chaos --outage-s $(or $(OUTAGE_S),30) $(DRILLS)
 
 lint: $(STAMP) ## ruff lint and format check
 	$(BIN)/ruff check .

@@ -12,14 +12,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from workers.errors import (
+from core.errors import (
     BadRequest,
     ComponentForgeError,
     DependencyUnavailable,
     IdempotencyConflict,
     JobNotFound,
 )
-from workers.transient import describe, is_transient
+from workers.resilience.classification import describe, is_transient
 
 logger = logging.getLogger(__name__)
 

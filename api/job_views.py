@@ -7,9 +7,9 @@ from typing import Any
 
 from api.schemas import GenerationPublic
 from config.settings import Settings
-from workers import storage
-from workers.jobs import JobState
-from workers.models import Generation
+from core.state import JobState
+from workers.storage import artifacts
+from workers.storage.models import Generation
 
 
 def _iso(epoch_s: float | None) -> str | None:
@@ -21,16 +21,16 @@ def _iso(epoch_s: float | None) -> str | None:
 def _with_urls(result: dict[str, Any] | None, s3: Any, settings: Settings) -> dict[str, Any] | None:
     if result is None:
         return None
-    artifacts = {
+    urls = {
         name: {
             "key": key,
-            "url": storage.presigned_url(
+            "url": artifacts.presigned_url(
                 s3, settings.s3_bucket, key, ttl_s=settings.s3_presign_ttl_s
             ),
         }
         for name, key in result["artifacts"].items()
     }
-    return {**result, "artifacts": artifacts}
+    return {**result, "artifacts": urls}
 
 
 def from_state(state: JobState, s3: Any, settings: Settings) -> GenerationPublic:

@@ -7,7 +7,7 @@ import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from workers.metrics import HTTP_REQUEST_DURATION, HTTP_REQUESTS
+from workers.observability.metrics import HTTP_REQUEST_DURATION, HTTP_REQUESTS
 
 
 class RequestMetricsMiddleware:

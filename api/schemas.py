@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from workers.jobspec import JobSpec
+from core.spec import JobSpec
 
 # The body of POST /v1/generations is the job contract itself.
 GenerationCreate = JobSpec

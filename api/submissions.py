@@ -14,10 +14,12 @@ import redis
 
 from config.celery_app import app as celery_app
 from config.settings import Settings
-from workers import jobs, tracing
-from workers.canonical import canonical_json
-from workers.errors import DependencyUnavailable, IdempotencyConflict
-from workers.jobspec import JobSpec
+from core.canonical import canonical_json
+from core.errors import DependencyUnavailable, IdempotencyConflict
+from core.spec import JobSpec
+from core.state import job_key, new_job_fields, new_job_id
+from workers.observability import tracing
+from workers.storage import job_state
 
 logger = logging.getLogger(__name__)
 
@@ -32,8 +34,8 @@ def submit(
     """Queue a job; returns (job id, created). created is False for an idempotent replay."""
     spec_json = spec.model_dump(mode="json", exclude_none=True)
     body_hash = hashlib.sha256(canonical_json(spec_json)).hexdigest()
-    job_id = jobs.new_job_id()
-    fields = jobs.new_job_fields(spec=spec_json)
+    job_id = new_job_id()
+    fields = new_job_fields(spec=spec_json)
 
     if idempotency_key is not None:
         claim = f"{body_hash}:{job_id}"
@@ -58,7 +60,7 @@ def submit(
         ref, trace_headers = trace
         fields |= ref.as_fields()
     pipe = client.pipeline(transaction=True)
-    jobs.create(pipe, job_id, fields, ttl_s=settings.job_state_ttl_s)
+    job_state.create(pipe, job_id, fields, ttl_s=settings.job_state_ttl_s)
     pipe.execute()
     try:
         celery_app.send_task(
@@ -71,7 +73,7 @@ def submit(
     except Exception as exc:
         logger.warning("job %s: publish failed: %s", job_id, exc)
         undo = client.pipeline(transaction=True)
-        undo.delete(jobs.job_key(job_id))
+        undo.delete(job_key(job_id))
         if idempotency_key is not None:
             undo.delete(_idempotency_key(idempotency_key))
         undo.execute()

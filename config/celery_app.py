@@ -44,5 +44,5 @@ app.conf.update(
     enable_utc=True,
     # A message no task can run (undecodable, unknown task name, invalid) ends as a failed
     # job with its reason in Postgres and is copied to "{queue}.dead", not silently acked.
-    worker_consumer="workers.dead_letters:DeadLetterConsumer",
+    worker_consumer="workers.resilience.dead_letters:DeadLetterConsumer",
 )

@@ -1,4 +1,4 @@
-"""Alembic environment: the URL comes from settings, the metadata from workers.models."""
+"""Alembic environment: the URL comes from settings, the metadata from workers.storage.models."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from alembic import context
 from sqlalchemy import create_engine, pool
 
 from config.settings import get_settings
-from workers.models import Base
+from workers.storage.models import Base
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logger", True):

@@ -1,7 +1,7 @@
 """`generation.run`: the task a client of any language can publish by name.
 
 A thin shim: it takes the job id (and, when the job came straight onto the queue, its
-body), calls workers.generation, and turns failures into retry-or-fail.
+body), calls workers.pipeline.run, and turns failures into retry-or-fail.
 """
 
 from __future__ import annotations
@@ -19,17 +19,15 @@ from celery.worker.request import Request
 
 from config.celery_app import app
 from config.settings import get_settings
-from workers import (
-    jobs,
-    process_hooks,  # noqa: F401  (connects the worker signals)
-)
+from core.errors import ComponentForgeError, DependencyUnavailable, JobTimedOut
+from workers import process_hooks  # noqa: F401  (connects the worker signals)
 from workers.clients import redis_client
-from workers.dead_letters import dead_letter
-from workers.errors import ComponentForgeError, DependencyUnavailable, JobTimedOut
-from workers.generation import run_generation
-from workers.job_failure import fail_job
-from workers.lease import LeaseHeld
-from workers.transient import describe, error_kind, is_transient, retry_after_s
+from workers.pipeline.failure import fail_job
+from workers.pipeline.run import run_generation
+from workers.resilience.classification import describe, error_kind, is_transient, retry_after_s
+from workers.resilience.dead_letters import dead_letter
+from workers.resilience.lease import LeaseHeld
+from workers.storage import job_state
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +65,7 @@ class GenerationTask(Task):
     name="generation.run",
     base=GenerationTask,
     bind=True,
-    # Idempotent (see workers.generation), so a lost worker's message may run again.
+    # Idempotent (see workers.pipeline.run), so a lost worker's message may run again.
     acks_late=True,
     reject_on_worker_lost=True,
     max_retries=get_settings().retry_policy("task").attempts - 1,
@@ -129,5 +127,5 @@ def _retry_or_fail(
     countdown = policy.delay_s(task.request.retries, retry_after_s(exc))
     logger.warning("job %s: %s; retry in %.1f s", job_id, reason, countdown)
     with contextlib.suppress(redis.RedisError):  # Redis may be the dependency that is down
-        jobs.mark_retrying(redis_client(), job_id)
+        job_state.mark_retrying(redis_client(), job_id)
     raise task.retry(exc=exc, countdown=countdown)

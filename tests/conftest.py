@@ -23,12 +23,12 @@ import redis
 from sqlalchemy import Engine, create_engine
 
 from devstack import processes
+from devstack.fakes.figma import FigmaState, figma_server
+from devstack.fakes.llm_answers import canned_answer
+from devstack.fakes.openai_api import LLMState, openai_server
 from devstack.processes import ManagedProcess
 from devstack.services import local_services
 from tests.helpers import own_database
-from tests.servers.figma import FigmaState, figma_server
-from tests.servers.llm_answers import canned_answer
-from tests.servers.openai_api import LLMState, openai_server
 
 ROOT = Path(__file__).resolve().parents[1]
 _stack = ExitStack()

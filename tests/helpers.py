@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import os
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,6 +20,16 @@ from celery import Celery
 from kombu import Connection, Message, Queue
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parents[1]
+"""The repository's root."""
+FIGMA_FILE = ROOT / "devstack" / "fakes" / "figma_file.json"
+"""A real Figma GET /v1/files answer (styles, components, auto layout)."""
+
+
+def figma_document() -> dict[str, Any]:
+    """FIGMA_FILE, parsed."""
+    return json.loads(FIGMA_FILE.read_text())
 
 
 @contextmanager

@@ -19,9 +19,11 @@ from celery.signals import (
 
 from config.logging import configure_logging
 from config.settings import get_settings
-from workers import metrics_server, spool_replayer, storage
-from workers.chain import typecheck
+from workers.chain.quality import typecheck
 from workers.clients import close_clients
+from workers.observability import exposition
+from workers.resilience import spool_replay
+from workers.storage import artifacts
 
 
 @setup_logging.connect
@@ -33,7 +35,7 @@ def _on_setup_logging(**_: Any) -> None:
 @worker_process_init.connect
 def _on_child_start(**_: Any) -> None:
     configure_logging(get_settings().log_level)
-    storage.reset_after_fork()
+    artifacts.reset_after_fork()
     threading.Thread(target=typecheck.warm_up, name="tsc-warm-up", daemon=True).start()
 
 
@@ -41,7 +43,7 @@ def _on_child_start(**_: Any) -> None:
 def _on_child_stop(**_: Any) -> None:
     close_clients()
     typecheck.checker().close()
-    metrics_server.forget_process(os.getpid())
+    exposition.forget_process(os.getpid())
 
 
 @worker_ready.connect
@@ -49,5 +51,5 @@ def _on_worker_ready(**_: Any) -> None:
     # The main process serves /metrics for the whole pool.
     port = get_settings().worker_metrics_port
     if port:
-        metrics_server.serve(port)
-    spool_replayer.start()
+        exposition.serve(port)
+    spool_replay.start()

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Path, Response
 from api.deps import CacheRedisDep
 from api.errors import error_response
 from api.schemas import ErrorResponse
-from workers import cache, figma
+from core.cache_key import normalize_key
+from workers.storage import figma_client, l1_cache
 
 router = APIRouter(prefix="/v1/cache", tags=["cache"])
 
@@ -24,7 +25,7 @@ def delete_figma_entries(
 ) -> Response:
     """Drop the L0 cache of a Figma file (its file and styles answers), so the next job
     on it fetches afresh from Figma."""
-    if not figma.invalidate(client, file_key):
+    if not figma_client.invalidate(client, file_key):
         return error_response(404, "not_found", f"no cached Figma answers for {file_key}")
     return Response(status_code=204)
 
@@ -40,7 +41,7 @@ def delete_figma_entries(
 def delete_cache_entry(key: str, client: CacheRedisDep) -> Response:
     """Remove an entry; the next job with those inputs is generated afresh.
     `key` is `exact:<sha256>` (as in a job's cache_key) or the bare sha256."""
-    normalized = cache.normalize_key(key)
+    normalized = normalize_key(key)
     if normalized is None:
         return error_response(
             422,
@@ -48,6 +49,6 @@ def delete_cache_entry(key: str, client: CacheRedisDep) -> Response:
             "key must be exact:<64 hex> or <64 hex>, as in a job's cache_key",
             [{"field": "key", "reason": "not an exact cache key"}],
         )
-    if not cache.invalidate(client, normalized):
+    if not l1_cache.invalidate(client, normalized):
         return error_response(404, "not_found", f"no cache entry {normalized}")
     return Response(status_code=204)

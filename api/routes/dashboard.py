@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
 from api.deps import EngineDep, RedisDep, SettingsDep
-from workers.dashboard_data import summary
+from workers.observability.dashboard_data import summary
 
 router = APIRouter(tags=["dashboard"])
 PAGE = (Path(__file__).resolve().parents[1] / "static" / "dashboard.html").read_text()

@@ -20,9 +20,9 @@ from api.schemas import (
     JobStatus,
 )
 from api.submissions import submit
-from workers import jobs
-from workers.bookkeeping import load_generation
-from workers.errors import BadRequest, JobNotFound
+from core.errors import BadRequest, JobNotFound
+from workers.storage import job_state
+from workers.storage.records import load_generation
 
 router = APIRouter(prefix="/v1/generations", tags=["generations"])
 
@@ -60,7 +60,7 @@ def create_generation(
         )
     job_id, created = submit(client, settings, spec, idempotency_key=idempotency_key)
     status: JobStatus = "queued"
-    if not created and (state := jobs.load(client, job_id)) is not None:
+    if not created and (state := job_state.load(client, job_id)) is not None:
         status = cast(JobStatus, state.status)
     response.headers["Location"] = status_url(job_id)
     return GenerationAccepted(id=job_id, status=status, status_url=status_url(job_id))
@@ -89,7 +89,7 @@ async def get_generation(
     deadline = time.monotonic() + min(wait, settings.max_wait_s)
     pause_s = 0.01
     while True:
-        state = await run_in_threadpool(jobs.load, client, job_id)
+        state = await run_in_threadpool(job_state.load, client, job_id)
         if state is None:
             row = await run_in_threadpool(load_generation, engine, job_id)
             if row is None:

@@ -15,8 +15,8 @@ from kombu import Connection
 from sqlalchemy import text
 
 from config.settings import get_settings
-from workers.circuit_breaker import CLOSED, read_all
 from workers.clients import db_engine, redis_client, s3_client
+from workers.resilience.circuit_breaker import CLOSED, read_all
 
 router = APIRouter(tags=["health"])
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from workers.circuit_metrics import CircuitCollector
-from workers.metrics_server import exposition
-from workers.resource_metrics import ResourceCollector
+from workers.observability.circuit_metrics import CircuitCollector
+from workers.observability.exposition import exposition
+from workers.observability.resource_metrics import ResourceCollector
 
 router = APIRouter(tags=["monitoring"])
 # The API exports the shared resources' gauges (workers need not: one source is enough).

@@ -5,11 +5,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from core.spec import JobSpec
+from workers.chain.inputs.w3c_tokens import to_w3c
 from workers.chain.providers import get_provider
 from workers.chain.steps import STEPS, pretty_json
 from workers.chain.types import ChainContext, ChainResult, FigmaFiles
-from workers.chain.w3c_tokens import to_w3c
-from workers.jobspec import JobSpec
 
 
 def run_chain(

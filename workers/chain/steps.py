@@ -5,21 +5,21 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from workers.chain.component_model import build_model
-from workers.chain.figma_tokens import extract_tokens
-from workers.chain.quality import (
+from core.errors import GenerationError
+from workers.chain.codegen.component_model import build_model
+from workers.chain.codegen.token_styles import token_vars
+from workers.chain.inputs.figma_tokens import extract_tokens
+from workers.chain.inputs.retrieval import rank
+from workers.chain.quality.checks import (
     accessibility_checks,
     check_requirements,
     parse_problem,
     token_adherence,
     token_usage,
 )
-from workers.chain.report_html import render_report
-from workers.chain.retrieval import rank
-from workers.chain.token_styles import token_vars
-from workers.chain.typecheck import TypeCheckUnavailable, checker
+from workers.chain.quality.report_html import render_report
+from workers.chain.quality.typecheck import TypeCheckUnavailable, checker
 from workers.chain.types import ChainContext, Provider
-from workers.errors import GenerationError
 
 PASS_SCORE = 0.8
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from workers.jobspec import JobSpec, Requirements, Tokens
+from core.spec import JobSpec, Requirements, Tokens
 
 # Bump when generated output changes: it is part of every L1 cache key.
 GENERATOR_VERSION = "template-3"
@@ -54,7 +54,8 @@ class GeneratedCode:
 
 
 class FigmaFiles(Protocol):
-    """Where a figma_file_key is fetched from (workers.figma, behind the L0 cache)."""
+    """Where a figma_file_key is fetched from (workers.storage.figma_client,
+    behind the L0 cache)."""
 
     def file(self, file_key: str) -> dict[str, Any]: ...
 

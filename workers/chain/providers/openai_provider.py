@@ -19,15 +19,16 @@ from pydantic import ValidationError
 
 from config.llm_prices import cost_usd
 from config.settings import get_settings
-from workers import metrics, retry
-from workers.chain.component_model import build_model
+from core.errors import DependencyUnavailable, GenerationError
+from core.spec import PROP_TYPES, Requirements
+from workers.chain.codegen.component_model import build_model
 from workers.chain.providers.template import TemplateProvider
-from workers.chain.quality import parse_problem
+from workers.chain.quality.checks import parse_problem
 from workers.chain.types import ChainContext, CostLine, GeneratedCode
 from workers.clients import openai_client
-from workers.errors import DependencyUnavailable, GenerationError
-from workers.jobspec import PROP_TYPES, Requirements
-from workers.transient import error_kind, retry_after_s
+from workers.observability import metrics
+from workers.resilience import retry
+from workers.resilience.classification import error_kind, retry_after_s
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -165,7 +166,7 @@ class OpenAIProvider:
     def _complete(self, ctx: ChainContext, stage: str, messages: list[dict[str, str]]) -> str:
         client = openai_client()
         try:
-            # The step's retry policy and the llm circuit breaker (workers.retry).
+            # The step's retry policy and the llm circuit breaker (workers.resilience.retry).
             response = retry.call(
                 stage,
                 "llm",

@@ -3,13 +3,13 @@ Deterministic: the same context gives byte-identical code."""
 
 from __future__ import annotations
 
-from workers.chain.component_model import build_model
-from workers.chain.component_render import render_component
-from workers.chain.retrieval import rank
-from workers.chain.stories_render import render_stories
-from workers.chain.token_styles import token_vars
+from core.spec import Requirements
+from workers.chain.codegen.component_model import build_model
+from workers.chain.codegen.component_render import render_component
+from workers.chain.codegen.stories_render import render_stories
+from workers.chain.codegen.token_styles import token_vars
+from workers.chain.inputs.retrieval import rank
 from workers.chain.types import ChainContext, GeneratedCode
-from workers.jobspec import Requirements
 
 
 class TemplateProvider:

@@ -1,0 +1,2 @@
+"""`make bench`: latency and throughput tables against a bare Celery no-op task measured
+in the same run."""

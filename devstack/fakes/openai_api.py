@@ -1,0 +1,109 @@
+"""A local server speaking OpenAI's chat-completions API, for tests.
+
+POST /v1/chat/completions answers from a script of contents when one is queued, else
+from a responder function; every request body is recorded, and each answer reports the
+usage it was told to (so tests can check costs against it). An `outage` makes it fail
+every request the way a real provider does when it is down, rate-limiting or stuck.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler
+from typing import Any, Literal
+
+from devstack.fakes.base import JsonHandler, serving
+
+Responder = Callable[[dict[str, Any]], str]
+Outage = Literal["500", "429", "hang"]
+
+
+@dataclass
+class LLMState:
+    api_key: str
+    responder: Responder
+    usage: tuple[int, int] = (120, 80)  # prompt, completion tokens per answer
+    scripted: list[str] = field(default_factory=list)
+    failures: list[int] = field(default_factory=list)  # statuses to answer before any content
+    outage: Outage | None = None
+    """While set, every request gets it: "500", "429" (with Retry-After) or "hang"."""
+    retry_after_s: float = 2.0
+    hang_s: float = 30.0
+    outage_answers: int = 0  # requests failed because of an outage
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def requests_about(self, component_name: str) -> list[dict[str, Any]]:
+        with self.lock:
+            return [r for r in self.requests if component_name in json.dumps(r)]
+
+
+def _handler(state: LLMState) -> type[BaseHTTPRequestHandler]:
+    class Handler(JsonHandler):
+        def do_POST(self) -> None:
+            body = json.loads(self.read_body())
+            if self.path != "/v1/chat/completions":
+                self.send_json(404, {"error": {"message": "no such route", "type": "invalid"}})
+                return
+            if self.headers.get("Authorization") != f"Bearer {state.api_key}":
+                self.send_json(401, {"error": {"message": "bad key", "type": "invalid_api_key"}})
+                return
+            outage = state.outage
+            if outage is not None:
+                with state.lock:
+                    state.outage_answers += 1
+            if outage == "hang":
+                time.sleep(state.hang_s)  # longer than the client's timeout, which has gone
+                self.close_connection = True
+                return
+            if outage is not None:
+                status, headers = (429, {"Retry-After": f"{state.retry_after_s:g}"}) if (
+                    outage == "429") else (500, {})  # fmt: skip
+                self.send_json(status, {"error": {"message": "outage", "type": "server_error"}},
+                               headers)  # fmt: skip
+                return
+            with state.lock:
+                state.requests.append(body)
+                failure = state.failures.pop(0) if state.failures else None
+                content = state.scripted.pop(0) if state.scripted and failure is None else None
+            if failure is not None:
+                self.send_json(failure, {"error": {"message": "scripted", "type": "server_error"}})
+                return
+            if content is None:
+                content = state.responder(body)
+            prompt, completion = state.usage
+            self.send_json(
+                200,
+                {
+                    "id": f"chatcmpl-{len(state.requests)}",
+                    "object": "chat.completion",
+                    "created": 0,
+                    "model": body["model"],
+                    "choices": [
+                        {
+                            "index": 0,
+                            "message": {"role": "assistant", "content": content},
+                            "finish_reason": "stop",
+                        }
+                    ],
+                    "usage": {
+                        "prompt_tokens": prompt,
+                        "completion_tokens": completion,
+                        "total_tokens": prompt + completion,
+                    },
+                },
+            )
+
+    return Handler
+
+
+@contextmanager
+def openai_server(api_key: str, responder: Responder) -> Iterator[tuple[str, LLMState]]:
+    state = LLMState(api_key=api_key, responder=responder)
+    with serving(_handler(state)) as url:
+        yield f"{url}/v1", state

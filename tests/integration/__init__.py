@@ -1,0 +1,1 @@
+"""Integration tier: real Redis, Postgres, S3 API servers and Celery worker processes."""

@@ -1,0 +1,100 @@
+"""Jobs naming a figma_file_key, through a real worker, against a local Figma API."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import Engine, text
+
+from devstack.fakes.figma import FigmaState
+from tests.helpers import figma_document, submit_and_wait
+
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("worker")]
+FIGMA_DOCUMENT = figma_document()
+
+
+def figma_job(file_key: str, **overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "component_name": f"Figma{uuid.uuid4().hex[:8].upper()}Button",
+        "component_type": "button",
+        "source": {"figma_file_key": file_key},
+    }
+    body.update(overrides)
+    return body
+
+
+def new_file(figma: FigmaState) -> str:
+    key = f"File{uuid.uuid4().hex[:10]}"
+    figma.files[key] = FIGMA_DOCUMENT
+    return key
+
+
+def tokens_of(status: dict[str, Any]) -> dict[str, Any]:
+    url = status["result"]["artifacts"]["tokens.json"]["url"]
+    return httpx.get(url).json()
+
+
+def test_tokens_come_from_the_figma_file(api: httpx.Client, figma: FigmaState) -> None:
+    key = new_file(figma)
+    status = submit_and_wait(api, figma_job(key))
+    assert status["status"] == "succeeded", status
+    tokens = tokens_of(status)
+    assert tokens["origin"] == f"figma:{key}"
+    assert tokens["tokens"]["colors"]["brand-primary"] == "#2563eb"
+    assert tokens["tokens"]["typography"]["heading-h1"]["fontSize"] == "32px"
+    assert sorted(figma.requests_for(key)) == [f"/v1/files/{key}", f"/v1/files/{key}/styles"]
+
+
+def test_second_job_on_a_file_is_served_from_l0(
+    api: httpx.Client, figma: FigmaState, engine: Engine
+) -> None:
+    key = new_file(figma)
+    submit_and_wait(api, figma_job(key))
+    fetched = len(figma.requests_for(key))
+
+    again = submit_and_wait(api, figma_job(key, component_name="OtherFigmaButton"))
+
+    assert again["status"] == "succeeded"
+    assert len(figma.requests_for(key)) == fetched
+    with engine.connect() as conn:
+        hits = conn.execute(
+            text("SELECT coalesce(sum(hits), 0) FROM cache_stats WHERE layer = 'L0'")
+        ).scalar_one()
+    assert hits >= 2  # file and styles
+
+
+def test_invalidating_l0_fetches_again(api: httpx.Client, figma: FigmaState) -> None:
+    key = new_file(figma)
+    submit_and_wait(api, figma_job(key))
+    assert api.delete(f"/v1/cache/figma/{key}").status_code == 204
+    assert api.delete(f"/v1/cache/figma/{key}").status_code == 404
+
+    submit_and_wait(api, figma_job(key, component_name="RefetchedButton"))
+
+    assert len(figma.requests_for(key)) == 4
+
+
+def test_429_within_the_cap_is_waited_out(api: httpx.Client, figma: FigmaState) -> None:
+    key = new_file(figma)
+    figma.scripted.append((429, {"Retry-After": "1"}))
+    status = submit_and_wait(api, figma_job(key))
+    assert status["status"] == "succeeded", status
+    assert len(figma.requests_for(key)) == 3
+
+
+def test_429_beyond_the_cap_fails_with_a_reason(api: httpx.Client, figma: FigmaState) -> None:
+    key = new_file(figma)
+    figma.scripted.append((429, {"Retry-After": "120"}))
+    status = submit_and_wait(api, figma_job(key))
+    assert status["status"] == "failed"
+    assert status["error"]["type"] == "figma_error"
+    assert "max_retry_after_s=5" in status["error"]["message"]
+
+
+def test_unknown_file_fails_with_a_reason(api: httpx.Client) -> None:
+    status = submit_and_wait(api, figma_job("NoSuchFile"))
+    assert status["status"] == "failed"
+    assert "not found" in status["error"]["message"]

@@ -1,0 +1,72 @@
+"""L1 cache keys: canonical, and sensitive to exactly what shapes the output."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.cache_key import cache_key, normalize_key
+from core.canonical import canonical_json
+from core.spec import JobSpec
+from workers.chain import GENERATOR_VERSION
+
+
+def make_body(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "component_name": "PrimaryButton",
+        "component_type": "button",
+        "source": {"figma_file_key": "abc123"},
+        "tokens": {"colors": {"primary": "#0055ff"}, "spacing": {"md": "12px"}},
+        "requirements": {"props": [{"name": "label", "type": "string"}]},
+    }
+    body.update(overrides)
+    return body
+
+
+def key_of(body: dict[str, Any]) -> str:
+    return cache_key(JobSpec.model_validate(body), generator_version=GENERATOR_VERSION)
+
+
+def test_key_shape() -> None:
+    key = key_of(make_body())
+    assert key.startswith("exact:") and len(key) == len("exact:") + 64
+    assert normalize_key(key) == key
+    assert normalize_key(key.removeprefix("exact:")) == key
+    assert normalize_key("exact:xyz") is None
+
+
+def test_key_ignores_order_and_whitespace() -> None:
+    body = make_body()
+    reordered = dict(reversed(list(body.items())))
+    reordered["tokens"] = {"spacing": {"md": "12px"}, "colors": {"primary": "#0055ff"}}
+    assert key_of(body) == key_of(reordered)
+
+
+def test_key_ignores_tenant_and_cache_mode() -> None:
+    plain = key_of(make_body())
+    assert key_of(make_body(tenant_id="acme", options={"cache": "no-store"})) == plain
+
+
+def test_key_changes_with_each_input() -> None:
+    plain = key_of(make_body())
+    changed = [
+        make_body(source={"figma_file_key": "other"}),
+        make_body(source={"screenshot_sha256": "a" * 64}),
+        make_body(tokens={"colors": {"primary": "#0055fe"}}),
+        make_body(requirements={"props": [{"name": "label", "type": "number"}]}),
+        make_body(component_name="SecondaryButton"),
+        make_body(component_type="badge"),
+        make_body(options={"model": "gpt-x"}),
+    ]
+    keys = {key_of(body) for body in changed}
+    assert plain not in keys
+    assert len(keys) == len(changed)
+
+
+def test_inline_figma_file_is_hashed_not_embedded() -> None:
+    small = key_of(make_body(source={"figma_file": {"document": {"id": "0:0"}}}))
+    other = key_of(make_body(source={"figma_file": {"document": {"id": "0:1"}}}))
+    assert small != other
+
+
+def test_canonical_json_is_compact_and_sorted() -> None:
+    assert canonical_json({"b": 1, "a": [1, {"d": 2, "c": 3}]}) == b'{"a":[1,{"c":3,"d":2}],"b":1}'

@@ -1,0 +1,250 @@
+"""deploy/ checked statically: no container engine runs here."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from config.settings import Settings
+from tests.helpers import ROOT
+
+DEPLOY = ROOT / "deploy"
+K8S = DEPLOY / "k8s"
+SCRIPTS = sorted((DEPLOY / "bin").glob("*.sh"))
+IMAGE = "componentforge-jobs:latest"
+# Options of the start scripts themselves (not settings); each must be used by a script.
+SCRIPT_OPTIONS = {
+    "API_HOST", "API_PORT", "API_WORKERS", "WORKER_CONCURRENCY", "FLOWER_HOST", "FLOWER_PORT",
+    "EXPORTER_HOST", "EXPORTER_PORT", "EXPORTER_PYTHON", "PROMETHEUS_MULTIPROC_DIR",
+    "MIGRATIONS_WAIT_S",
+}  # fmt: skip
+AWS = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION"}
+SETTINGS = {name.upper() for name in Settings.model_fields}
+KNOWN_ENV = SETTINGS | SCRIPT_OPTIONS | AWS
+HARD_LIMIT_S = Settings.model_fields["task_time_limit_s"].default
+
+
+def load_all(path: Path) -> list[dict[str, Any]]:
+    return [doc for doc in yaml.safe_load_all(path.read_text()) if doc]
+
+
+def k8s_docs() -> list[dict[str, Any]]:
+    """The Kubernetes objects (kustomization.yaml is kustomize's, not the cluster's)."""
+    paths = sorted(set(K8S.glob("*.yaml")) - {K8S / "kustomization.yaml"})
+    return [doc for path in paths for doc in load_all(path)]
+
+
+def k8s_object(kind: str, name: str) -> dict[str, Any]:
+    return next(d for d in k8s_docs() if d["kind"] == kind and d["metadata"]["name"] == name)
+
+
+def pod_containers() -> Iterator[tuple[str, dict[str, Any], dict[str, Any]]]:
+    """(owner name, pod spec, container) for every container of every workload."""
+    for doc in k8s_docs():
+        if doc["kind"] in ("Deployment", "StatefulSet", "Job"):
+            pod = doc["spec"]["template"]["spec"]
+            for container in pod.get("initContainers", []) + pod["containers"]:
+                yield doc["metadata"]["name"], pod, container
+
+
+def compose() -> dict[str, Any]:
+    return yaml.safe_load((DEPLOY / "docker-compose.yml").read_text())
+
+
+def logical_lines(script: Path) -> list[str]:
+    """Non-blank, non-comment lines with backslash continuations joined."""
+    text = re.sub(r"\\\n\s*", " ", script.read_text())
+    return [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted([*DEPLOY.rglob("*.yml"), *DEPLOY.rglob("*.yaml")]),
+    ids=lambda p: str(p.relative_to(DEPLOY)),
+)
+def test_every_yaml_file_parses(path: Path) -> None:
+    assert load_all(path), f"{path} is empty"
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.name)
+def test_start_scripts_are_strict_and_end_in_exec(script: Path) -> None:
+    assert script.read_text().startswith("#!/usr/bin/env bash\n")
+    lines = logical_lines(script)
+    assert "set -euo pipefail" in lines
+    # exec: the process replaces the shell, so a stop signal reaches it, not bash.
+    assert lines[-1].startswith("exec "), f"last command: {lines[-1]}"
+    assert script.stat().st_mode & 0o111, "not executable"
+    subprocess.run(["bash", "-n", str(script)], check=True)
+
+
+def test_scripts_read_only_known_variables() -> None:
+    used = {name for script in SCRIPTS for name in re.findall(r"\$\{(\w+)", script.read_text())}
+    assert used <= KNOWN_ENV, used - KNOWN_ENV
+    assert used >= SCRIPT_OPTIONS, f"options no script reads: {SCRIPT_OPTIONS - used}"
+
+
+def test_compose_app_services_run_existing_scripts_with_known_env() -> None:
+    services = compose()["services"]
+    assert {"redis", "postgres", "minio", "migrate", "api", "worker"} <= set(services)
+    app_services = {name: s for name, s in services.items() if s.get("image") == IMAGE}
+    assert {"migrate", "api", "worker"} <= set(app_services)
+    for name, service in app_services.items():
+        command = service["command"][0]
+        assert command.startswith("deploy/bin/") and (ROOT / command).is_file(), name
+        assert set(service["environment"]) <= KNOWN_ENV, name
+        # ${VAR:?} stops every compose command while VAR is unset, whatever the service.
+        assert ":?" not in str(service["environment"]), name
+
+
+def test_compose_runs_migrations_first_and_checks_health() -> None:
+    services = compose()["services"]
+    for name in ("api", "worker"):
+        condition = services[name]["depends_on"]["migrate"]["condition"]
+        assert condition == "service_completed_successfully", name
+    assert services["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
+    for name in ("redis", "postgres", "minio"):
+        assert services[name]["healthcheck"]["test"], name
+    assert "/healthz" in " ".join(services["api"]["healthcheck"]["test"])
+    env = services["api"]["environment"]
+    assert env["S3_ENDPOINT_URL"] == "http://minio:9000"
+    assert env["S3_PUBLIC_ENDPOINT_URL"] == "http://localhost:9000"
+    assert env["DATABASE_URL"].startswith("postgresql+psycopg2://")
+    assert "rabbitmq" in services["rabbitmq"]["profiles"]
+
+
+def test_dockerfile_copies_what_exists_and_runs_unprivileged() -> None:
+    dockerfile = (DEPLOY / "Dockerfile").read_text()
+    assert "FROM python:3.11-slim" in dockerfile
+    sources = [
+        source
+        for line in dockerfile.splitlines()
+        if line.startswith("COPY ")
+        for source in line.split()[1:-1]
+    ]
+    for source in sources:
+        assert (ROOT / source).exists(), source
+    # The build context is the repo root; the ignore file is an allowlist of the sources.
+    allowed = {
+        line[1:]
+        for line in (DEPLOY / "Dockerfile.dockerignore").read_text().splitlines()
+        if line.startswith("!")
+    }
+    assert set(sources) <= allowed, set(sources) - allowed
+    assert "pip install . " in dockerfile or "pip install .\n" in dockerfile  # no extras
+    assert re.search(r"^USER [1-9]\d*$", dockerfile, re.MULTILINE), "USER must be a non-root uid"
+    cmd = re.search(r'^CMD \["([^"]+)"\]$', dockerfile, re.MULTILINE)
+    assert cmd and (ROOT / cmd.group(1)).is_file()
+
+
+def test_k8s_objects_are_well_formed() -> None:
+    for doc in k8s_docs():
+        assert doc.get("apiVersion") and doc.get("kind"), doc
+        assert doc["metadata"]["name"]
+        assert doc["kind"] == "Namespace" or doc["metadata"]["namespace"] == "componentforge"
+
+
+def test_k8s_containers_run_existing_scripts_unprivileged_with_limits() -> None:
+    seen = set()
+    for owner, pod, container in pod_containers():
+        where = f"{owner}/{container['name']}"
+        seen.add(owner)
+        assert (ROOT / container["command"][0]).is_file(), where
+        assert {e["name"] for e in container.get("env", [])} <= KNOWN_ENV, where
+        assert pod["securityContext"]["runAsNonRoot"] is True, where
+        assert container["securityContext"]["allowPrivilegeEscalation"] is False, where
+        assert container["securityContext"]["readOnlyRootFilesystem"] is True, where
+        assert {"requests", "limits"} <= set(container["resources"]), where
+    assert {"componentforge-api", "componentforge-worker", "componentforge-migrate"} <= seen
+
+
+def test_k8s_settings_are_real_settings() -> None:
+    config_map = k8s_object("ConfigMap", "componentforge-settings")
+    assert set(config_map["data"]) <= KNOWN_ENV
+    secret_file = K8S / "secret.example.yaml"
+    secret = load_all(secret_file)[0]
+    assert set(secret["stringData"]) <= KNOWN_ENV
+    assert all("CHANGE-ME" in value for value in secret["stringData"].values())
+    commented = set(re.findall(r"^\s*# (\w+): CHANGE-ME", secret_file.read_text(), re.M))
+    assert commented <= KNOWN_ENV
+
+
+def test_api_is_probed_spread_and_scaled() -> None:
+    api = k8s_object("Deployment", "componentforge-api")
+    pod = api["spec"]["template"]
+    container = pod["spec"]["containers"][0]
+    assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    labels = pod["metadata"]["labels"]
+    service = k8s_object("Service", "componentforge-api")
+    assert service["spec"]["selector"].items() <= labels.items()
+    pdb = k8s_object("PodDisruptionBudget", "componentforge-api")
+    assert pdb["spec"]["selector"]["matchLabels"].items() <= labels.items()
+    hpa = k8s_object("HorizontalPodAutoscaler", "componentforge-api")
+    assert hpa["spec"]["scaleTargetRef"] == {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "name": "componentforge-api",
+    }
+    assert hpa["spec"]["minReplicas"] >= 2 > pdb["spec"]["minAvailable"]
+    assert "replicas" not in api["spec"], "the HPA owns the API's replica count"
+
+
+def test_api_and_workers_wait_for_migrations() -> None:
+    for kind, name in (
+        ("Deployment", "componentforge-api"),
+        ("StatefulSet", "componentforge-worker"),
+    ):
+        pod = k8s_object(kind, name)["spec"]["template"]["spec"]
+        commands = [c["command"][0] for c in pod.get("initContainers", [])]
+        assert commands == ["deploy/bin/wait-for-migrations.sh"], name
+    job = k8s_object("Job", "componentforge-migrate")
+    assert job["spec"]["template"]["spec"]["containers"][0]["command"] == ["deploy/bin/migrate.sh"]
+    assert job["spec"]["ttlSecondsAfterFinished"] > 0  # so the next apply can recreate it
+
+
+def test_kustomization_lists_every_manifest_but_the_example_secret() -> None:
+    kustomization = yaml.safe_load((K8S / "kustomization.yaml").read_text())
+    listed = set(kustomization["resources"])
+    present = {p.name for p in K8S.glob("*.yaml")} - {"kustomization.yaml"}
+    assert listed == present - {"secret.example.yaml"}
+
+
+def test_workers_get_longer_than_the_hard_time_limit_to_stop() -> None:
+    configured_s = int(k8s_object("ConfigMap", "componentforge-settings")["data"].get(
+        "TASK_TIME_LIMIT_S", HARD_LIMIT_S
+    ))  # fmt: skip
+    worker = k8s_object("StatefulSet", "componentforge-worker")
+    grace_s = worker["spec"]["template"]["spec"]["terminationGracePeriodSeconds"]
+    assert grace_s > max(HARD_LIMIT_S, configured_s)
+    stop_grace = compose()["services"]["worker"]["stop_grace_period"]
+    assert int(stop_grace.removesuffix("s")) > HARD_LIMIT_S
+
+
+def test_worker_spools_survive_the_pod() -> None:
+    worker = k8s_object("StatefulSet", "componentforge-worker")
+    spool_dir = k8s_object("ConfigMap", "componentforge-settings")["data"]["SPOOL_DIR"]
+    container = worker["spec"]["template"]["spec"]["containers"][0]
+    mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
+    claims = {c["metadata"]["name"] for c in worker["spec"]["volumeClaimTemplates"]}
+    assert mounts[spool_dir] in claims  # a persistent volume, not an emptyDir
+    service = k8s_object("Service", worker["spec"]["serviceName"])
+    assert service["spec"]["clusterIP"] == "None"
+
+
+@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl not installed")
+def test_kustomize_renders() -> None:
+    rendered = subprocess.run(
+        ["kubectl", "kustomize", str(K8S)], check=True, capture_output=True, text=True
+    ).stdout
+    kinds = {doc["kind"] for doc in yaml.safe_load_all(rendered) if doc}
+    assert kinds == {
+        "Namespace", "ConfigMap", "Service", "Deployment", "StatefulSet", "Job",
+        "PodDisruptionBudget", "HorizontalPodAutoscaler",
+    }  # fmt: skip

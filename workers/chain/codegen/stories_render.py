@@ -1,0 +1,73 @@
+"""stories.tsx: Storybook CSF3, a story per enum value and per state."""
+
+from __future__ import annotations
+
+import re
+
+from workers.chain.codegen.component_model import ComponentModel, Prop
+from workers.chain.codegen.tsx import js_string, pascal
+
+
+def _humanize(name: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name)
+
+
+def sample_value(prop: Prop, model: ComponentModel) -> str:
+    """A TS expression a story can pass for a prop."""
+    if prop.kind == "enum" and prop.values:
+        return js_string(prop.values[0])
+    return {
+        "number": "1",
+        "boolean": "false",
+        "function": "() => undefined",
+        "node": js_string(_humanize(model.name)),
+    }.get(prop.kind, js_string(_humanize(model.name)))
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    candidate, n = name, 2
+    while candidate in taken:
+        candidate, n = f"{name}{n}", n + 1
+    taken.add(candidate)
+    return candidate
+
+
+def story_names(model: ComponentModel) -> list[tuple[str, dict[str, str]]]:
+    """(export name, args) for every story after Default."""
+    taken = {"Default", "meta", "Story"}
+    stories = []
+    for prop in model.props:
+        if prop.kind != "enum":
+            continue
+        for value in prop.values:
+            name = _unique(pascal(f"{prop.name} {value}"), taken)
+            stories.append((name, {prop.name: js_string(value)}))
+    for state in model.states:
+        stories.append((_unique(pascal(state), taken), {state: "true"}))
+    return stories
+
+
+def _args(args: dict[str, str]) -> str:
+    return "{ " + ", ".join(f"{k}: {v}" for k, v in args.items()) + " }"
+
+
+def render_stories(model: ComponentModel) -> str:
+    required = {p.name: sample_value(p, model) for p in model.props if p.required}
+    lines = [
+        'import type { Meta, StoryObj } from "@storybook/react";',
+        f'import {{ {model.name} }} from "./component";',
+        "",
+        "const meta = {",
+        f"  title: {js_string('Components/' + model.name)},",
+        f"  component: {model.name},",
+        f"  args: {_args(required)},",
+        f"}} satisfies Meta<typeof {model.name}>;",
+        "",
+        "export default meta;",
+        "type Story = StoryObj<typeof meta>;",
+        "",
+        "export const Default: Story = {};",
+    ]
+    for name, args in story_names(model):
+        lines.append(f"export const {name}: Story = {{ args: {_args(args)} }};")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,52 @@
+"""Prometheus metrics, named as DESIGN.md fixes them (dashboards and alerts use these).
+
+Worker processes and API processes each count into these. With several processes per
+machine (prefork pool, uvicorn workers) PROMETHEUS_MULTIPROC_DIR must be set to an empty
+directory before start; workers.observability.exposition then serves the sum.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+# Seconds, from a cache hit (ms) to a slow LLM generation (minutes).
+LATENCY_BUCKETS_S = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 90, 120, 180)
+
+GENERATION_LATENCY = Histogram(
+    "generation_latency_seconds",
+    "Job duration from start of work to end state",
+    ["component_type", "cache_layer"],
+    buckets=LATENCY_BUCKETS_S,
+)
+GENERATION_COST = Counter(
+    "generation_cost_dollars", "Money spent on paid calls", ["component_type", "api"]
+)
+GENERATION_SUCCESS = Counter("generation_success", "Jobs that succeeded", ["component_type"])
+GENERATION_FAILURE = Counter(
+    "generation_failure", "Jobs that failed", ["component_type", "error_type"]
+)
+CACHE_HITS = Counter("cache_hits", "Cache lookups that found an entry", ["layer"])
+CACHE_MISSES = Counter("cache_misses", "Cache lookups that found none", ["layer"])
+CACHE_SAVED = Counter(
+    "cache_saved_dollars", "What the generations a cache hit replaced had cost", ["layer"]
+)
+AGENT_STEP_DURATION = Histogram(
+    "agent_step_duration_seconds", "Duration of one agent step", ["step"],
+    buckets=LATENCY_BUCKETS_S,
+)  # fmt: skip
+LLM_TOKENS = Counter(
+    "llm_tokens", "Tokens sent to and received from LLMs", ["provider", "model", "kind"]
+)
+TRACE_EXPORT_FAILURES = Counter(
+    "trace_export_failures", "Job traces that could not be sent to LangSmith"
+)
+# The replay runs in whichever pool process took the tick: the latest count is the truth.
+SPOOL_PENDING = Gauge(
+    "spool_pending_items", "Items waiting in a local spool", ["spool"],
+    multiprocess_mode="mostrecent",
+)  # fmt: skip
+HTTP_REQUESTS = Counter("http_requests", "HTTP requests answered", ["method", "endpoint", "status"])
+HTTP_REQUEST_DURATION = Histogram(
+    "http_request_duration_seconds", "HTTP request duration", ["method", "endpoint"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+)  # fmt: skip

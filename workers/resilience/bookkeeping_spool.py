@@ -1,0 +1,73 @@
+"""Bookkeeping that survives Postgres being down: a row that cannot be written now is
+spooled to local disk (workers.resilience.spool) and the job still succeeds; every worker machine
+replays its spool, oldest first, once Postgres answers (workers.resilience.spool_replay).
+Replays cannot duplicate: rows are inserted by job id with ON CONFLICT DO NOTHING, and
+costs and statistics only with the row that was inserted.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import asdict
+from typing import Any, Literal
+
+from config.settings import get_settings
+from workers.clients import db_engine
+from workers.resilience import retry
+from workers.resilience.classification import is_transient
+from workers.resilience.spool import Spool
+from workers.storage.records import CacheEvent, record_generation
+
+logger = logging.getLogger(__name__)
+
+
+def spool() -> Spool:
+    return Spool(get_settings().spool_dir / "bookkeeping")
+
+
+INSERTED, EXISTED, SPOOLED = "inserted", "existed", "spooled"
+Recorded = Literal["inserted", "existed", "spooled"]
+
+
+def record_or_spool(
+    row: dict[str, Any],
+    *,
+    costs: Sequence[dict[str, Any]] = (),
+    cache_events: Sequence[CacheEvent] = (),
+) -> Recorded:
+    """Write the job's row now ("inserted"; "existed" when another delivery wrote it
+    first, which makes that row the job's record) or, Postgres being unreachable, spool
+    it ("spooled")."""
+    try:
+        inserted = retry.call(
+            "postgres",
+            "postgres",
+            lambda: record_generation(db_engine(), row, costs=costs, cache_events=cache_events),
+        )
+        return INSERTED if inserted else EXISTED
+    except Exception as exc:
+        if not is_transient(exc):
+            raise
+        spool().put(
+            row["id"],
+            {"row": row, "costs": list(costs), "cache_events": [asdict(e) for e in cache_events]},
+        )
+        logger.warning("job %s: Postgres unreachable, bookkeeping spooled", row["id"])
+        return SPOOLED
+
+
+def replay() -> int:
+    """Write what the spool holds; stops (and keeps the rest) if Postgres fails again."""
+
+    def apply(item: dict[str, Any]) -> None:
+        events = [CacheEvent(**event) for event in item["cache_events"]]
+        retry.call(
+            "postgres",
+            "postgres",
+            lambda: record_generation(
+                db_engine(), item["row"], costs=item["costs"], cache_events=events
+            ),
+        )
+
+    return spool().drain(apply)

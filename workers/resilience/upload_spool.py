@@ -1,0 +1,67 @@
+"""Artifacts that survive S3 being down: files that cannot be uploaded now are spooled
+to local disk (workers.resilience.spool) under the keys they will have, the job succeeds with
+uploads pending, and the worker machine uploads them when S3 answers again. Uploading
+the same key twice only adds a version, so a replay after a crash is harmless.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+from typing import Any
+
+from config.settings import get_settings
+from workers.clients import s3_client
+from workers.resilience import retry
+from workers.resilience.classification import is_transient
+from workers.resilience.spool import Spool
+from workers.storage import artifacts
+
+logger = logging.getLogger(__name__)
+
+
+def spool() -> Spool:
+    return Spool(get_settings().spool_dir / "uploads")
+
+
+def _upload(component_id: str, files: dict[str, bytes]) -> dict[str, str]:
+    """Upload under the s3 retry policy and circuit breaker."""
+    settings = get_settings()
+    s3 = s3_client()
+
+    def attempt() -> dict[str, str]:
+        artifacts.ensure_bucket(
+            s3, settings.s3_bucket, region=settings.s3_region,
+            lifecycle_days=settings.s3_lifecycle_days,
+        )  # fmt: skip
+        return artifacts.upload_artifacts(
+            s3, settings.s3_bucket, component_id, files, concurrency=settings.s3_upload_concurrency
+        )
+
+    return retry.call("s3", "s3", attempt)
+
+
+def upload_or_spool(component_id: str, files: dict[str, bytes]) -> tuple[dict[str, str], bool]:
+    """Upload now (keys, True) or, S3 being unreachable, spool (keys, False)."""
+    try:
+        return _upload(component_id, files), True
+    except Exception as exc:
+        if not is_transient(exc):
+            raise
+        spool().put(
+            component_id,
+            {
+                "component_id": component_id,
+                "files": {name: base64.b64encode(data).decode() for name, data in files.items()},
+            },
+        )
+        logger.warning("component %s: S3 unreachable, artifacts spooled", component_id)
+        return {name: artifacts.artifact_key(component_id, name) for name in files}, False
+
+
+def replay() -> int:
+    def apply(item: dict[str, Any]) -> None:
+        files = {name: base64.b64decode(data) for name, data in item["files"].items()}
+        _upload(item["component_id"], files)
+
+    return spool().drain(apply)

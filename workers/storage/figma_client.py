@@ -1,0 +1,129 @@
+"""Figma REST API client behind the L0 l1_cache.
+
+GET /v1/files/:key and /v1/files/:key/styles, with X-Figma-Token. Answers are kept in
+Redis for FIGMA_CACHE_TTL_S per file and endpoint (`figma:{endpoint}:{file_key}`), so a
+burst of jobs on one file costs Figma one request. Requests run under the extract_tokens
+retry policy and the figma circuit breaker (workers.resilience.retry); a 429 is waited out when its
+Retry-After is within the policy's max_retry_after_s, otherwise the job fails saying so.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import redis
+
+from config.settings import Settings
+from core.errors import DependencyUnavailable, FigmaError
+from workers.observability import metrics
+from workers.resilience import retry
+from workers.storage import l1_cache
+
+ENDPOINTS = {"file": "/v1/files/{key}", "styles": "/v1/files/{key}/styles"}
+
+
+def l0_key(endpoint: str, file_key: str) -> str:
+    return f"figma:{endpoint}:{file_key}"
+
+
+@dataclass
+class FigmaSource:
+    """Fetches for one job; records its L0 lookups for the job's bookkeeping."""
+
+    settings: Settings
+    http: httpx.Client
+    lookups: list[tuple[bool, float]] = field(default_factory=list)  # (hit, ms)
+    cache_unavailable: bool = False
+
+    def file(self, file_key: str) -> dict[str, Any]:
+        document = self._get("file", file_key)
+        if not isinstance(document, dict):
+            raise FigmaError(f"Figma returned no file for {file_key}")
+        return document
+
+    def styles(self, file_key: str) -> list[Any]:
+        answer = self._get("styles", file_key)
+        meta = answer.get("meta") if isinstance(answer, dict) else None
+        return list(meta.get("styles") or []) if isinstance(meta, dict) else []
+
+    def _get(self, endpoint: str, file_key: str) -> Any:
+        key = l0_key(endpoint, file_key)
+        started = time.perf_counter()
+        cached, available = l1_cache.guarded(lambda r: r.get(key))
+        if available:
+            hit = cached is not None
+            self.lookups.append((hit, (time.perf_counter() - started) * 1000))
+            (metrics.CACHE_HITS if hit else metrics.CACHE_MISSES).labels(layer="L0").inc()
+            if cached is not None:
+                return json.loads(cached)
+        body = self._fetch(ENDPOINTS[endpoint].format(key=file_key), file_key)
+        ttl_s = self.settings.figma_cache_ttl_s
+        _, stored = l1_cache.guarded(lambda r: r.set(key, body, ex=ttl_s))
+        self.cache_unavailable = self.cache_unavailable or not available or not stored
+        return json.loads(body)
+
+    def _fetch(self, path: str, file_key: str) -> bytes:
+        token = self.settings.figma_token
+        if token is None:
+            raise FigmaError(
+                "this job names a figma_file_key but FIGMA_TOKEN is not set on the workers; "
+                "set it, or send the file inline as source.figma_file"
+            )
+        url = self.settings.figma_api_url.rstrip("/") + path
+        headers = {"X-Figma-Token": token.get_secret_value()}
+        try:
+            return retry.call(
+                "extract_tokens", "figma", lambda: self._fetch_once(url, headers, file_key)
+            )
+        except DependencyUnavailable as exc:
+            cap_s = self.settings.retry_policy("extract_tokens").max_retry_after_s
+            if exc.retry_after_s is not None and exc.retry_after_s > cap_s:
+                raise FigmaError(
+                    f"Figma rate-limited this token and asked to wait {exc.retry_after_s:.0f} s, "
+                    f"more than the extract_tokens retry policy's max_retry_after_s={cap_s:.0f} "
+                    "(RETRY_POLICIES); resubmit later"
+                ) from exc
+            raise
+
+    def _fetch_once(self, url: str, headers: dict[str, str], file_key: str) -> bytes:
+        try:
+            response = self.http.get(url, headers=headers, timeout=self.settings.figma_timeout_s)
+        except httpx.TimeoutException as exc:
+            raise DependencyUnavailable(f"Figma timed out: {exc}", kind="timeout") from exc
+        except httpx.HTTPError as exc:
+            raise DependencyUnavailable(f"Figma unreachable: {exc}") from exc
+        status = response.status_code
+        if status == 200:
+            return response.content
+        if status == 429:
+            raise DependencyUnavailable(
+                "Figma rate-limited this token (HTTP 429)",
+                kind="rate_limit",
+                retry_after_s=_retry_after_s(response),
+            )
+        if status in (401, 403):
+            raise FigmaError(
+                f"Figma refused the token (HTTP {status}); check FIGMA_TOKEN "
+                f"and that it can read file {file_key}"
+            )
+        if status == 404:
+            raise FigmaError(f"Figma file {file_key} not found; check source.figma_file_key")
+        if status >= 500:
+            raise DependencyUnavailable(f"Figma answered HTTP {status}", kind="server_error")
+        raise FigmaError(f"Figma answered HTTP {status} for {url}")
+
+
+def _retry_after_s(response: httpx.Response) -> float:
+    try:
+        return max(float(response.headers.get("Retry-After", "1")), 0.0)
+    except ValueError:
+        return 1.0
+
+
+def invalidate(client: redis.Redis, file_key: str) -> int:
+    """Drop a file's L0 entries; returns how many there were."""
+    return int(client.delete(*(l0_key(endpoint, file_key) for endpoint in ENDPOINTS)))

@@ -1,0 +1,87 @@
+"""Reading and writing live job state in Redis (the hash `job:{id}`, see core.state).
+
+The API writes it on submit, the worker moves it through running to an end state,
+and GET /v1/generations/{id} reads it.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+import redis
+
+from core.state import QUEUED, RUNNING, JobState, decode, done_channel, job_key
+
+
+def create(pipe: redis.client.Pipeline, job_id: str, fields: dict[str, str], *, ttl_s: int) -> None:
+    """Queue the writes that create a job (the caller executes the pipeline)."""
+    pipe.hset(job_key(job_id), mapping=dict(fields))
+    pipe.expire(job_key(job_id), ttl_s)
+
+
+def load(client: redis.Redis, job_id: str) -> JobState | None:
+    return decode(job_id, client.hgetall(job_key(job_id)))
+
+
+def mark_running(
+    client: redis.Redis, job_id: str, *, stage: str, cache_key: str, read_key: str | None = None
+) -> tuple[int, str | None]:
+    """Record a delivery starting. Returns the attempt number (1 on first delivery) and
+    the value of `read_key` (the L1 entry), read in the same round trip.
+
+    The worker computes the cache key (not the API): it depends on the generator
+    version, which is the worker's to know.
+    """
+    pipe = client.pipeline(transaction=True)
+    mapping = {"status": RUNNING, "stage": stage, "cache_key": cache_key}
+    pipe.hset(job_key(job_id), mapping=mapping)
+    pipe.hsetnx(job_key(job_id), "started_at", repr(time.time()))
+    pipe.hincrby(job_key(job_id), "attempts", 1)
+    if read_key is not None:
+        pipe.get(read_key)
+    results = pipe.execute()
+    return int(results[2]), results[3] if read_key is not None else None
+
+
+def mark_retrying(client: redis.Redis, job_id: str) -> None:
+    """Back to queued while the task waits to retry (a dependency was down)."""
+    client.hset(job_key(job_id), mapping={"status": QUEUED, "stage": "waiting_retry"})
+
+
+def set_stage(client: redis.Redis, job_id: str, stage: str) -> None:
+    client.hset(job_key(job_id), "stage", stage)
+
+
+def finish(
+    client: redis.Redis,
+    job_id: str,
+    *,
+    status: str,
+    ttl_s: int,
+    cache_layer: str | None = None,
+    timings_ms: dict[str, float] | None = None,
+    result: dict[str, Any] | None = None,
+    error: dict[str, str] | None = None,
+    finished_at: float | None = None,
+    also: Callable[[redis.client.Pipeline], None] | None = None,
+) -> None:
+    """Write the end state; `also` adds commands to the same round trip."""
+    fields = {
+        "status": status,
+        "stage": "",
+        "finished_at": repr(finished_at if finished_at is not None else time.time()),
+        "cache_layer": cache_layer or "",
+        "timings_ms": json.dumps(timings_ms or {}, separators=(",", ":")),
+        "result": json.dumps(result, separators=(",", ":")) if result is not None else "",
+        "error": json.dumps(error, separators=(",", ":")) if error is not None else "",
+    }
+    pipe = client.pipeline(transaction=True)
+    pipe.hset(job_key(job_id), mapping=dict(fields))
+    pipe.expire(job_key(job_id), ttl_s)
+    pipe.publish(done_channel(job_id), status)
+    if also is not None:
+        also(pipe)
+    pipe.execute()
