@@ -1,15 +1,13 @@
-"""Plain helpers that build job bodies and read back what a job left behind."""
+"""Plain helpers that queue jobs and read back what a job left behind. Job bodies
+(`make_job`) and throwaway databases (`own_database`) come from devstack, which the
+bench and chaos tools share."""
 
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import os
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +16,12 @@ import redis
 from botocore.exceptions import ClientError
 from celery import Celery
 from kombu import Connection, Message, Queue
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, text
+
+# Re-exported: tests take every helper from here.
+from devstack.databases import own_database as own_database
+from devstack.sample_jobs import make_job as make_job
+from devstack.sample_jobs import unique_sha as unique_sha
 
 ROOT = Path(__file__).resolve().parents[1]
 """The repository's root."""
@@ -30,52 +32,6 @@ FIGMA_FILE = ROOT / "devstack" / "fakes" / "figma_file.json"
 def figma_document() -> dict[str, Any]:
     """FIGMA_FILE, parsed."""
     return json.loads(FIGMA_FILE.read_text())
-
-
-@contextmanager
-def own_database(database_url: str, prefix: str) -> Iterator[str]:
-    """A fresh database on the same server (dropped afterwards), so a run touches no one's data."""
-    url = make_url(database_url)
-    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-def unique_sha() -> str:
-    """A screenshot hash no other test uses, so each test starts with a cold L1 cache."""
-    return hashlib.sha256(uuid.uuid4().bytes).hexdigest()
-
-
-def make_job(**overrides: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "component_name": "PrimaryButton",
-        "component_type": "button",
-        "source": {"screenshot_sha256": unique_sha()},
-        "tokens": {
-            "colors": {"primary": "#0055ff", "on-primary": "#ffffff"},
-            "typography": {"body": {"fontFamily": "Inter, sans-serif", "fontSize": "16px"}},
-            "spacing": {"md": "12px"},
-            "borderRadius": {"md": "8px"},
-        },
-        "requirements": {
-            "props": [
-                {"name": "label", "type": "string", "required": True},
-                {"name": "variant", "values": ["primary", "secondary"]},
-            ],
-            "events": [{"name": "onClick"}],
-            "states": [{"name": "disabled"}],
-            "accessibility": [{"name": "aria-label"}],
-        },
-    }
-    body.update(overrides)
-    return body
 
 
 @functools.cache

@@ -21,8 +21,8 @@ from pathlib import Path
 
 from devstack.chaos.drills import DRILLS, Counts, run_drill, table
 from devstack.chaos.stack import chaos_stack
+from devstack.databases import own_database
 from devstack.services import local_services
-from tests.helpers import own_database
 
 
 def _say(line: str) -> None:

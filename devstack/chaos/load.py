@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from tests.helpers import make_job
+from devstack.sample_jobs import make_job
 
 SUBMIT_GIVE_UP_S = 120.0
 TERMINAL = ("succeeded", "failed")
