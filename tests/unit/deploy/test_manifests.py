@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import tomllib
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -137,6 +138,10 @@ def test_dockerfile_copies_what_exists_and_runs_unprivileged() -> None:
         if line.startswith("!")
     }
     assert set(sources) <= allowed, set(sources) - allowed
+    # Every runtime package the project installs is in the image (devstack is local only).
+    packages = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    runtime = {name.rstrip("*") for name in packages["packages"]["find"]["include"]}
+    assert runtime - {"devstack"} <= set(sources), runtime - {"devstack"} - set(sources)
     assert "pip install . " in dockerfile or "pip install .\n" in dockerfile  # no extras
     assert re.search(r"^USER [1-9]\d*$", dockerfile, re.MULTILINE), "USER must be a non-root uid"
     cmd = re.search(r'^CMD \["([^"]+)"\]$', dockerfile, re.MULTILINE)
