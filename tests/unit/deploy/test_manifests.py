@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-import tomllib
 import shutil
 import subprocess
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
