@@ -2,47 +2,57 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import Celery
 
-from config.settings import get_settings
+from config.settings import Settings, get_settings
 
-settings = get_settings()
 
-app = Celery("componentforge", broker=settings.broker_url, include=["tasks.generation"])
+def celery_config(settings: Settings) -> dict[str, Any]:
+    """Celery's configuration, from ours."""
+    return dict(
+        broker_url=settings.broker_url,
+        # JSON only: any language can publish a job, and no pickle reaches a worker.
+        task_serializer="json",
+        accept_content=["json"],
+        result_serializer="json",
+        # Job state lives in Redis/Postgres under the job id; Celery results would be a
+        # second, unused copy.
+        task_ignore_result=True,
+        task_default_queue=settings.generation_queue,
+        task_routes={"generation.run": {"queue": settings.generation_queue}},
+        # A job is acked only when it finished; a worker lost mid-job gives it back.
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        # One message at a time per process: jobs are long and uneven, so prefetching
+        # would park work behind a slow job while other processes sit idle.
+        worker_prefetch_multiplier=1,
+        task_soft_time_limit=settings.task_soft_time_limit_s,
+        task_time_limit=settings.task_time_limit_s,
+        # Redis broker: an unacked message comes back after the visibility timeout (its
+        # whole worker was lost). Scan for such messages every few seconds, not every
+        # 100 s (kombu's default interval x throttle), so a lost job is not left waiting.
+        broker_transport_options={
+            "visibility_timeout": settings.broker_visibility_timeout_s,
+            "unacked_restore_interval": max(1, min(10, settings.broker_visibility_timeout_s // 3)),
+            "unacked_restore_throttle": 1,
+        },
+        broker_connection_retry_on_startup=True,
+        # Monitoring (Flower, celery-exporter) reads task events.
+        worker_send_task_events=True,
+        task_send_sent_event=True,
+        timezone="UTC",
+        enable_utc=True,
+        # A message no task can run (undecodable, unknown task name, invalid) ends as a
+        # failed job with its reason in Postgres and is copied to "{queue}.dead", not
+        # silently acked.
+        worker_consumer="workers.resilience.dead_letters:DeadLetterConsumer",
+    )
 
-app.conf.update(
-    # JSON only: any language can publish a job, and no pickle reaches a worker.
-    task_serializer="json",
-    accept_content=["json"],
-    result_serializer="json",
-    # Job state lives in Redis/Postgres under the job id; Celery results would be a
-    # second, unused copy.
-    task_ignore_result=True,
-    task_default_queue=settings.generation_queue,
-    task_routes={"generation.run": {"queue": settings.generation_queue}},
-    # A job is acked only when it finished; a worker lost mid-job gives it back.
-    task_acks_late=True,
-    task_reject_on_worker_lost=True,
-    # One message at a time per process: jobs are long and uneven, so prefetching
-    # would park work behind a slow job while other processes sit idle.
-    worker_prefetch_multiplier=1,
-    task_soft_time_limit=settings.task_soft_time_limit_s,
-    task_time_limit=settings.task_time_limit_s,
-    # Redis broker: an unacked message comes back after the visibility timeout (its
-    # whole worker was lost). Scan for such messages every few seconds, not every
-    # 100 s (kombu's default interval x throttle), so a lost job is not left waiting.
-    broker_transport_options={
-        "visibility_timeout": settings.broker_visibility_timeout_s,
-        "unacked_restore_interval": max(1, min(10, settings.broker_visibility_timeout_s // 3)),
-        "unacked_restore_throttle": 1,
-    },
-    broker_connection_retry_on_startup=True,
-    # Monitoring (Flower, celery-exporter) reads task events.
-    worker_send_task_events=True,
-    task_send_sent_event=True,
-    timezone="UTC",
-    enable_utc=True,
-    # A message no task can run (undecodable, unknown task name, invalid) ends as a failed
-    # job with its reason in Postgres and is copied to "{queue}.dead", not silently acked.
-    worker_consumer="workers.resilience.dead_letters:DeadLetterConsumer",
-)
+
+app = Celery("componentforge", include=["tasks.generation"])
+# Read on the app's first use, not at import: a process that imports this module before
+# its environment is complete (a test session, before its services start) still gets the
+# final settings.
+app.add_defaults(lambda: celery_config(get_settings()))
