@@ -1,27 +1,37 @@
-"""Real services for the whole run, started before any test module imports app code.
+"""Fixtures shared by the tiers. Nothing starts at import or configure time.
 
-For each of REDIS_URL / DATABASE_URL / S3_ENDPOINT_URL that is unset, an embedded real
-server is started (devstack.services). Either way the run gets a database, a bucket and
-a queue of its own, so it never touches anyone's data and runs can share a server.
+tests/unit starts nothing (its conftest refuses `services`). tests/integration and
+tests/drills ask for `services` in every test, so the first of them starts the run's
+services: for each of REDIS_URL / DATABASE_URL / S3_ENDPOINT_URL that is unset, an
+embedded real server (devstack.services). Either way the run gets a database, a bucket
+and a queue of its own, so it never touches anyone's data and runs can share a server.
+Every fixture that needs a server, a worker or the run's environment depends on it.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import redis
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine
 
+from config.celery_app import app as celery_app
+from config.celery_app import celery_config
+from config.settings import get_settings
 from devstack import processes
 from devstack.fakes.figma import FigmaState, figma_server
 from devstack.fakes.llm_answers import canned_answer
@@ -29,67 +39,75 @@ from devstack.fakes.openai_api import LLMState, openai_server
 from devstack.processes import ManagedProcess
 from devstack.services import local_services
 from tests.helpers import own_database
-
-ROOT = Path(__file__).resolve().parents[1]
-_stack = ExitStack()
-_PASSED = pytest.StashKey[bool]()
+from workers.clients import close_clients, s3_client
 
 
-def pytest_configure(config: pytest.Config) -> None:
+@dataclass(frozen=True)
+class Services:
+    """The run's services, up and migrated; `env` is also in os.environ."""
+
+    workdir: Path
+    env: dict[str, str]
+
+
+def _reload_settings() -> None:
+    """Make app code in this process read os.environ again: settings are read once
+    (get_settings is cached), clients are built once (workers.clients), and the Celery
+    app keeps the configuration it was first used with."""
+    get_settings.cache_clear()
+    close_clients()
+    celery_app.conf.update(celery_config(get_settings()))
+
+
+@pytest.fixture(scope="session")
+def services(request: pytest.FixtureRequest) -> Iterator[Services]:
     workdir = Path(tempfile.mkdtemp(prefix="cf-test-"))
-    env = _stack.enter_context(local_services(workdir, env=dict(os.environ)))
-    os.environ.update(env)
-    os.environ["DATABASE_URL"] = _stack.enter_context(own_database(env["DATABASE_URL"], "cf_test"))
-    run_id = uuid.uuid4().hex[:8]
-    os.environ["S3_BUCKET"] = f"cf-test-{run_id}"
-    os.environ["GENERATION_QUEUE"] = f"generation-test-{run_id}"
-    os.environ["CF_TEST_WORKDIR"] = str(workdir)
-    # Circuits are shared by every worker on the Redis, and tests point single workers at
-    # dead endpoints on purpose; only the circuit breaker tests let circuits open.
-    os.environ["CIRCUIT_FAILURE_THRESHOLD"] = "1000000"
-    processes.run_migrations(env=dict(os.environ), workdir=workdir)
-
-
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    session.config.stash[_PASSED] = exitstatus == 0
-
-
-def pytest_unconfigure(config: pytest.Config) -> None:
-    _stack.close()
+    with ExitStack() as stack:
+        env = stack.enter_context(local_services(workdir, env=dict(os.environ)))
+        env["DATABASE_URL"] = stack.enter_context(own_database(env["DATABASE_URL"], "cf_test"))
+        run_id = uuid.uuid4().hex[:8]
+        env["S3_BUCKET"] = f"cf-test-{run_id}"
+        env["GENERATION_QUEUE"] = f"generation-test-{run_id}"
+        # Circuits are shared by every worker on the Redis, and tests point single workers
+        # at dead endpoints on purpose; only the circuit breaker tests let circuits open.
+        env["CIRCUIT_FAILURE_THRESHOLD"] = "1000000"
+        os.environ.update(env)
+        _reload_settings()
+        stack.callback(close_clients)  # before the database and the servers go
+        processes.run_migrations(env=dict(os.environ), workdir=workdir)
+        yield Services(workdir=workdir, env=env)
     # The logs of a failed run are worth keeping; those of a passing one are not.
-    if config.stash.get(_PASSED, False):
-        shutil.rmtree(os.environ["CF_TEST_WORKDIR"], ignore_errors=True)
+    if request.session.testsfailed == 0:
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
-def workdir() -> Path:
-    return Path(os.environ["CF_TEST_WORKDIR"])
+def workdir(services: Services) -> Path:
+    return services.workdir
 
 
 @pytest.fixture(scope="session")
-def bucket() -> str:
-    return os.environ["S3_BUCKET"]
+def bucket(services: Services) -> str:
+    return services.env["S3_BUCKET"]
 
 
 @pytest.fixture(scope="session")
-def engine() -> Iterator[Engine]:
-    engine = create_engine(os.environ["DATABASE_URL"])
+def engine(services: Services) -> Iterator[Engine]:
+    engine = create_engine(services.env["DATABASE_URL"])
     yield engine
     engine.dispose()
 
 
 @pytest.fixture(scope="session")
-def redis_db() -> Iterator[redis.Redis]:
-    client = redis.Redis.from_url(os.environ["REDIS_URL"], decode_responses=True)
+def redis_db(services: Services) -> Iterator[redis.Redis]:
+    client = redis.Redis.from_url(services.env["REDIS_URL"], decode_responses=True)
     yield client
     client.close()
 
 
 @pytest.fixture(scope="session")
-def s3() -> Any:
+def s3(services: Services) -> Any:
     """The app's own S3 client (same endpoint, signature and timeouts as the workers)."""
-    from workers.clients import s3_client
-
     return s3_client()
 
 
@@ -98,7 +116,7 @@ LLM_KEY = "sk-test-local"
 
 
 @pytest.fixture(scope="session")
-def figma() -> Iterator[FigmaState]:
+def figma(services: Services) -> Iterator[FigmaState]:
     """A local Figma API; the shared worker fetches figma_file_keys from it."""
     with figma_server(FIGMA_TOKEN) as (url, state):
         os.environ["FIGMA_API_URL"] = url
@@ -106,7 +124,7 @@ def figma() -> Iterator[FigmaState]:
 
 
 @pytest.fixture(scope="session")
-def llm() -> Iterator[LLMState]:
+def llm(services: Services) -> Iterator[LLMState]:
     """A local OpenAI-compatible API; the shared worker's "openai" provider talks to it."""
     with openai_server(LLM_KEY, canned_answer) as (url, state):
         os.environ["OPENAI_BASE_URL"] = url
@@ -133,10 +151,37 @@ def worker(workdir: Path, figma: FigmaState, llm: LLMState) -> Iterator[ManagedP
 
 @pytest.fixture(scope="session")
 def api(workdir: Path) -> Iterator[httpx.Client]:
+    """A real API process (uvicorn); for what needs no worker, see in_process_api."""
     process, base_url = processes.start_api(env=dict(os.environ), workdir=workdir)
     with httpx.Client(base_url=base_url, timeout=30) as client:
         yield client
     process.stop()
+
+
+def _create_app() -> FastAPI:
+    """api.main's app factory, run here. It sets up logging as a server process wants
+    it (root handlers and level), which would take pytest's log capture away: that is
+    put back. Imported here, not on top: the module builds an app as it is imported."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        from api.main import create_app
+
+        return create_app()
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+
+
+@pytest.fixture
+def in_process_api() -> Iterator[TestClient]:
+    """The API app in this process (FastAPI's TestClient): no server, no worker. It uses
+    whatever the environment names; the unit tier's version answers without services."""
+    # Not entered as a context manager: the app's shutdown would close this process's
+    # shared clients, which the session's fixtures (s3) hold too.
+    client = TestClient(_create_app())
+    yield client
+    client.close()
 
 
 @pytest.fixture

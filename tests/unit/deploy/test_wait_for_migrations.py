@@ -44,15 +44,6 @@ def test_ready_at_the_head_or_past_it_never_before() -> None:
     assert not schema_ready(script, set()), "a database never migrated"
 
 
-def test_returns_at_once_on_the_migrated_test_database() -> None:
-    # Given the suite's database, migrated by tests/conftest.py
-    # When the init container's script runs against it
-    result = run_script(MIGRATIONS_WAIT_S="0")
-    # Then it succeeds without waiting
-    assert result.returncode == 0, result.stderr
-    assert "schema ready" in result.stdout
-
-
 def test_gives_up_when_the_database_never_answers() -> None:
     result = run_script(
         DATABASE_URL="postgresql+psycopg2://nobody@127.0.0.1:1/none", MIGRATIONS_WAIT_S="0"

@@ -1,0 +1,53 @@
+"""Unit tests start nothing: no server, no worker, no database; they run in seconds.
+
+Every fixture that needs a service (engine, redis_db, s3, bucket, workdir, figma, llm,
+worker, api, start_worker, start_api) goes through the root conftest's `services`; here
+asking for it fails the test instead. The in-process API answers without services: using
+one fails the test too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NoReturn
+
+import pytest
+from fastapi.testclient import TestClient
+
+from workers.clients import cache_redis_client, db_engine, redis_client, s3_presign_client
+
+
+@pytest.fixture(scope="session")
+def services() -> NoReturn:
+    pytest.fail(
+        "a unit test asked for the run's services (through engine, redis_db, s3, worker, "
+        "api, figma, ... or `services` itself); unit tests start nothing: move it to "
+        "tests/integration",
+        pytrace=False,
+    )
+
+
+class NoService:
+    """Stands in for a client the unit tier does not have: any use fails the test."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attr: str) -> NoReturn:
+        pytest.fail(
+            f"a unit test used {self._name}().{attr}; unit tests have no services: "
+            "move it to tests/integration",
+            pytrace=False,
+        )
+
+
+def _no(client: Callable[[], Any]) -> Callable[[], NoService]:
+    return lambda: NoService(client.__name__)
+
+
+@pytest.fixture
+def in_process_api(in_process_api: TestClient) -> TestClient:
+    """The API in this process, its Redis, Postgres and S3 replaced by NoService."""
+    for client in (redis_client, cache_redis_client, db_engine, s3_presign_client):
+        in_process_api.app.dependency_overrides[client] = _no(client)  # type: ignore[attr-defined]
+    return in_process_api
