@@ -14,7 +14,7 @@ TSC_PACKAGES := typescript@5.9.3 @types/react@18.3.31 @storybook/react@8.6.19
 TSC_STAMP := $(TSC_DEPS_DIR)/.installed-$(subst @,_,$(subst /,_,$(subst $() ,-,$(TSC_PACKAGES))))
 export TSC_DEPS_DIR
 
-.PHONY: install demo up test lint format migrate bench chaos clean
+.PHONY: install demo up test test-unit lint format migrate bench chaos clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -51,8 +51,11 @@ demo: $(STAMP) $(TSC_STAMP) $(EXPORTER_STAMP) ## run a sample batch end to end o
 up: $(STAMP) $(TSC_STAMP) $(EXPORTER_STAMP) ## start the stack (services, migrations, API, worker) until Ctrl-C
 	$(BIN)/python -m devstack.up
 
-test: $(STAMP) $(TSC_STAMP) $(EXPORTER_STAMP) ## unit + integration tests; starts embedded servers for unset service URLs
+test: $(STAMP) $(TSC_STAMP) $(EXPORTER_STAMP) ## every tier: unit, integration and short fault drills; starts embedded servers for unset service URLs
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-unit: $(STAMP) $(TSC_STAMP) ## the unit tier alone (tests/unit): starts no server, runs in seconds
+	$(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)
 
 bench: $(STAMP) $(TSC_STAMP) $(EXPORTER_STAMP) ## latency/throughput tables against a bare-Celery floor measured in the same run
 	$(BIN)/python -m devstack.bench.run
