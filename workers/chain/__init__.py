@@ -2,10 +2,10 @@
 generate_code -> validate_quality, with providers for the LLM-backed steps."""
 
 from workers.chain.runner import run_chain
+from workers.chain.steps import STEP_NAMES
 from workers.chain.types import (
     ARTIFACT_NAMES,
     GENERATOR_VERSION,
-    STEP_NAMES,
     ChainContext,
     ChainResult,
     CostLine,

@@ -81,20 +81,10 @@ class ValidateQuality:
             "component.tsx": parse_problem(code),
             "stories.tsx": parse_problem(ctx.code.stories_tsx),
         }
-        checks = [
-            {"name": f"parses: {name}", "passed": problem is None, "detail": problem or "TSX"}
-            for name, problem in problems.items()
-        ]
         typescript = _typecheck(ctx, {"component.tsx": code, "stories.tsx": ctx.code.stories_tsx})
-        for name, diagnostics in typescript.get("diagnostics", {}).items():
-            detail = "; ".join(f"{d['line']}:{d['column']} {d['message']}" for d in diagnostics[:3])
-            checks.append({"name": f"tsc --strict: {name}", "passed": not diagnostics,
-                           "detail": detail or "no errors"})  # fmt: skip
+        checks = _compile_checks(problems, typescript)
         model = build_model(ctx.spec, ctx.requirements)
         requirement_checks = check_requirements(ctx.requirements, model, code)
-        declared = token_vars(ctx.tokens).declarations
-        applied, unused = token_usage(list(declared), code)
-        adherence = token_adherence(code, {str(v) for v in declared.values()})
         checks += requirement_checks + accessibility_checks(model, code)
         verifiable = [c for c in checks if c["passed"] is not None]
         score = sum(1 for c in verifiable if c["passed"]) / len(verifiable) if verifiable else 0.0
@@ -112,18 +102,8 @@ class ValidateQuality:
                 "missing": [c["name"] for c in requirement_checks if c["passed"] is False],
                 "origin": ctx.requirements_origin,
             },
-            "tokens": {
-                "applied": applied,
-                "unused": unused,
-                "origin": ctx.tokens_origin,
-                "adherence": adherence,
-            },
-            "typescript": {k: v for k, v in typescript.items() if k != "diagnostics"}
-            | (
-                {"errors": {n: len(d) for n, d in typescript["diagnostics"].items()}}
-                if typescript["checked"]
-                else {}
-            ),
+            "tokens": _token_summary(ctx, code),
+            "typescript": _typescript_summary(typescript),
             "pattern_candidates": [[pid, score] for pid, score in ctx.pattern_candidates],
             "checks": checks,
         }
@@ -137,6 +117,43 @@ class ValidateQuality:
         )
 
 
+def _compile_checks(
+    problems: dict[str, str | None], typescript: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """One check per file that must parse, and per file tsc --strict looked at."""
+    checks = [
+        {"name": f"parses: {name}", "passed": problem is None, "detail": problem or "TSX"}
+        for name, problem in problems.items()
+    ]
+    for name, diagnostics in typescript.get("diagnostics", {}).items():
+        detail = "; ".join(f"{d['line']}:{d['column']} {d['message']}" for d in diagnostics[:3])
+        checks.append({"name": f"tsc --strict: {name}", "passed": not diagnostics,
+                       "detail": detail or "no errors"})  # fmt: skip
+    return checks
+
+
+def _token_summary(ctx: ChainContext, code: str) -> dict[str, Any]:
+    assert ctx.tokens is not None
+    declared = token_vars(ctx.tokens).declarations
+    applied, unused = token_usage(list(declared), code)
+    adherence = token_adherence(code, {str(v) for v in declared.values()})
+    return {
+        "applied": applied,
+        "unused": unused,
+        "origin": ctx.tokens_origin,
+        "adherence": adherence,
+    }
+
+
+def _typescript_summary(typescript: dict[str, Any]) -> dict[str, Any]:
+    """The type-check's outcome without its diagnostics (the checks carry them): error
+    counts per file when it ran."""
+    summary = {k: v for k, v in typescript.items() if k != "diagnostics"}
+    if typescript["checked"]:
+        summary["errors"] = {n: len(d) for n, d in typescript["diagnostics"].items()}
+    return summary
+
+
 def _typecheck(ctx: ChainContext, files: dict[str, str]) -> dict[str, Any]:
     try:
         diagnostics = checker().check(files)
@@ -148,6 +165,7 @@ def _typecheck(ctx: ChainContext, files: dict[str, str]) -> dict[str, Any]:
 
 STEPS = (ExtractTokens(), ProposeRequirements(), RetrievePattern(), GenerateCode(),
          ValidateQuality())  # fmt: skip
+STEP_NAMES = tuple(step.name for step in STEPS)
 
 
 def pretty_json(value: object) -> bytes:

@@ -9,13 +9,6 @@ from core.spec import JobSpec, Requirements, Tokens
 
 # Bump when generated output changes: it is part of every L1 cache key.
 GENERATOR_VERSION = "template-3"
-STEP_NAMES = (
-    "extract_tokens",
-    "propose_requirements",
-    "retrieve_pattern",
-    "generate_code",
-    "validate_quality",
-)
 ARTIFACT_NAMES = (
     "component.tsx",
     "stories.tsx",
