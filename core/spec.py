@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -19,21 +19,10 @@ from pydantic import (
     model_validator,
 )
 
-COMPONENT_TYPES = (
-    "button",
-    "card",
-    "input",
-    "select",
-    "checkbox",
-    "radio",
-    "switch",
-    "tabs",
-    "badge",
-    "alert",
-)
 ComponentType = Literal[
     "button", "card", "input", "select", "checkbox", "radio", "switch", "tabs", "badge", "alert"
 ]
+COMPONENT_TYPES: tuple[str, ...] = get_args(ComponentType)
 
 PROP_TYPES = ("string", "number", "boolean", "enum", "node", "function")
 
