@@ -46,7 +46,8 @@ class Settings(BaseSettings):
     task_soft_time_limit_s: int = Field(default=120, ge=1)
     """Soft limit: the job is failed with a reason the user can read."""
     task_time_limit_s: int = Field(default=150, ge=2)
-    """Hard limit: the pool kills the process; the message is redelivered."""
+    """Hard limit: the worker kills the process running the job and fails the job
+    (GenerationRequest.on_timeout in tasks/generation.py)."""
     broker_visibility_timeout_s: int = 0
     """Redis broker only: an unacked message returns to the queue after this long.
     0 means hard limit + 30 s, so a job whose whole worker died is picked up again
@@ -97,8 +98,8 @@ class Settings(BaseSettings):
 
     # --- spools ---------------------------------------------------------------
     spool_dir: Path = Path.home() / ".local" / "state" / "componentforge" / "spool"
-    """Local disk for writes a dependency could not take (bookkeeping while Postgres is
-    down). Give workers a persistent volume here."""
+    """Local disk for writes a dependency could not take: generations rows while Postgres
+    is down, artifacts while S3 is. Give workers a persistent volume here."""
     spool_replay_interval_s: float = Field(default=10.0, gt=0)
 
     # --- generation -----------------------------------------------------------

@@ -40,7 +40,8 @@ LLM_TOKENS = Counter(
 TRACE_EXPORT_FAILURES = Counter(
     "trace_export_failures", "Job traces that could not be sent to LangSmith"
 )
-# The replay runs in whichever pool process took the tick: the latest count is the truth.
+# Set only by the spool replay, a thread of the worker's main process (not a pool process):
+# its latest count is the truth.
 SPOOL_PENDING = Gauge(
     "spool_pending_items", "Items waiting in a local spool", ["spool"],
     multiprocess_mode="mostrecent",
