@@ -72,8 +72,8 @@ def _s3_config(settings: Settings) -> Config:
     return Config(
         connect_timeout=settings.s3_connect_timeout_s,
         read_timeout=settings.s3_read_timeout_s,
-        # One try per call: workers.resilience.retry applies the s3 retry policy and
-        # circuit breaker.
+        # One try per call: workers.resilience.dependency.S3 applies the s3 retry policy
+        # and circuit breaker.
         retries={"total_max_attempts": 1, "mode": "standard"},
         max_pool_connections=max(10, settings.s3_upload_concurrency * 2),
         signature_version="s3v4",
@@ -107,7 +107,7 @@ def openai_client() -> openai.OpenAI:
             base_url=s.openai_base_url,
             api_key=s.openai_api_key.get_secret_value(),
             timeout=s.openai_timeout_s,
-            max_retries=0,  # workers.resilience.retry applies the step's policy and the llm breaker
+            max_retries=0,  # workers.resilience.dependency.LLM: the step's policy, the llm breaker
         )
 
     return _get("openai", build)

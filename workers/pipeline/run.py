@@ -26,6 +26,7 @@ from workers.observability import metrics, tracing
 from workers.pipeline.failure import fail_job, row_base
 from workers.pipeline.recorded_end import adopt_recorded_end
 from workers.resilience.bookkeeping_spool import EXISTED, SPOOLED, record_or_spool
+from workers.resilience.dependency import REDIS_CACHE
 from workers.resilience.lease import JobLease
 from workers.resilience.upload_spool import upload_or_spool
 from workers.storage import job_state, l1_cache, records
@@ -133,7 +134,7 @@ def _run(state: JobState, lease: JobLease) -> None:
 
     cache_available = True
     if lookup and not pipelined:
-        cached, cache_available = l1_cache.guarded(lambda r: r.get(state.cache_key))
+        cached, cache_available = REDIS_CACHE.guarded(lambda r: r.get(state.cache_key))
         lookup = cache_available
     timings["cache_lookup"] = round((time.perf_counter() - started) * 1000, 3)
 
@@ -249,7 +250,7 @@ def _generate(state: JobState, spec: JobSpec, timings: dict[str, float]) -> _Out
     # A cache entry must point at artifacts that exist: none while uploads are pending.
     stored = True
     if uploaded and spec.options.cache is not CacheMode.NO_STORE:
-        _, stored = l1_cache.guarded(lambda r: l1_cache.store(r, state.cache_key, record))
+        _, stored = REDIS_CACHE.guarded(lambda r: l1_cache.store(r, state.cache_key, record))
     costs = [
         {
             "stage": c.stage,

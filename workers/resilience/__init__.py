@@ -1,2 +1,2 @@
-"""What happens when a dependency fails: retry policies, circuit breakers, error
-classification, the job lease, local spools and their replay, and dead letters."""
+"""What happens when a dependency fails: one object per dependency (its retry policy, circuit
+breaker and error classification), the job lease, local spools and their replay, dead letters."""

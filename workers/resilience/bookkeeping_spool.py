@@ -14,8 +14,7 @@ from typing import Any, Literal
 
 from config.settings import get_settings
 from workers.clients import db_engine
-from workers.resilience import retry
-from workers.resilience.classification import is_transient
+from workers.resilience.dependency import POSTGRES
 from workers.resilience.spool import Spool
 from workers.storage.records import CacheEvent, record_generation
 
@@ -40,14 +39,12 @@ def record_or_spool(
     first, which makes that row the job's record) or, Postgres being unreachable, spool
     it ("spooled")."""
     try:
-        inserted = retry.call(
-            "postgres",
-            "postgres",
-            lambda: record_generation(db_engine(), row, costs=costs, cache_events=cache_events),
+        inserted = POSTGRES.call(
+            lambda: record_generation(db_engine(), row, costs=costs, cache_events=cache_events)
         )
         return INSERTED if inserted else EXISTED
     except Exception as exc:
-        if not is_transient(exc):
+        if not POSTGRES.is_transient(exc):
             raise
         spool().put(
             row["id"],
@@ -62,9 +59,7 @@ def replay() -> int:
 
     def apply(item: dict[str, Any]) -> None:
         events = [CacheEvent(**event) for event in item["cache_events"]]
-        retry.call(
-            "postgres",
-            "postgres",
+        POSTGRES.call(
             lambda: record_generation(
                 db_engine(), item["row"], costs=item["costs"], cache_events=events
             ),

@@ -12,8 +12,7 @@ from typing import Any
 
 from config.settings import get_settings
 from workers.clients import s3_client
-from workers.resilience import retry
-from workers.resilience.classification import is_transient
+from workers.resilience.dependency import S3
 from workers.resilience.spool import Spool
 from workers.storage import artifacts
 
@@ -38,7 +37,7 @@ def _upload(component_id: str, files: dict[str, bytes]) -> dict[str, str]:
             s3, settings.s3_bucket, component_id, files, concurrency=settings.s3_upload_concurrency
         )
 
-    return retry.call("s3", "s3", attempt)
+    return S3.call(attempt)
 
 
 def upload_or_spool(component_id: str, files: dict[str, bytes]) -> tuple[dict[str, str], bool]:
@@ -46,7 +45,7 @@ def upload_or_spool(component_id: str, files: dict[str, bytes]) -> tuple[dict[st
     try:
         return _upload(component_id, files), True
     except Exception as exc:
-        if not is_transient(exc):
+        if not S3.is_transient(exc):
             raise
         spool().put(
             component_id,

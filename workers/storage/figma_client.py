@@ -3,8 +3,9 @@
 GET /v1/files/:key and /v1/files/:key/styles, with X-Figma-Token. Answers are kept in
 Redis for FIGMA_CACHE_TTL_S per file and endpoint (`figma:{endpoint}:{file_key}`), so a
 burst of jobs on one file costs Figma one request. Requests run under the extract_tokens
-retry policy and the figma circuit breaker (workers.resilience.retry); a 429 is waited out when its
-Retry-After is within the policy's max_retry_after_s, otherwise the job fails saying so.
+retry policy and the figma circuit breaker (workers.resilience.dependency.FIGMA); a 429 is
+waited out when its Retry-After is within the policy's max_retry_after_s, otherwise the job
+fails saying so.
 """
 
 from __future__ import annotations
@@ -20,8 +21,7 @@ import redis
 from config.settings import Settings
 from core.errors import DependencyUnavailable, FigmaError
 from workers.observability import metrics
-from workers.resilience import retry
-from workers.storage import l1_cache
+from workers.resilience.dependency import FIGMA, REDIS_CACHE
 
 ENDPOINTS = {"file": "/v1/files/{key}", "styles": "/v1/files/{key}/styles"}
 
@@ -53,7 +53,7 @@ class FigmaSource:
     def _get(self, endpoint: str, file_key: str) -> Any:
         key = l0_key(endpoint, file_key)
         started = time.perf_counter()
-        cached, available = l1_cache.guarded(lambda r: r.get(key))
+        cached, available = REDIS_CACHE.guarded(lambda r: r.get(key))
         if available:
             hit = cached is not None
             self.lookups.append((hit, (time.perf_counter() - started) * 1000))
@@ -62,7 +62,7 @@ class FigmaSource:
                 return json.loads(cached)
         body = self._fetch(ENDPOINTS[endpoint].format(key=file_key), file_key)
         ttl_s = self.settings.figma_cache_ttl_s
-        _, stored = l1_cache.guarded(lambda r: r.set(key, body, ex=ttl_s))
+        _, stored = REDIS_CACHE.guarded(lambda r: r.set(key, body, ex=ttl_s))
         self.cache_unavailable = self.cache_unavailable or not available or not stored
         return json.loads(body)
 
@@ -76,8 +76,8 @@ class FigmaSource:
         url = self.settings.figma_api_url.rstrip("/") + path
         headers = {"X-Figma-Token": token.get_secret_value()}
         try:
-            return retry.call(
-                "extract_tokens", "figma", lambda: self._fetch_once(url, headers, file_key)
+            return FIGMA.call(
+                lambda: self._fetch_once(url, headers, file_key), policy="extract_tokens"
             )
         except DependencyUnavailable as exc:
             cap_s = self.settings.retry_policy("extract_tokens").max_retry_after_s

@@ -27,8 +27,8 @@ from workers.chain.quality.checks import parse_problem
 from workers.chain.types import ChainContext, CostLine, GeneratedCode
 from workers.clients import openai_client
 from workers.observability import metrics
-from workers.resilience import retry
-from workers.resilience.classification import error_kind, retry_after_s
+from workers.resilience.classification import retry_after_s
+from workers.resilience.dependency import LLM
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -166,16 +166,15 @@ class OpenAIProvider:
     def _complete(self, ctx: ChainContext, stage: str, messages: list[dict[str, str]]) -> str:
         client = openai_client()
         try:
-            # The step's retry policy and the llm circuit breaker (workers.resilience.retry).
-            response = retry.call(
-                stage,
-                "llm",
+            # The llm circuit breaker, under the step's retry policy.
+            response = LLM.call(
                 lambda: client.chat.completions.create(
                     model=self.model,
                     messages=messages,  # type: ignore[arg-type]
                     response_format={"type": "json_object"},
                     temperature=0,
                 ),
+                policy=stage,
             )
         except (openai.AuthenticationError, openai.PermissionDeniedError) as exc:
             raise GenerationError(
@@ -187,7 +186,7 @@ class OpenAIProvider:
                 "or OPENAI_MODEL"
             ) from exc
         except openai.APIError as exc:
-            if (kind := error_kind(exc)) is None:
+            if (kind := LLM.kind(exc)) is None:
                 raise
             raise DependencyUnavailable(
                 f"LLM provider unavailable ({kind}): {exc}",

@@ -1,5 +1,6 @@
 """Circuit breakers: shared through Redis by every process, local while Redis is down,
-exported as circuit_breaker_state and shown by /readyz; calls run under retry policies."""
+exported as circuit_breaker_state and shown by /readyz; a dependency's calls run under its
+retry policy and breaker."""
 
 from __future__ import annotations
 
@@ -19,8 +20,9 @@ from core.errors import CircuitOpen, DependencyUnavailable
 from devstack.fakes.openai_api import LLMState
 from tests.conftest import LLM_KEY
 from tests.helpers import make_job, queue_job, wait_for_end
-from workers.resilience import circuit_breaker, retry
+from workers.resilience import circuit_breaker
 from workers.resilience.circuit_breaker import CLOSED, HALF_OPEN, OPEN, CircuitBreaker, circuit_key
+from workers.resilience.dependency import FIGMA, S3
 
 SMALL = {"CIRCUIT_FAILURE_THRESHOLD": "3", "CIRCUIT_FAILURE_WINDOW_S": "30", "CIRCUIT_OPEN_S": "1"}
 
@@ -102,7 +104,7 @@ def test_with_redis_down_each_process_keeps_its_own_circuit(
         breaker.before_call()
 
 
-def test_retry_call_retries_transient_errors_then_raises(small_circuits: None) -> None:
+def test_a_dependency_call_retries_transient_errors_then_raises(small_circuits: None) -> None:
     calls: list[int] = []
 
     def flaky() -> str:
@@ -111,7 +113,7 @@ def test_retry_call_retries_transient_errors_then_raises(small_circuits: None) -
             raise DependencyUnavailable("s3 down", kind="server_error")
         return "ok"
 
-    assert retry.call("s3", "s3", flaky) == "ok"  # s3's policy: 3 attempts
+    assert S3.call(flaky) == "ok"  # s3's policy: 3 attempts
     assert len(calls) == 3
 
     def refused() -> None:
@@ -120,11 +122,11 @@ def test_retry_call_retries_transient_errors_then_raises(small_circuits: None) -
 
     calls.clear()
     with pytest.raises(ValueError):
-        retry.call("s3", "s3", refused)
+        S3.call(refused)
     assert len(calls) == 1
 
 
-def test_retry_call_stops_at_an_open_circuit(small_circuits: None) -> None:
+def test_a_dependency_call_stops_at_an_open_circuit(small_circuits: None) -> None:
     calls: list[int] = []
 
     def down() -> None:
@@ -132,9 +134,9 @@ def test_retry_call_stops_at_an_open_circuit(small_circuits: None) -> None:
         raise DependencyUnavailable("figma down", kind="connection")
 
     with pytest.raises(DependencyUnavailable):
-        retry.call("figma", "figma", down)  # 3 attempts, 3 failures: open
+        FIGMA.call(down, policy="extract_tokens")  # 3 attempts, 3 failures: open
     with pytest.raises(CircuitOpen):
-        retry.call("figma", "figma", down)
+        FIGMA.call(down)
     assert len(calls) == 3  # the second call never reached the dependency
 
 
