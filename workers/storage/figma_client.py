@@ -1,4 +1,4 @@
-"""Figma REST API client behind the L0 l1_cache.
+"""Figma REST API client behind the L0 cache.
 
 GET /v1/files/:key and /v1/files/:key/styles, with X-Figma-Token. Answers are kept in
 Redis for FIGMA_CACHE_TTL_S per file and endpoint (`figma:{endpoint}:{file_key}`), so a
