@@ -1,9 +1,10 @@
 """Unit tests start nothing: no server, no worker, no database; they run in seconds.
 
 Every fixture that needs a service (engine, redis_db, s3, bucket, workdir, figma, llm,
-worker, api, start_worker, start_api) goes through the root conftest's `services`; here
-asking for it fails the test instead. The in-process API answers without services: using
-one fails the test too.
+worker, api, start_worker, start_api) depends on the root conftest's `services`. Here a
+test that needs it fails: `services` itself fails, and so does a test whose fixtures
+need it even when a whole-suite run has them up already (an integration test started
+them). The in-process API answers without services: using one fails the test too.
 """
 
 from __future__ import annotations
@@ -16,15 +17,21 @@ from fastapi.testclient import TestClient
 
 from workers.clients import cache_redis_client, db_engine, redis_client, s3_presign_client
 
+NEEDS_SERVICES = (
+    "a unit test asked for the run's services (through engine, redis_db, s3, worker, api, "
+    "figma, ... or `services` itself); unit tests start nothing: move it to tests/integration"
+)
+
 
 @pytest.fixture(scope="session")
 def services() -> NoReturn:
-    pytest.fail(
-        "a unit test asked for the run's services (through engine, redis_db, s3, worker, "
-        "api, figma, ... or `services` itself); unit tests start nothing: move it to "
-        "tests/integration",
-        pytrace=False,
-    )
+    pytest.fail(NEEDS_SERVICES, pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def _starts_nothing(request: pytest.FixtureRequest) -> None:
+    if "services" in request.fixturenames:  # all the fixtures the test needs, transitively
+        pytest.fail(NEEDS_SERVICES, pytrace=False)
 
 
 class NoService:
