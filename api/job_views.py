@@ -7,7 +7,7 @@ from typing import Any
 
 from api.schemas import GenerationPublic
 from config.settings import Settings
-from core.state import JobState
+from core.state import JobState, JobStatus
 from workers.storage import artifacts
 from workers.storage.models import Generation
 
@@ -49,7 +49,7 @@ def from_state(state: JobState, s3: Any, settings: Settings) -> GenerationPublic
             "started_at": _iso(state.started_at),
             "finished_at": _iso(state.finished_at),
             "error": state.error,
-            "result": _with_urls(state.result, s3, settings),
+            "result": _with_urls(state.result.as_dict() if state.result else None, s3, settings),
         }
     )
 
@@ -63,7 +63,7 @@ def from_row(row: Generation, s3: Any, settings: Settings) -> GenerationPublic:
     return GenerationPublic.model_validate(
         {
             "id": row.id,
-            "status": "succeeded" if row.success else "failed",
+            "status": JobStatus.SUCCEEDED if row.success else JobStatus.FAILED,
             "stage": None,
             "component_type": row.component_type,
             "component_name": row.component_name,

@@ -7,12 +7,10 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from core.spec import JobSpec
+from core.state import JobStatus
 
 # The body of POST /v1/generations is the job contract itself.
 GenerationCreate = JobSpec
-
-
-JobStatus = Literal["queued", "running", "succeeded", "failed"]
 
 
 class GenerationAccepted(BaseModel):

@@ -17,8 +17,7 @@ from config.settings import Settings
 from core.canonical import canonical_json
 from core.errors import DependencyUnavailable, IdempotencyConflict
 from core.spec import JobSpec
-from core.state import job_key, new_job_fields, new_job_id
-from workers.observability import tracing
+from core.state import job_key, new_job_id
 from workers.storage import job_state
 
 logger = logging.getLogger(__name__)
@@ -35,7 +34,6 @@ def submit(
     spec_json = spec.model_dump(mode="json", exclude_none=True)
     body_hash = hashlib.sha256(canonical_json(spec_json)).hexdigest()
     job_id = new_job_id()
-    fields = new_job_fields(spec=spec_json)
 
     if idempotency_key is not None:
         claim = f"{body_hash}:{job_id}"
@@ -52,16 +50,9 @@ def submit(
                 )
             return existing_job, False
 
-    trace = tracing.start_job_trace(
-        job_id=job_id, spec=spec_json, created_at=float(fields["created_at"])
+    _, trace_headers = job_state.create_queued(
+        client, job_id, spec_json, ttl_s=settings.job_state_ttl_s
     )
-    trace_headers: dict[str, str] = {}
-    if trace is not None:
-        ref, trace_headers = trace
-        fields |= ref.as_fields()
-    pipe = client.pipeline(transaction=True)
-    job_state.create(pipe, job_id, fields, ttl_s=settings.job_state_ttl_s)
-    pipe.execute()
     try:
         celery_app.send_task(
             "generation.run",

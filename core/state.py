@@ -11,10 +11,26 @@ import json
 import time
 import uuid
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
-QUEUED, RUNNING, SUCCEEDED, FAILED = "queued", "running", "succeeded", "failed"
-TERMINAL = frozenset({SUCCEEDED, FAILED})
+from core.result import JobResult
+
+
+class JobStatus(StrEnum):
+    """A job's status, as the `status` field of its hash and of the API's answers."""
+
+    #: accepted and waiting for a worker (also while it waits to retry)
+    QUEUED = "queued"
+    #: a worker is running it; `stage` says which step
+    RUNNING = "running"
+    #: ended with a result
+    SUCCEEDED = "succeeded"
+    #: ended with an error {type, message}
+    FAILED = "failed"
+
+
+TERMINAL = frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED})
 
 
 def job_key(job_id: str) -> str:
@@ -30,7 +46,7 @@ def done_channel(job_id: str) -> str:
 @dataclass
 class JobState:
     id: str
-    status: str
+    status: JobStatus
     spec: dict[str, Any]
     component_type: str
     component_name: str
@@ -43,7 +59,7 @@ class JobState:
     finished_at: float | None = None
     timings_ms: dict[str, float] = field(default_factory=dict)
     error: dict[str, str] | None = None
-    result: dict[str, Any] | None = None
+    result: JobResult | None = None
     trace_fields: dict[str, str] = field(default_factory=dict)  # the root run, if traced
 
     @property
@@ -62,9 +78,10 @@ def _opt_json(raw: str | None) -> Any:
 def decode(job_id: str, raw: dict[str, str]) -> JobState | None:
     if not raw or "status" not in raw:
         return None
+    result = _opt_json(raw.get("result"))
     return JobState(
         id=job_id,
-        status=raw["status"],
+        status=JobStatus(raw["status"]),
         spec=json.loads(raw.get("spec") or "{}"),
         component_type=raw.get("component_type", ""),
         component_name=raw.get("component_name", ""),
@@ -77,7 +94,7 @@ def decode(job_id: str, raw: dict[str, str]) -> JobState | None:
         finished_at=_opt_float(raw.get("finished_at")),
         timings_ms=_opt_json(raw.get("timings_ms")) or {},
         error=_opt_json(raw.get("error")),
-        result=_opt_json(raw.get("result")),
+        result=JobResult.from_dict(result) if result is not None else None,
         trace_fields={k: v for k, v in raw.items() if k.startswith("trace_")},
     )
 
@@ -86,13 +103,27 @@ def new_job_id() -> str:
     return uuid.uuid4().hex
 
 
-def new_job_fields(*, spec: dict[str, Any], created_at: float | None = None) -> dict[str, str]:
-    """The hash a freshly queued job starts with."""
+def new_job(job_id: str, spec: dict[str, Any], *, created_at: float | None = None) -> JobState:
+    """A job just accepted (by the API, or from a message that carried its body)."""
+    return JobState(
+        id=job_id,
+        status=JobStatus.QUEUED,
+        spec=spec,
+        component_type=spec["component_type"],
+        component_name=spec["component_name"],
+        cache_key="",
+        created_at=created_at if created_at is not None else time.time(),
+    )
+
+
+def creation_fields(state: JobState) -> dict[str, str]:
+    """The hash a job starts with; the worker adds the rest as the job runs."""
     return {
-        "status": QUEUED,
-        "spec": json.dumps(spec, separators=(",", ":")),
-        "component_type": spec["component_type"],
-        "component_name": spec["component_name"],
-        "created_at": repr(created_at if created_at is not None else time.time()),
-        "attempts": "0",
+        "status": state.status,
+        "spec": json.dumps(state.spec, separators=(",", ":")),
+        "component_type": state.component_type,
+        "component_name": state.component_name,
+        "created_at": repr(state.created_at),
+        "attempts": str(state.attempts),
+        **state.trace_fields,
     }

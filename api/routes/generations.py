@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Response
 from fastapi.concurrency import run_in_threadpool
@@ -17,10 +17,10 @@ from api.schemas import (
     GenerationAccepted,
     GenerationCreate,
     GenerationPublic,
-    JobStatus,
 )
 from api.submissions import submit
 from core.errors import BadRequest, JobNotFound
+from core.state import JobStatus
 from workers.storage import job_state
 from workers.storage.records import load_generation
 
@@ -59,9 +59,9 @@ def create_generation(
             "Idempotency-Key", "use 1 to 200 visible ASCII characters, no spaces (e.g. a UUID)"
         )
     job_id, created = submit(client, settings, spec, idempotency_key=idempotency_key)
-    status: JobStatus = "queued"
+    status = JobStatus.QUEUED
     if not created and (state := job_state.load(client, job_id)) is not None:
-        status = cast(JobStatus, state.status)
+        status = state.status
     response.headers["Location"] = status_url(job_id)
     return GenerationAccepted(id=job_id, status=status, status_url=status_url(job_id))
 

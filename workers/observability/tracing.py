@@ -24,7 +24,6 @@ from config.settings import get_settings
 from workers.clients import _get
 
 logger = logging.getLogger(__name__)
-LLM_STEPS = frozenset({"propose_requirements", "generate_code"})
 
 
 def enabled() -> bool:
@@ -116,7 +115,7 @@ def finish_job_trace(
     *,
     started_at: float,
     finished_at: float,
-    timings_ms: dict[str, float],
+    steps_ms: dict[str, float],
     costs: list[dict[str, Any]],
     cache_layer: str | None,
     tenant: str | None,
@@ -124,29 +123,11 @@ def finish_job_trace(
     session: str | None = None,
     error: str | None = None,
 ) -> None:
-    """Add the queue and step runs, end the root, and flush. Never fails the job."""
+    """Add the queue and step runs (`steps_ms`: the agent steps that ran, in order), end
+    the root, and flush. Never fails the job."""
     try:
         root = _root(ref)
-        picked_up = datetime.fromtimestamp(started_at, UTC)
-        queue = root.create_child(name="queue", run_type="chain", start_time=root.start_time)
-        queue.end(end_time=max(picked_up, root.start_time))
-        queue.post()
-        moment = picked_up
-        for step in ("extract_tokens", "propose_requirements", "retrieve_pattern",
-                     "generate_code", "validate_quality"):  # fmt: skip
-            if step not in timings_ms:
-                continue
-            step_costs = [c for c in costs if c["stage"] == step]
-            child = root.create_child(
-                name=step,
-                run_type="llm" if step_costs else "chain",
-                start_time=moment,
-                extra={"metadata": _usage_metadata(step_costs)} if step_costs else {},
-            )
-            moment = moment + timedelta(milliseconds=timings_ms[step])
-            usage = _usage(step_costs)
-            child.end(end_time=moment, outputs={"usage_metadata": usage} if usage else {})
-            child.post()
+        _post_children(root, datetime.fromtimestamp(started_at, UTC), steps_ms, costs)
         # A patch replaces the tags: send all of them.
         component_type = ref.name.removeprefix("generate_")
         root.tags = [component_type, f"cache:{cache_layer or '-'}", f"tenant:{tenant or '-'}",
@@ -167,6 +148,29 @@ def finish_job_trace(
 
         TRACE_EXPORT_FAILURES.inc()
         logger.warning("could not export the trace of run %s", ref.run_id, exc_info=True)
+
+
+def _post_children(
+    root: RunTree, picked_up: datetime, steps_ms: dict[str, float], costs: list[dict[str, Any]]
+) -> None:
+    """The `queue` run (accepted -> picked up), then one run per step, back to back; a
+    step with paid calls is an LLM run carrying their usage."""
+    queue = root.create_child(name="queue", run_type="chain", start_time=root.start_time)
+    queue.end(end_time=max(picked_up, root.start_time))
+    queue.post()
+    moment = picked_up
+    for step, ms in steps_ms.items():
+        step_costs = [c for c in costs if c["stage"] == step]
+        child = root.create_child(
+            name=step,
+            run_type="llm" if step_costs else "chain",
+            start_time=moment,
+            extra={"metadata": _usage_metadata(step_costs)} if step_costs else {},
+        )
+        moment = moment + timedelta(milliseconds=ms)
+        usage = _usage(step_costs)
+        child.end(end_time=moment, outputs={"usage_metadata": usage} if usage else {})
+        child.post()
 
 
 def _usage(costs: list[dict[str, Any]]) -> dict[str, int]:

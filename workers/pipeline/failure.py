@@ -8,74 +8,38 @@ from typing import Any
 
 from config.settings import get_settings
 from core.errors import ComponentForgeError
-from core.spec import JobSpec
-from core.state import FAILED, decode
+from core.state import JobState, JobStatus
 from workers.clients import redis_client
 from workers.observability import metrics, tracing
 from workers.pipeline.recorded_end import adopt_recorded_end
 from workers.resilience.bookkeeping_spool import EXISTED, Recorded, record_or_spool
 from workers.storage import job_state
-from workers.storage.records import utc
+from workers.storage.generation_row import GenerationRow
 
 logger = logging.getLogger(__name__)
-
-
-def row_base(
-    job_id: str, spec: JobSpec | None, created_at: float, finished_at: float, attempts: int
-) -> dict[str, Any]:
-    return {
-        "id": job_id,
-        "component_type": spec.component_type if spec else "",
-        "component_name": spec.component_name if spec else "",
-        "tenant_id": spec.tenant_id if spec else None,
-        "session_id": spec.session_id if spec else None,
-        "created_at": utc(created_at),
-        "finished_at": utc(finished_at),
-        "attempts": attempts,
-    }
 
 
 def fail_job(
     job_id: str, error: ComponentForgeError, *, request: dict[str, Any] | None = None
 ) -> None:
-    """End a job as failed with a reason a user can act on, in Redis and Postgres."""
-    settings = get_settings()
+    """End a job as failed with a reason a user can act on, in Redis and Postgres.
+    `request` is the body of a job that came straight onto the queue and has no state."""
     client = redis_client()
-    state = job_state.load(client, job_id)
     now = time.time()
-    reason = {"type": error.error_type, "message": str(error)}
+    state = job_state.load(client, job_id)
     if state is None:
-        body = request if isinstance(request, dict) else {}
-        fields = {
-            "status": FAILED,
-            "spec": "{}",
-            "component_type": str(body.get("component_type", ""))[:32],
-            "component_name": str(body.get("component_name", ""))[:64],
-            "cache_key": "",
-            "created_at": repr(now),
-            "attempts": "1",
-        }
-        pipe = client.pipeline(transaction=True)
-        job_state.create(pipe, job_id, fields, ttl_s=settings.job_state_ttl_s)
-        pipe.execute()
-        state = decode(job_id, fields)
-        assert state is not None
+        state = _state_of_unaccepted(job_id, request, now)
     elif state.is_terminal:
         return
-    spec = JobSpec.model_validate(state.spec) if state.spec else None
-    row = {
-        **row_base(job_id, spec, state.created_at, now, max(state.attempts, 1)),
-        "component_type": state.component_type,
-        "component_name": state.component_name,
-        "started_at": utc(state.started_at),
-        "duration_ms": round((now - (state.started_at or now)) * 1000, 3),
-        "cache_key": state.cache_key or None,
-        "success": False,
-        "error_type": reason["type"],
-        "error_message": reason["message"],
-    }
+    reason = {"type": error.error_type, "message": str(error)}
     trace = tracing.TraceRef.from_fields(state.trace_fields)
-    row["trace_id"] = trace.trace_id if trace else None
+    row = GenerationRow.failed(
+        state,
+        error_type=reason["type"],
+        error_message=reason["message"],
+        finished_at=now,
+        trace_id=trace.trace_id if trace else None,
+    )
     recorded: Recorded | None = None
     try:
         recorded = record_or_spool(row)
@@ -83,14 +47,7 @@ def fail_job(
         # Another delivery ended the job first: its row is the record, Redis follows it.
         adopted = recorded == EXISTED and adopt_recorded_end(client, job_id)
         if not adopted:
-            job_state.finish(
-                client, job_id, status=FAILED, ttl_s=settings.job_state_ttl_s, error=reason
-            )
-        if trace is not None and not adopted:
-            tracing.finish_job_trace(
-                trace, started_at=state.started_at or now, finished_at=now, timings_ms={},
-                costs=[], cache_layer=None, tenant=None, outputs={}, error=reason["message"],
-            )  # fmt: skip
+            _end_failed(state, reason, trace, now)
     if adopted:
         logger.info("job %s had already ended (its row says so); not failing it", job_id)
         return
@@ -98,3 +55,40 @@ def fail_job(
         component_type=state.component_type or "unknown", error_type=reason["type"]
     ).inc()
     logger.warning("job %s failed: %s", job_id, reason["message"])
+
+
+def _state_of_unaccepted(job_id: str, request: dict[str, Any] | None, now: float) -> JobState:
+    """Create state for a job failed before it was accepted (its body did not validate),
+    so a client polling its id reads the reason. Its spec stays empty: only the type and
+    name are kept, cut to their columns' lengths."""
+    body = request if isinstance(request, dict) else {}
+    state = JobState(
+        id=job_id,
+        status=JobStatus.FAILED,
+        spec={},
+        component_type=str(body.get("component_type", ""))[:32],
+        component_name=str(body.get("component_name", ""))[:64],
+        cache_key="",
+        created_at=now,
+        attempts=1,
+    )
+    job_state.create(redis_client(), state, ttl_s=get_settings().job_state_ttl_s)
+    return state
+
+
+def _end_failed(
+    state: JobState, reason: dict[str, str], trace: tracing.TraceRef | None, now: float
+) -> None:
+    """Write the failed ending to the live state, and end the job's trace."""
+    job_state.finish(
+        redis_client(),
+        state.id,
+        status=JobStatus.FAILED,
+        ttl_s=get_settings().job_state_ttl_s,
+        error=reason,
+    )
+    if trace is not None:
+        tracing.finish_job_trace(
+            trace, started_at=state.started_at or now, finished_at=now, steps_ms={},
+            costs=[], cache_layer=None, tenant=None, outputs={}, error=reason["message"],
+        )  # fmt: skip

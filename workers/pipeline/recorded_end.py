@@ -14,7 +14,8 @@ from collections.abc import Callable
 import redis
 
 from config.settings import get_settings
-from core.state import FAILED, SUCCEEDED
+from core.result import JobResult
+from core.state import JobStatus
 from workers.clients import db_engine
 from workers.storage import job_state
 from workers.storage.records import load_generation
@@ -38,10 +39,10 @@ def adopt_recorded_end(
     job_state.finish(
         client,
         job_id,
-        status=SUCCEEDED if row.success else FAILED,
+        status=JobStatus.SUCCEEDED if row.success else JobStatus.FAILED,
         ttl_s=get_settings().job_state_ttl_s,
         cache_layer=row.cache_layer,
-        result=row.result if row.success else None,
+        result=JobResult.from_dict(row.result) if row.success and row.result else None,
         error=None if row.success else error,
         finished_at=row.finished_at.timestamp(),
         also=also,

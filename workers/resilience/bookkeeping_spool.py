@@ -16,6 +16,7 @@ from config.settings import get_settings
 from workers.clients import db_engine
 from workers.resilience.dependency import POSTGRES
 from workers.resilience.spool import Spool
+from workers.storage.generation_row import GenerationRow
 from workers.storage.records import CacheEvent, record_generation
 
 logger = logging.getLogger(__name__)
@@ -30,7 +31,7 @@ Recorded = Literal["inserted", "existed", "spooled"]
 
 
 def record_or_spool(
-    row: dict[str, Any],
+    row: GenerationRow,
     *,
     costs: Sequence[dict[str, Any]] = (),
     cache_events: Sequence[CacheEvent] = (),
@@ -47,10 +48,14 @@ def record_or_spool(
         if not POSTGRES.is_transient(exc):
             raise
         spool().put(
-            row["id"],
-            {"row": row, "costs": list(costs), "cache_events": [asdict(e) for e in cache_events]},
+            row.id,
+            {
+                "row": row.values(),
+                "costs": list(costs),
+                "cache_events": [asdict(e) for e in cache_events],
+            },
         )
-        logger.warning("job %s: Postgres unreachable, bookkeeping spooled", row["id"])
+        logger.warning("job %s: Postgres unreachable, bookkeeping spooled", row.id)
         return SPOOLED
 
 
@@ -58,11 +63,10 @@ def replay() -> int:
     """Write what the spool holds; stops (and keeps the rest) if Postgres fails again."""
 
     def apply(item: dict[str, Any]) -> None:
+        row = GenerationRow.from_values(item["row"])
         events = [CacheEvent(**event) for event in item["cache_events"]]
         POSTGRES.call(
-            lambda: record_generation(
-                db_engine(), item["row"], costs=item["costs"], cache_events=events
-            ),
+            lambda: record_generation(db_engine(), row, costs=item["costs"], cache_events=events),
         )
 
     return spool().drain(apply)

@@ -38,10 +38,10 @@ from config.settings import get_settings
 from core.errors import ComponentForgeError
 from workers.clients import redis_client
 from workers.observability import metrics
-from workers.pipeline.failure import fail_job, row_base
+from workers.pipeline.failure import fail_job
 from workers.resilience.bookkeeping_spool import record_or_spool
 from workers.storage import job_state
-from workers.storage.records import utc
+from workers.storage.generation_row import GenerationRow
 
 logger = logging.getLogger(__name__)
 
@@ -163,16 +163,11 @@ def _record(message: Message, error_type: str, reason: str) -> None:
         if _has_live_state(job_id):
             fail_job(job_id, error)
             return
-        now = time.time()
-        row = {
-            **row_base(job_id, None, now, now, 1),
-            "started_at": utc(now),
-            "duration_ms": 0.0,
-            "success": False,
-            "error_type": error.error_type,
-            "error_message": str(error),
-        }
-        record_or_spool(row)
+        record_or_spool(
+            GenerationRow.unrunnable(
+                job_id, error_type=error.error_type, error_message=str(error), at=time.time()
+            )
+        )
         metrics.GENERATION_FAILURE.labels(component_type="unknown", error_type=error_type).inc()
         logger.warning("job %s failed: %s", job_id, error)
     except Exception:

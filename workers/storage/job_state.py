@@ -13,13 +13,33 @@ from typing import Any
 
 import redis
 
-from core.state import QUEUED, RUNNING, JobState, decode, done_channel, job_key
+from core.result import JobResult
+from core.state import JobState, JobStatus, creation_fields, decode, done_channel, job_key, new_job
+from workers.observability import tracing
 
 
-def create(pipe: redis.client.Pipeline, job_id: str, fields: dict[str, str], *, ttl_s: int) -> None:
-    """Queue the writes that create a job (the caller executes the pipeline)."""
-    pipe.hset(job_key(job_id), mapping=dict(fields))
-    pipe.expire(job_key(job_id), ttl_s)
+def create(client: redis.Redis, state: JobState, *, ttl_s: int) -> None:
+    """Write a new job's hash, expiring after `ttl_s`. Every job's state starts here."""
+    pipe = client.pipeline(transaction=True)
+    pipe.hset(job_key(state.id), mapping=creation_fields(state))
+    pipe.expire(job_key(state.id), ttl_s)
+    pipe.execute()
+
+
+def create_queued(
+    client: redis.Redis, job_id: str, spec: dict[str, Any], *, ttl_s: int
+) -> tuple[JobState, dict[str, str]]:
+    """Create the state of a job just accepted, by the API or from a message that carried
+    its body, with its trace started (when sampled): the state holds the root run's
+    identity. Returns the state and the trace headers its Celery message carries."""
+    state = new_job(job_id, spec)
+    headers: dict[str, str] = {}
+    trace = tracing.start_job_trace(job_id=job_id, spec=spec, created_at=state.created_at)
+    if trace is not None:
+        ref, headers = trace
+        state.trace_fields = ref.as_fields()
+    create(client, state, ttl_s=ttl_s)
+    return state, headers
 
 
 def load(client: redis.Redis, job_id: str) -> JobState | None:
@@ -36,7 +56,7 @@ def mark_running(
     version, which is the worker's to know.
     """
     pipe = client.pipeline(transaction=True)
-    mapping = {"status": RUNNING, "stage": stage, "cache_key": cache_key}
+    mapping = {"status": JobStatus.RUNNING, "stage": stage, "cache_key": cache_key}
     pipe.hset(job_key(job_id), mapping=mapping)
     pipe.hsetnx(job_key(job_id), "started_at", repr(time.time()))
     pipe.hincrby(job_key(job_id), "attempts", 1)
@@ -48,7 +68,7 @@ def mark_running(
 
 def mark_retrying(client: redis.Redis, job_id: str) -> None:
     """Back to queued while the task waits to retry (a dependency was down)."""
-    client.hset(job_key(job_id), mapping={"status": QUEUED, "stage": "waiting_retry"})
+    client.hset(job_key(job_id), mapping={"status": JobStatus.QUEUED, "stage": "waiting_retry"})
 
 
 def set_stage(client: redis.Redis, job_id: str, stage: str) -> None:
@@ -59,11 +79,11 @@ def finish(
     client: redis.Redis,
     job_id: str,
     *,
-    status: str,
+    status: JobStatus,
     ttl_s: int,
     cache_layer: str | None = None,
     timings_ms: dict[str, float] | None = None,
-    result: dict[str, Any] | None = None,
+    result: JobResult | None = None,
     error: dict[str, str] | None = None,
     finished_at: float | None = None,
     also: Callable[[redis.client.Pipeline], None] | None = None,
@@ -75,7 +95,7 @@ def finish(
         "finished_at": repr(finished_at if finished_at is not None else time.time()),
         "cache_layer": cache_layer or "",
         "timings_ms": json.dumps(timings_ms or {}, separators=(",", ":")),
-        "result": json.dumps(result, separators=(",", ":")) if result is not None else "",
+        "result": json.dumps(result.as_dict(), separators=(",", ":")) if result else "",
         "error": json.dumps(error, separators=(",", ":")) if error is not None else "",
     }
     pipe = client.pipeline(transaction=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +18,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from workers.storage.generation_row import GenerationRow
 from workers.storage.models import CacheStat, Cost, Generation
 
 
@@ -50,20 +51,20 @@ def minute_bucket(moment: datetime) -> datetime:
 
 def record_generation(
     engine: Engine,
-    row: dict[str, Any],
+    row: GenerationRow,
     *,
     costs: Sequence[dict[str, Any]] = (),
     cache_events: Sequence[CacheEvent] = (),
 ) -> bool:
     """Insert the job's row with its costs and cache events. False if it already existed."""
-    finished_at: datetime = row["finished_at"]
+    finished_at = row.finished_at
     with engine.begin() as conn:
-        if not conn.execute(_INSERT_GENERATION, row).rowcount:
+        if not conn.execute(_INSERT_GENERATION, row.values()).rowcount:
             return False
         if costs:
             conn.execute(
                 _INSERT_COST,
-                [{"generation_id": row["id"], "created_at": finished_at, **c} for c in costs],
+                [{"generation_id": row.id, "created_at": finished_at, **c} for c in costs],
             )
         for event in cache_events:
             values = {
@@ -81,7 +82,3 @@ def record_generation(
 def load_generation(engine: Engine, job_id: str) -> Generation | None:
     with Session(engine) as session:
         return session.scalars(select(Generation).where(Generation.id == job_id)).first()
-
-
-def utc(epoch_s: float | None) -> datetime | None:
-    return datetime.fromtimestamp(epoch_s, UTC) if epoch_s is not None else None

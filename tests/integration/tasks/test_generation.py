@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import Engine, insert
 
 from core.spec import JobSpec
-from core.state import job_key, new_job_fields
+from core.state import creation_fields, job_key, new_job
 from devstack.fakes.figma import FigmaState
 from tests.conftest import FIGMA_TOKEN
 from tests.helpers import (
@@ -179,7 +179,7 @@ def test_a_job_redelivered_too_often_is_failed_not_run(
     queue = f"poison-{uuid.uuid4().hex[:8]}"
     job_id = uuid.uuid4().hex
     spec = JobSpec.model_validate(make_job(component_name="PoisonButton"))
-    fields = new_job_fields(spec=spec.model_dump(mode="json", exclude_none=True))
+    fields = creation_fields(new_job(job_id, spec.model_dump(mode="json", exclude_none=True)))
     redis_db.hset(job_key(job_id), mapping={**fields, "attempts": "10", "status": "running"})
     queue_job(queue, task_id=job_id)
     # When a worker receives it once more

@@ -18,7 +18,7 @@ from kombu import Connection
 from sqlalchemy import Engine, text
 
 from core.spec import JobSpec
-from core.state import job_key, new_job_fields
+from core.state import creation_fields, job_key, new_job
 from tests.helpers import generation_rows, get_one, make_job, queue_job, raw_body, wait_for_end
 
 pytestmark = pytest.mark.integration
@@ -116,7 +116,7 @@ def test_an_unknown_task_fails_the_job_a_client_is_polling(
     spec = JobSpec.model_validate(make_job(component_name="MisnamedButton"))
     redis_db.hset(
         job_key(job_id),
-        mapping=new_job_fields(spec=spec.model_dump(mode="json", exclude_none=True)),
+        mapping=creation_fields(new_job(job_id, spec.model_dump(mode="json", exclude_none=True))),
     )
     # When its message names a task no worker has
     publish_raw(

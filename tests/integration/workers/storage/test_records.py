@@ -10,12 +10,13 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, text
 
+from workers.storage.generation_row import GenerationRow
 from workers.storage.records import CacheEvent, load_generation, minute_bucket, record_generation
 
 pytestmark = pytest.mark.integration
 
 
-def make_row(**overrides: Any) -> dict[str, Any]:
+def make_row(**overrides: Any) -> GenerationRow:
     now = datetime.now(UTC)
     row: dict[str, Any] = {
         "id": uuid.uuid4().hex,
@@ -28,8 +29,7 @@ def make_row(**overrides: Any) -> dict[str, Any]:
         "attempts": 1,
         "cost_usd": Decimal("0.0123"),
     }
-    row.update(overrides)
-    return row
+    return GenerationRow(**(row | overrides))
 
 
 def stats(engine: Engine, bucket: datetime, layer: str) -> tuple[int, int, Decimal]:
@@ -63,11 +63,11 @@ def test_recording_twice_writes_once(engine: Engine) -> None:
 
     with engine.connect() as conn:
         costs = conn.execute(
-            text("SELECT count(*) FROM costs WHERE generation_id = :id"), {"id": row["id"]}
+            text("SELECT count(*) FROM costs WHERE generation_id = :id"), {"id": row.id}
         ).scalar_one()
     assert costs == 1
-    assert stats(engine, minute_bucket(row["finished_at"]), layer) == (0, 1, Decimal(0))
-    loaded = load_generation(engine, row["id"])
+    assert stats(engine, minute_bucket(row.finished_at), layer) == (0, 1, Decimal(0))
+    loaded = load_generation(engine, row.id)
     assert loaded is not None and loaded.cost_usd == Decimal("0.0123")
 
 

@@ -1,0 +1,53 @@
+"""What a succeeded job produced: the `result` of its live state, of its generations row
+and (with presigned URLs added) of GET /v1/generations/{id}.
+
+One type for all three, so the JSON they hold cannot drift apart. `as_dict` is that JSON;
+its keys are a contract (api.schemas.GenerationResult reads them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+
+@dataclass(frozen=True)
+class JobCost:
+    """What the job spent (0 on a cache hit) and what a hit saved, in USD."""
+
+    usd: float
+    prompt_tokens: int
+    completion_tokens: int
+    saved_usd: float = 0.0
+
+
+@dataclass(frozen=True)
+class JobResult:
+    component_id: str
+    artifacts: dict[str, str]  # artifact name -> S3 key
+    quality: dict[str, Any]
+    pattern_id: str | None
+    cost: JobCost
+    cache_key: str | None
+    trace_url: str | None = None
+    # Set only when the job succeeded without a dependency, and absent from the JSON
+    # otherwise; api.schemas.GenerationResult says what each means to a client.
+    bookkeeping: Literal["spooled"] | None = None
+    uploads: Literal["pending"] | None = None
+    cache: Literal["unavailable"] | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        flags = {"bookkeeping": self.bookkeeping, "uploads": self.uploads, "cache": self.cache}
+        return {
+            "component_id": self.component_id,
+            "artifacts": self.artifacts,
+            "quality": self.quality,
+            "pattern_id": self.pattern_id,
+            "cost": asdict(self.cost),
+            "cache_key": self.cache_key,
+            "trace_url": self.trace_url,
+        } | {name: value for name, value in flags.items() if value is not None}
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> JobResult:
+        return cls(**{**raw, "cost": JobCost(**raw["cost"])})

@@ -1,0 +1,130 @@
+"""What a job produces: an L1 hit's record, or a full generation (L4) — the agent chain,
+the upload, and the L1 entry for next time."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from config.settings import get_settings
+from core.result import JobCost, JobResult
+from core.spec import CacheMode, JobSpec
+from core.state import JobState
+from workers.chain import ChainResult, run_chain
+from workers.clients import http_client, redis_client
+from workers.observability import metrics
+from workers.resilience.dependency import REDIS_CACHE
+from workers.resilience.upload_spool import upload_or_spool
+from workers.storage import job_state, l1_cache
+from workers.storage.figma_client import FigmaSource
+from workers.storage.records import CacheEvent
+
+
+@dataclass
+class Outcome:
+    """What a job produced: from the cache (L1) or a full generation (L4)."""
+
+    layer: str
+    record: dict[str, Any]  # the L1 cache record: artifact keys, quality, provider, cost
+    cost: JobCost  # what this job cost (0 on a hit), and what a hit saved
+    steps_ms: dict[str, float] = field(default_factory=dict)  # the agent steps run, in order
+    costs: list[dict[str, Any]] = field(default_factory=list)  # paid calls, for the costs table
+    cache_events: list[CacheEvent] = field(default_factory=list)  # lookups inside the chain
+    uploads_pending: bool = False
+    cache_unavailable: bool = False  # a cache read or write inside the generation failed
+
+    def result(self, *, cache_key: str, trace_url: str | None) -> JobResult:
+        return JobResult(
+            component_id=self.record["component_id"],
+            artifacts=self.record["artifact_keys"],
+            quality=self.record["quality"],
+            pattern_id=self.record["pattern_id"],
+            cost=self.cost,
+            cache_key=cache_key,
+            trace_url=trace_url,
+        )
+
+
+def from_l1(record: dict[str, Any]) -> Outcome:
+    """A hit costs nothing and saves what the generation it replaces had cost."""
+    saved_usd = float(record["cost"]["usd"])
+    return Outcome("L1", record, JobCost(0.0, 0, 0, saved_usd=saved_usd))
+
+
+def generate(state: JobState, spec: JobSpec, timings: dict[str, float]) -> Outcome:
+    """Run the chain, upload (or spool) the artifacts and store the L1 entry; adds the
+    steps' and the upload's milliseconds to `timings`."""
+    settings = get_settings()
+    client = redis_client()
+    figma = FigmaSource(settings, http_client())
+    chain = run_chain(
+        spec,
+        on_step=lambda step: job_state.set_stage(client, state.id, step),
+        step_delay_ms=settings.template_delay_ms,
+        figma=figma,
+    )
+    steps_ms = {step: round(ms, 3) for step, ms in chain.timings_ms.items()}
+    timings.update(steps_ms)
+    for step, ms in chain.timings_ms.items():
+        metrics.AGENT_STEP_DURATION.labels(step=step).observe(ms / 1000)
+    job_state.set_stage(client, state.id, "upload")
+    upload_started = time.perf_counter()
+    record = _l1_record(state.id, chain)
+    keys, uploaded = upload_or_spool(record["component_id"], chain.files)
+    record["artifact_keys"] = keys
+    timings["upload"] = round((time.perf_counter() - upload_started) * 1000, 3)
+    # A cache entry must point at artifacts that exist: none while uploads are pending.
+    stored = True
+    if uploaded and spec.options.cache is not CacheMode.NO_STORE:
+        _, stored = REDIS_CACHE.guarded(lambda r: l1_cache.store(r, state.cache_key, record))
+    for line in chain.costs:
+        metrics.GENERATION_COST.labels(component_type=spec.component_type, api=line.provider).inc(
+            line.usd
+        )
+    return Outcome(
+        "L4",
+        record,
+        JobCost(**record["cost"]),
+        steps_ms=steps_ms,
+        costs=_cost_rows(chain),
+        cache_events=[CacheEvent("L0", hit, ms) for hit, ms in figma.lookups],
+        uploads_pending=not uploaded,
+        cache_unavailable=figma.cache_unavailable or not stored,
+    )
+
+
+def _l1_record(job_id: str, chain: ChainResult) -> dict[str, Any]:
+    """The L1 record of a generation (artifact keys are added once uploaded or spooled)."""
+    # The artifacts belong to this job: a redelivery overwrites the same keys.
+    component_id = job_id
+    return {
+        "component_id": component_id,
+        "artifact_keys": {},
+        "quality": chain.quality,
+        "pattern_id": chain.pattern_id,
+        "provider": chain.provider,
+        "model": chain.model,
+        "cost": {
+            "usd": round(sum(c.usd for c in chain.costs), 6),
+            "prompt_tokens": sum(c.prompt_tokens for c in chain.costs),
+            "completion_tokens": sum(c.completion_tokens for c in chain.costs),
+        },
+        "source_job_id": job_id,
+    }
+
+
+def _cost_rows(chain: ChainResult) -> list[dict[str, Any]]:
+    """The chain's paid calls as rows of the costs table."""
+    return [
+        {
+            "stage": c.stage,
+            "provider": c.provider,
+            "model": c.model,
+            "prompt_tokens": c.prompt_tokens,
+            "completion_tokens": c.completion_tokens,
+            "usd": Decimal(str(c.usd)),
+        }
+        for c in chain.costs
+    ]
