@@ -1,7 +1,9 @@
-"""The app's processes (API, worker, migrations, monitors) as supervised subprocesses.
+"""The app's processes (API, worker, migrations, monitors) as subprocesses that demo,
+tests, bench and chaos start, wait for, stop and kill.
 
 Each runs in a session of its own with its output in a log file under the work dir; a
-failed readiness check raises with the log's tail, so the reason is on screen.
+failed readiness check raises with the log's tail, so the reason is on screen. Started
+inside local_services, they carry its mark: its watchdog stops them if we are killed.
 """
 
 from __future__ import annotations
@@ -20,14 +22,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+import psutil
 
-from devstack import watchdog
 from devstack.ports import NotReady, free_port, port_answers, tail, wait_until
-
-try:
-    import psutil
-except ImportError:  # only in the `local` extra; /proc serves on Linux without it
-    psutil = None  # type: ignore[assignment, unused-ignore]
 
 logger = logging.getLogger(__name__)
 
@@ -55,9 +52,6 @@ class ManagedProcess:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        self._watchdog = watchdog.current()
-        if self._watchdog is not None:
-            self._watchdog.guard_process(self.pid, group=True)
 
     def __repr__(self) -> str:
         return f"<ManagedProcess {self.name} pid={self.pid} alive={self.alive()}>"
@@ -88,12 +82,10 @@ class ManagedProcess:
         if not self._exited(timeout_s):
             logger.warning("%s ignored SIGTERM for %.0f s; killing it", self.name, timeout_s)
         self._kill_group(descendants)
-        self._release()
 
     def kill9(self) -> None:
         """kill -9 the process and everything it started, as a lost machine would."""
         self._kill_group(self.child_pids())
-        self._release()
 
     def _exited(self, timeout_s: float) -> bool:
         """Wait for the process to exit without reaping it: while it is an unreaped
@@ -125,11 +117,6 @@ class ManagedProcess:
                 os.kill(pid, signal.SIGKILL)
         self.popen.wait()
 
-    def _release(self) -> None:
-        if self._watchdog is not None:
-            self._watchdog.release_process(self.pid, group=True)
-            self._watchdog = None
-
 
 def _pid_exists(pid: int) -> bool:
     try:
@@ -149,24 +136,10 @@ def stop_all(processes: list[ManagedProcess], timeout_s: float = 15) -> None:
 
 
 def _descendants(pid: int) -> list[int]:
-    if psutil is not None:
-        try:
-            return [child.pid for child in psutil.Process(pid).children(recursive=True)]
-        except psutil.NoSuchProcess:
-            return []
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError, ValueError, IndexError):
-            # "pid (comm) state ppid ...": comm may hold spaces, so split after its ")".
-            fields = stat.read_text().rpartition(")")[2].split()
-            children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    found: list[int] = []
-    queue = [pid]
-    while queue:
-        for child in children.get(queue.pop(0), []):
-            found.append(child)
-            queue.append(child)
-    return found
+    try:
+        return [child.pid for child in psutil.Process(pid).children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return []
 
 
 def run_migrations(*, env: Mapping[str, str], workdir: Path, timeout_s: float = 300) -> None:

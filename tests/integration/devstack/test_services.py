@@ -18,9 +18,9 @@ import pytest
 import redis
 from sqlalchemy import create_engine, text
 
-from devstack import watchdog
 from devstack.ports import port_answers
 from devstack.services import local_services, mask
+from devstack.watchdog import SESSION_VAR
 from tests.helpers import ROOT
 
 pytestmark = pytest.mark.integration
@@ -39,7 +39,7 @@ def _data_root(env: dict[str, str]) -> Path:
     return Path(socket_dir).parents[1]
 
 
-def _running_on(path: Path) -> list[int]:
+def _running_on(path: Path | str) -> list[int]:
     """Live processes whose command line names `path` (a postmaster's -D, say)."""
     found = []
     for proc in psutil.process_iter(["pid", "cmdline", "status"]):
@@ -68,11 +68,11 @@ def gone(pid: int) -> bool:
 
 def test_embedded_services_answer_and_stop(tmp_path: Path) -> None:
     lines: list[str] = []
-    outer_watchdog = watchdog.current()
+    outer_mark = os.environ.get(SESSION_VAR)
     # Given no service URLs at all
     with local_services(tmp_path / "stack", env={}, log=lines.append) as env:
-        inner_watchdog = watchdog.current()
-        assert inner_watchdog is not None
+        # (what starts in the block carries the block's own mark)
+        assert os.environ[SESSION_VAR] == env[SESSION_VAR] != outer_mark
         # Then each embedded server answers on a port or socket of its own
         redis_port, s3_port = _ports(env)
         assert redis_port != 6379 and s3_port not in (9000, 443, 80)
@@ -101,10 +101,8 @@ def test_embedded_services_answer_and_stop(tmp_path: Path) -> None:
         assert data_root.is_dir()
     # And afterwards nothing is left listening, running, or on disk; the watchdog is gone
     assert _gone(redis_port, s3_port, data_root)
-    # (one watchdog per process: the test session's own services may share it)
-    assert watchdog.current() is outer_watchdog
-    if outer_watchdog is None:
-        assert gone(inner_watchdog.pid)
+    assert not _running_on(env[SESSION_VAR])  # its command line names the mark
+    assert os.environ.get(SESSION_VAR) == outer_mark
     # And it said what it started, one line per service
     assert any(line.startswith("redis: embedded redis-server 6.") for line in lines), lines
     assert any(line.startswith("postgres: embedded postgres ") for line in lines), lines

@@ -8,9 +8,7 @@ import time
 from pathlib import Path
 
 import psutil
-import pytest
 
-from devstack import processes
 from devstack.ports import wait_until
 from devstack.processes import ManagedProcess
 
@@ -63,16 +61,3 @@ def test_stop_kills_what_ignores_sigterm(tmp_path: Path) -> None:
     process.stop(timeout_s=0.5)
     assert process.returncode == -9
     assert time.monotonic() - began < 5
-
-
-def test_child_pids_without_psutil(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    if not Path("/proc/self/stat").exists():
-        pytest.skip("no /proc here")
-    process = start("tree-proc", TREE, tmp_path, "started")
-    try:
-        wait_until(lambda: len(process.child_pids()) == 2, 10, "two sleepers")
-        with_psutil = sorted(process.child_pids())
-        monkeypatch.setattr(processes, "psutil", None)
-        assert sorted(process.child_pids()) == with_psutil
-    finally:
-        process.stop(timeout_s=5)
