@@ -1,16 +1,16 @@
-"""The whole local stack in one block: services, migrations, an API and a worker."""
+"""`make demo`'s stack in one block: services, migrations, an API and a worker; and what
+`make up` shares with it: the run's work dir and the local settings."""
 
 from __future__ import annotations
 
 import logging
 import os
-import secrets
 import shutil
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
@@ -38,16 +38,6 @@ class Stack:
     api: ManagedProcess
     api_url: str
     worker: ManagedProcess
-    monitors: dict[str, tuple[ManagedProcess, str]] = field(default_factory=dict)
-    flower_auth: str = ""
-
-    def restart_worker(self) -> None:
-        self.worker.stop(timeout_s=5)  # reaps it and whatever it left behind
-        self.worker = start_worker(self.env, self.workdir)
-
-
-def start_worker(env: dict[str, str], workdir: Path) -> ManagedProcess:
-    return processes.start_worker(env=env, workdir=workdir, concurrency=WORKER_CONCURRENCY)
 
 
 def raise_on_sigterm() -> None:
@@ -59,7 +49,7 @@ def raise_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, handler)
 
 
-def _new_workdir(kind: str) -> Path:
+def new_workdir(kind: str) -> Path:
     workdir = RUNS / f"{kind}-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
     workdir.mkdir(parents=True)
     # Logs of the last few runs are worth keeping; all of them are not.
@@ -68,55 +58,39 @@ def _new_workdir(kind: str) -> Path:
     return workdir
 
 
-def _start_monitoring(stack: Stack, log: Log) -> None:
-    """Flower (basic auth) and celery-exporter, as operators would run them."""
-    stack.flower_auth = stack.env.get("FLOWER_BASIC_AUTH") or f"admin:{secrets.token_urlsafe(9)}"
-    stack.monitors["flower"] = processes.start_flower(
-        env=stack.env, workdir=stack.workdir, basic_auth=stack.flower_auth
-    )
-    log(f"flower: {stack.monitors['flower'][1]}")
-    try:
-        stack.monitors["celery-exporter"] = processes.start_exporter(
-            env=stack.env, workdir=stack.workdir
-        )
-        log(f"celery-exporter: {stack.monitors['celery-exporter'][1]}")
-    except RuntimeError as exc:
-        log(f"celery-exporter not started: {exc}")
+def app_env(service_env: Mapping[str, str]) -> dict[str, str]:
+    """The app processes' environment: the local limits unless the user set any, the
+    user's environment, then the services'."""
+    defaults = {} if any(k in os.environ for k in LOCAL_DEFAULTS) else LOCAL_DEFAULTS
+    return {**defaults, **os.environ, **service_env}
 
 
 @contextmanager
-def local_stack(
-    kind: str, *, api_port: int | None = None, monitoring: bool = False, log: Log = print
-) -> Iterator[Stack]:
+def local_stack(kind: str, *, log: Log = print) -> Iterator[Stack]:
     """Services (embedded where no URL is set), migrations, an API and one worker; all
     stopped when the block ends, app processes before the services they use."""
     began = time.perf_counter()
-    workdir = _new_workdir(kind)
+    workdir = new_workdir(kind)
     log(f"logs: {workdir}")
     with local_services(workdir, env=dict(os.environ), log=log) as service_env:
-        defaults = {} if any(k in os.environ for k in LOCAL_DEFAULTS) else LOCAL_DEFAULTS
-        env = {**defaults, **os.environ, **service_env}
+        env = app_env(service_env)
         log("migrations: alembic upgrade head")
         processes.run_migrations(env=env, workdir=workdir)
         started: list[ManagedProcess] = []
-        stack: Stack | None = None
         try:
-            api, api_url = processes.start_api(env=env, workdir=workdir, port=api_port)
+            api, api_url = processes.start_api(env=env, workdir=workdir)
             started.append(api)
             log(f"api: {api_url} (pid {api.pid})")
-            worker = start_worker(env, workdir)
+            worker = processes.start_worker(
+                env=env, workdir=workdir, concurrency=WORKER_CONCURRENCY
+            )
             started.append(worker)
             log(f"worker: pid {worker.pid}, concurrency {WORKER_CONCURRENCY}, "
                 f"metrics {worker.metrics_url}")  # fmt: skip
-            stack = Stack(env, workdir, api, api_url, worker)
-            if monitoring:
-                _start_monitoring(stack, log)
             log(f"stack: up in {time.perf_counter() - began:.1f} s")
-            yield stack
+            yield Stack(env, workdir, api, api_url, worker)
         finally:
             log("stopping the app processes")
-            if stack is not None:  # the worker may have been replaced since
-                started = [stack.api, stack.worker, *(p for p, _ in stack.monitors.values())]
             # Side by side: a worker's warm shutdown (finishing its running jobs) need
             # not wait for the API's, nor the other way round.
             processes.stop_all(started)

@@ -1,135 +1,158 @@
 """`make up`: the local stack, kept running until Ctrl-C (SIGINT) or SIGTERM.
 
-Services (embedded where no URL is set), migrations, the API on API_PORT (default 8000;
-a free port if that one is taken), a worker, Flower and celery-exporter. A worker that
-dies (a kill -9 in a fault drill, say) is replaced, as a process supervisor would; its
-unfinished job is delivered again. If the API or a monitor dies, or the worker keeps
-dying, it says so and exits 1.
+Services (embedded where no URL is set) and migrations are ours; then honcho runs the
+app's processes from devstack/Procfile: the API on API_PORT (default 8000; a free port if
+that one is taken), a worker, Flower and celery-exporter, each line of their output
+prefixed with its name. A worker killed outright is started again (the Procfile says
+how); if any process exits otherwise, honcho stops the others. Either way the services
+are stopped next; if we are killed outright, devstack.watchdog stops everything.
 """
 
 from __future__ import annotations
 
-import logging
 import os
+import secrets
 import shlex
 import signal
+import subprocess
 import sys
 import time
-from types import FrameType
+from pathlib import Path
 
-from devstack.ports import NotReady, free_port, port_is_free
-from devstack.stack import ROOT, Stack, local_stack, raise_on_sigterm
+from devstack import processes
+from devstack.ports import NotReady, free_port, http_answers, port_is_free
+from devstack.services import local_services
+from devstack.stack import ROOT, WORKER_CONCURRENCY, app_env, new_workdir, raise_on_sigterm
+from devstack.watchdog import SESSION_VAR
 
-logger = logging.getLogger(__name__)
-
-CRASH_LOOP_S = 10.0  # a worker exiting by itself this soon after starting cannot run
-MAX_DEATHS, DEATH_WINDOW_S = 5, 60.0  # more worker deaths than this in the window: give up
+PROCFILE = ROOT / "devstack" / "Procfile"
+EXPORTER_PYTHON = ROOT / ".venv-exporter" / "bin" / "python"
 EXPORTED = ("REDIS_URL", "BROKER_URL", "DATABASE_URL", "S3_ENDPOINT_URL",
             "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION")  # fmt: skip
-
-_stop_requested: int | None = None
-
-
-def _request_stop(signum: int, _: FrameType | None) -> None:
-    global _stop_requested
-    _stop_requested = signum
+READY_TIMEOUT_S = 120.0
+STOPPED = (130, 143)  # honcho's exit status after SIGINT, SIGTERM
 
 
-def choose_port() -> int:
-    wanted = int(os.environ.get("API_PORT") or 8000)
+def choose_port(var: str, default: int) -> str:
+    """`var` from the environment, else `default`; a free port if that one is taken."""
+    wanted = int(os.environ.get(var) or default)
     if port_is_free(wanted):
-        return wanted
+        return str(wanted)
     port = free_port()
-    print(f"port {wanted} is taken; the API listens on {port} instead", flush=True)
-    return port
+    print(f"{var}: port {wanted} is taken; using {port} instead", flush=True)
+    return str(port)
 
 
-def banner(stack: Stack) -> str:
-    env = stack.env
+def run_settings(workdir: Path) -> dict[str, str]:
+    """What the Procfile's commands read besides the services: addresses, Flower's
+    password, where the run's files go. Set in the environment, a setting wins."""
+    ports = {var: choose_port(var, default)
+             for var, default in (("API_PORT", 8000), ("WORKER_METRICS_PORT", 9101),
+                                  ("FLOWER_PORT", 5555), ("EXPORTER_PORT", 9808))}  # fmt: skip
+    defaults = {
+        "API_HOST": "127.0.0.1",
+        "API_WORKERS": "1",
+        "WORKER_CONCURRENCY": str(WORKER_CONCURRENCY),
+        "FLOWER_HOST": "127.0.0.1",
+        "FLOWER_BASIC_AUTH": f"admin:{secrets.token_urlsafe(9)}",
+        "EXPORTER_HOST": "127.0.0.1",
+        "EXPORTER_PYTHON": str(EXPORTER_PYTHON),
+        # A spool of this run's own: its rows belong to this run's database.
+        "SPOOL_DIR": str(workdir / "spool"),
+    }
+    return {
+        **{var: os.environ.get(var) or value for var, value in defaults.items()},
+        **ports,
+        "RUN_DIR": str(workdir),
+        # deploy/bin's scripts call uvicorn and celery by name: ours, first.
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
+
+
+def banner(env: dict[str, str], workdir: Path, names: list[str]) -> str:
     exports = " \\\n         ".join(
         f"{name}={shlex.quote(env[name])}" for name in EXPORTED if env.get(name)
     )
-    flower = stack.monitors.get("flower")
-    exporter = stack.monitors.get("celery-exporter")
+    api = f"http://127.0.0.1:{env['API_PORT']}"
+    exporter = f"http://127.0.0.1:{env['EXPORTER_PORT']}/metrics"
     job = shlex.quote(str(ROOT / "samples" / "job.json"))
     return f"""
-ComponentForge Jobs is up.
-  API        {stack.api_url}        docs: {stack.api_url}/docs
-  dashboard  {stack.api_url}/dashboard
-  metrics    API {stack.api_url}/metrics   worker {stack.worker.metrics_url}
-  flower     {flower[1] if flower else "not running"}   (basic auth {stack.flower_auth})
-  exporter   {exporter[1] if exporter else "not running"}
-  logs       {stack.workdir}
+ComponentForge Jobs, starting.
+  API        {api}        docs: {api}/docs
+  dashboard  {api}/dashboard
+  metrics    API {api}/metrics   worker http://127.0.0.1:{env["WORKER_METRICS_PORT"]}/metrics
+  flower     http://127.0.0.1:{env["FLOWER_PORT"]}   (basic auth {env["FLOWER_BASIC_AUTH"]})
+  exporter   {exporter if "exporter" in names else "not installed (make install)"}
+  logs       {workdir}   (services, migrations, the .env of this run)
 
 Point celery, curl or a script at it:
   export {exports}
 
 Submit a job and wait for it:
-  curl -s -X POST {stack.api_url}/v1/generations \\
+  curl -s -X POST {api}/v1/generations \\
     -H 'Content-Type: application/json' --data @{job}
-  curl -s '{stack.api_url}/v1/generations/<id from above>?wait=30'
+  curl -s '{api}/v1/generations/<id from above>?wait=30'
 
-A dead worker is replaced; a job whose whole worker died comes back after
-BROKER_VISIBILITY_TIMEOUT_S (hard time limit + 30 s). Ctrl-C stops everything."""
+honcho runs {", ".join(names)} ({PROCFILE.relative_to(ROOT)}); their output follows. A worker
+killed outright is started again; a job whose whole worker died comes back after
+BROKER_VISIBILITY_TIMEOUT_S (hard time limit + 30 s). Ctrl-C stops everything.
+"""
 
 
-def supervise(stack: Stack) -> int:
-    """Wait for a stop signal; 0 then, 1 if something died that we cannot replace."""
-    worker_started = time.monotonic()
-    deaths: list[float] = []
-    while _stop_requested is None:
+def run_honcho(names: list[str], env_file: Path, api_port: int) -> int:
+    """honcho start, until it ends; says when the API answers. Returns honcho's status."""
+    honcho = subprocess.Popen(
+        [sys.executable, "-m", "honcho", "--procfile", str(PROCFILE), "--env", str(env_file),
+         "--app-root", str(ROOT), "start", *names],
+        cwd=ROOT,
+    )  # fmt: skip
+    # A Ctrl-C reaches honcho as well (same process group): it stops the processes, and
+    # we wait for it. A SIGTERM meant for us, we pass on.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, lambda signum, _: honcho.send_signal(signum))
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while honcho.poll() is None and time.monotonic() < deadline:
+        if http_answers(api_port, "/healthz"):
+            print(f"\nready: the API answers on http://127.0.0.1:{api_port}\n", flush=True)
+            break
         time.sleep(0.5)
-        if not stack.api.alive():
-            print(f"the API exited with {stack.api.returncode}; last lines of "
-                  f"{stack.api.log_path}:\n{stack.api.log_tail()}", file=sys.stderr)  # fmt: skip
-            return 1
-        for name, (process, _) in stack.monitors.items():
-            if not process.alive():
-                print(f"{name} exited with {process.returncode}; last lines of "
-                      f"{process.log_path}:\n{process.log_tail()}", file=sys.stderr)  # fmt: skip
-                return 1
-        if not stack.worker.alive():
-            dead, now = stack.worker, time.monotonic()
-            print(f"worker pid {dead.pid} exited with {dead.returncode}", flush=True)
-            deaths = [t for t in deaths if now - t < DEATH_WINDOW_S] + [now]
-            # Killed (a fault drill): replace it. Exited by itself right after starting,
-            # or dying again and again: a replacement would fare no better.
-            crashed = (dead.returncode or 0) > 0 and now - worker_started < CRASH_LOOP_S
-            if crashed or len(deaths) >= MAX_DEATHS:
-                print(f"not replacing it; last lines of {dead.log_path}:\n{dead.log_tail()}",
-                      file=sys.stderr)  # fmt: skip
-                return 1
-            try:
-                stack.restart_worker()
-            except NotReady as exc:
-                print(f"a new worker did not start: {exc}", file=sys.stderr)
-                return 1
-            worker_started = time.monotonic()
-            print(f"worker: started a new one, pid {stack.worker.pid}", flush=True)
-    return 0
+    status = honcho.wait()
+    # A second Ctrl-C while the services stop interrupts that; the watchdog finishes it.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    return status
 
 
 def main() -> int:
-    # While starting, SIGTERM unwinds like Ctrl-C. Once up, both only set a flag, so the
-    # stop runs in order from the main loop rather than from wherever a signal lands.
-    raise_on_sigterm()
+    raise_on_sigterm()  # until honcho runs, SIGTERM unwinds like Ctrl-C
+    workdir = new_workdir("up")
     try:
-        with local_stack("up", api_port=choose_port(), monitoring=True) as stack:
-            signal.signal(signal.SIGINT, _request_stop)
-            signal.signal(signal.SIGTERM, _request_stop)
-            print(banner(stack), flush=True)
-            status = supervise(stack)
-            # A second Ctrl-C while stopping: the watchdog finishes the job.
-            signal.signal(signal.SIGINT, signal.default_int_handler)
-            print("stopping", flush=True)
+        with local_services(workdir, env=dict(os.environ)) as service_env:
+            env = {**app_env(service_env), **run_settings(workdir)}
+            print("migrations: alembic upgrade head", flush=True)
+            processes.run_migrations(env=env, workdir=workdir)
+            # The settings of this run, for honcho; the user's own environment it reads itself.
+            env_file = workdir / ".env"
+            env_file.write_text("".join(
+                f"{var}={shlex.quote(value)}\n" for var, value in env.items()
+                if os.environ.get(var) != value and var != SESSION_VAR
+            ))  # fmt: skip
+            names = ["api", "worker", "flower"]
+            if Path(env["EXPORTER_PYTHON"]).exists():
+                names.append("exporter")
+            print(banner(env, workdir, names), flush=True)
+            status = run_honcho(names, env_file, int(env["API_PORT"]))
+            print("stopping the services", flush=True)
     except NotReady as exc:
         print(f"make up FAILED: the stack did not start: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("interrupted while starting; everything started is stopped", file=sys.stderr)
+        print("interrupted; everything started is stopped", file=sys.stderr)
         return 130
-    print("stopped" if status == 0 else "stopped after a failure")
-    return status
+    if status in STOPPED:
+        print("stopped")
+        return 0
+    print(f"stopped: a process exited (status {status}); its output is above", file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":
