@@ -14,17 +14,14 @@ import redis
 
 from config.celery_app import app as celery_app
 from config.settings import Settings
+from core import keys
 from core.canonical import canonical_json
 from core.errors import DependencyUnavailable, IdempotencyConflict
 from core.spec import JobSpec
-from core.state import job_key, new_job_id
+from core.state import new_job_id
 from workers.storage import job_state
 
 logger = logging.getLogger(__name__)
-
-
-def _idempotency_key(key: str) -> str:
-    return f"idem:{key}"
 
 
 def submit(
@@ -38,10 +35,10 @@ def submit(
     if idempotency_key is not None:
         claim = f"{body_hash}:{job_id}"
         claimed = client.set(
-            _idempotency_key(idempotency_key), claim, nx=True, ex=settings.idempotency_ttl_s
+            keys.idempotency_key(idempotency_key), claim, nx=True, ex=settings.idempotency_ttl_s
         )
         if not claimed:
-            existing = client.get(_idempotency_key(idempotency_key)) or ""
+            existing = client.get(keys.idempotency_key(idempotency_key)) or ""
             existing_hash, _, existing_job = existing.partition(":")
             if existing_hash != body_hash:
                 raise IdempotencyConflict(
@@ -64,9 +61,9 @@ def submit(
     except Exception as exc:
         logger.warning("job %s: publish failed: %s", job_id, exc)
         undo = client.pipeline(transaction=True)
-        undo.delete(job_key(job_id))
+        undo.delete(keys.job_key(job_id))
         if idempotency_key is not None:
-            undo.delete(_idempotency_key(idempotency_key))
+            undo.delete(keys.idempotency_key(idempotency_key))
         undo.execute()
         raise DependencyUnavailable(
             "the job queue is unavailable; nothing was queued, retry shortly"

@@ -11,15 +11,15 @@ import hashlib
 import re
 
 from core.canonical import canonical_json
+from core.keys import L1_PREFIX
 from core.spec import JobSpec
 
-KEY_PREFIX = "exact:"
 _KEY = re.compile(r"exact:[0-9a-f]{64}")
 
 
 def normalize_key(raw: str) -> str | None:
     """Accept `exact:<sha>` or the bare sha; None when it is neither."""
-    key = raw if raw.startswith(KEY_PREFIX) else KEY_PREFIX + raw
+    key = raw if raw.startswith(L1_PREFIX) else L1_PREFIX + raw
     return key if _KEY.fullmatch(key) else None
 
 
@@ -50,4 +50,4 @@ def cache_key(spec: JobSpec, *, generator_version: str) -> str:
             "version": generator_version,
         },
     }
-    return KEY_PREFIX + hashlib.sha256(canonical_json(identity)).hexdigest()
+    return L1_PREFIX + hashlib.sha256(canonical_json(identity)).hexdigest()

@@ -33,16 +33,6 @@ class JobStatus(StrEnum):
 TERMINAL = frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED})
 
 
-def job_key(job_id: str) -> str:
-    return f"job:{job_id}"
-
-
-def done_channel(job_id: str) -> str:
-    """Pub/sub channel that hears the job's end status, for clients that would rather
-    be told than poll."""
-    return f"job-done:{job_id}"
-
-
 @dataclass
 class JobState:
     id: str

@@ -25,6 +25,7 @@ from typing import Any
 
 import httpx
 
+from core.keys import DONE_CHANNEL_PATTERN
 from devstack import processes
 from devstack.sample_jobs import make_job
 from devstack.services import local_services
@@ -83,7 +84,7 @@ class JobRunner:
         self.settings = get_settings()
         # Told, not polling: a spinning client would steal the workers' CPU.
         self.pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
-        self.pubsub.psubscribe("job-done:*")
+        self.pubsub.psubscribe(DONE_CHANNEL_PATTERN)
         self.ended: dict[str, str] = {}
         self._submit = submit
         self._spec = JobSpec
@@ -107,7 +108,8 @@ class JobRunner:
                 raise TimeoutError(f"job {job_id} did not end")
             message = self.pubsub.get_message(timeout=remaining_s)
             if message is not None:
-                self.ended[message["channel"].removeprefix("job-done:")] = message["data"]
+                job_id_ended = message["channel"].removeprefix(DONE_CHANNEL_PATTERN[:-1])
+                self.ended[job_id_ended] = message["data"]
         return self.ended.pop(job_id)
 
     def run(self, spec: Any) -> None:

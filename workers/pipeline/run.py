@@ -18,9 +18,10 @@ from pydantic import ValidationError
 from config.settings import get_settings
 from core.cache_key import cache_key
 from core.errors import InvalidJob, PoisonJob
+from core.keys import job_key
 from core.result import JobResult
 from core.spec import CacheMode, JobSpec
-from core.state import JobState, JobStatus, decode, job_key
+from core.state import JobState, JobStatus, decode
 from workers.chain import GENERATOR_VERSION
 from workers.clients import db_engine, redis_client
 from workers.observability import metrics, tracing

@@ -24,6 +24,7 @@ import redis
 
 from config.settings import get_settings
 from core.errors import CircuitOpen
+from core.keys import circuit_key
 from workers.clients import circuit_redis_client
 
 logger = logging.getLogger(__name__)
@@ -33,10 +34,6 @@ CLOSED, HALF_OPEN, OPEN = "closed", "half_open", "open"
 GAUGE_VALUES = {CLOSED: 0, HALF_OPEN: 1, OPEN: 2}  # DESIGN.md's circuit_breaker_state
 SNAPSHOT_TTL_S = 1.0
 Change = Callable[["Circuit"], "Circuit | None"]
-
-
-def circuit_key(service: str) -> str:
-    return f"circuit:{service}"
 
 
 @dataclass(frozen=True)

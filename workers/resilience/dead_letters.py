@@ -36,6 +36,7 @@ from kombu.utils.encoding import safe_repr
 
 from config.settings import get_settings
 from core.errors import ComponentForgeError
+from core.keys import dead_letter_queue
 from workers.clients import redis_client
 from workers.observability import metrics
 from workers.pipeline.failure import fail_job
@@ -127,7 +128,7 @@ class DeadLetterConsumer(Consumer):
 
 def _dead_queue(origin: str) -> Queue:
     """Where messages from `origin` that cannot or will no longer run wait: "{origin}.dead"."""
-    name = f"{origin}.dead"
+    name = dead_letter_queue(origin)
     return Queue(name, Exchange(name, type="direct"), routing_key=name, durable=True)
 
 

@@ -15,6 +15,8 @@ import threading
 
 import redis
 
+from core.keys import lease_key
+
 logger = logging.getLogger(__name__)
 
 # Renew or release only if we still own it (compare-and-act in one step).
@@ -56,7 +58,7 @@ class JobLease:
     def __init__(self, client: redis.Redis, job_id: str, *, ttl_s: int) -> None:
         self._client = client
         self._job_id = job_id
-        self._key = f"lease:job:{job_id}"
+        self._key = lease_key(job_id)
         self._ttl_ms = ttl_s * 1000
         self._token = _owner_token()
         self._stop = threading.Event()

@@ -20,14 +20,11 @@ import redis
 
 from config.settings import Settings
 from core.errors import DependencyUnavailable, FigmaError
+from core.keys import figma_key
 from workers.observability import metrics
 from workers.resilience.dependency import FIGMA, REDIS_CACHE
 
 ENDPOINTS = {"file": "/v1/files/{key}", "styles": "/v1/files/{key}/styles"}
-
-
-def l0_key(endpoint: str, file_key: str) -> str:
-    return f"figma:{endpoint}:{file_key}"
 
 
 @dataclass
@@ -51,7 +48,7 @@ class FigmaSource:
         return list(meta.get("styles") or []) if isinstance(meta, dict) else []
 
     def _get(self, endpoint: str, file_key: str) -> Any:
-        key = l0_key(endpoint, file_key)
+        key = figma_key(endpoint, file_key)
         started = time.perf_counter()
         cached, available = REDIS_CACHE.guarded(lambda r: r.get(key))
         if available:
@@ -126,4 +123,4 @@ def _retry_after_s(response: httpx.Response) -> float:
 
 def invalidate(client: redis.Redis, file_key: str) -> int:
     """Drop a file's L0 entries; returns how many there were."""
-    return int(client.delete(*(l0_key(endpoint, file_key) for endpoint in ENDPOINTS)))
+    return int(client.delete(*(figma_key(endpoint, file_key) for endpoint in ENDPOINTS)))

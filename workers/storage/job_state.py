@@ -13,8 +13,9 @@ from typing import Any
 
 import redis
 
+from core.keys import done_channel, job_key
 from core.result import JobResult
-from core.state import JobState, JobStatus, creation_fields, decode, done_channel, job_key, new_job
+from core.state import JobState, JobStatus, creation_fields, decode, new_job
 from workers.observability import tracing
 
 

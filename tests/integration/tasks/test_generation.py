@@ -15,8 +15,9 @@ import httpx
 import pytest
 from sqlalchemy import Engine, insert
 
+from core.keys import job_key
 from core.spec import JobSpec
-from core.state import creation_fields, job_key, new_job
+from core.state import creation_fields, new_job
 from devstack.fakes.figma import FigmaState
 from tests.conftest import FIGMA_TOKEN
 from tests.helpers import (

@@ -17,11 +17,12 @@ from redis.retry import Retry
 
 from config.settings import get_settings
 from core.errors import CircuitOpen, DependencyUnavailable
+from core.keys import circuit_key
 from devstack.fakes.openai_api import LLMState
 from tests.conftest import LLM_KEY
 from tests.helpers import make_job, queue_job, wait_for_end
 from workers.resilience import circuit_breaker
-from workers.resilience.circuit_breaker import CLOSED, HALF_OPEN, OPEN, CircuitBreaker, circuit_key
+from workers.resilience.circuit_breaker import CLOSED, HALF_OPEN, OPEN, CircuitBreaker
 from workers.resilience.dependency import FIGMA, S3
 
 SMALL = {"CIRCUIT_FAILURE_THRESHOLD": "3", "CIRCUIT_FAILURE_WINDOW_S": "30", "CIRCUIT_OPEN_S": "1"}

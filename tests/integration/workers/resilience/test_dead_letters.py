@@ -17,8 +17,9 @@ import pytest
 from kombu import Connection
 from sqlalchemy import Engine, text
 
+from core.keys import job_key
 from core.spec import JobSpec
-from core.state import creation_fields, job_key, new_job
+from core.state import creation_fields, new_job
 from tests.helpers import generation_rows, get_one, make_job, queue_job, raw_body, wait_for_end
 
 pytestmark = pytest.mark.integration

@@ -1,0 +1,46 @@
+"""Every Redis name the system uses, in one place (DESIGN.md fixes them): job state, its
+end channel, idempotency claims, leases, circuit breakers, the L0/L1 caches and the
+dead-letter queue. Changing one orphans what is already stored under the old name."""
+
+from __future__ import annotations
+
+L1_PREFIX = "exact:"
+"""L1 entries are `exact:{sha256}` (core.cache_key computes the hash)."""
+DONE_CHANNEL_PATTERN = "job-done:*"
+"""Every job's end channel, for a subscriber that follows many jobs."""
+
+
+def job_key(job_id: str) -> str:
+    """The live state hash of a job (core.state)."""
+    return f"job:{job_id}"
+
+
+def done_channel(job_id: str) -> str:
+    """Pub/sub channel that hears the job's end status, for clients that would rather
+    be told than poll."""
+    return f"job-done:{job_id}"
+
+
+def idempotency_key(key: str) -> str:
+    """An Idempotency-Key's claim: `{body sha256}:{job id}`."""
+    return f"idem:{key}"
+
+
+def lease_key(job_id: str) -> str:
+    """The lease of the delivery running a job (workers.resilience.lease)."""
+    return f"lease:job:{job_id}"
+
+
+def circuit_key(service: str) -> str:
+    """A dependency's circuit breaker hash (workers.resilience.circuit_breaker)."""
+    return f"circuit:{service}"
+
+
+def figma_key(endpoint: str, file_key: str) -> str:
+    """L0: one Figma API answer (`file` or `styles`) of one file."""
+    return f"figma:{endpoint}:{file_key}"
+
+
+def dead_letter_queue(origin: str) -> str:
+    """Where messages from queue `origin` that cannot or will no longer run wait."""
+    return f"{origin}.dead"
