@@ -31,6 +31,8 @@ class JobStatus(StrEnum):
 
 
 TERMINAL = frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED})
+LIVE = frozenset({JobStatus.QUEUED, JobStatus.RUNNING})
+"""A job in one of these holds a message or a lease; one that holds neither is lost."""
 
 
 @dataclass

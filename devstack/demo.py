@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from core.state import TERMINAL, JobStatus
 from devstack.ports import NotReady
 from devstack.stack import ROOT, local_stack, raise_on_sigterm
 
@@ -42,7 +43,7 @@ class Outcome:
 
     @property
     def succeeded(self) -> bool:
-        return self.status.get("status") == "succeeded"
+        return self.status.get("status") == JobStatus.SUCCEEDED
 
     @property
     def artifacts(self) -> dict[str, dict[str, str]]:
@@ -107,7 +108,7 @@ def follow(api: httpx.Client, downloader: Downloader, outcome: Outcome) -> Outco
             outcome.problems.append(f"GET status answered {response.status_code}")
             return outcome
         outcome.status = response.json()
-        if outcome.status["status"] in ("succeeded", "failed"):
+        if outcome.status["status"] in TERMINAL:
             break
         if time.monotonic() > deadline:
             outcome.problems.append(f"still {outcome.status['status']} after {JOB_TIMEOUT_S:.0f} s")

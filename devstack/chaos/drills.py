@@ -20,6 +20,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 from sqlalchemy import bindparam, text
 
+from core.state import LIVE, JobStatus
 from devstack.chaos.load import Load, follow
 from devstack.chaos.stack import ChaosStack
 
@@ -180,12 +181,14 @@ def _count(stack: ChaosStack, name: str, load: Load, say: Say) -> Counts:
         counts.rows_spooled += int(result.get("bookkeeping") == "spooled")
         counts.uploads_spooled += int(result.get("uploads") == "pending")
         counts.ran_uncached += int(result.get("cache") == "unavailable")
-        if status.get("status") == "succeeded":
+        if status.get("status") == JobStatus.SUCCEEDED:
             counts.succeeded += 1
-        elif status.get("status") == "failed" and (status.get("error") or {}).get("message"):
+        elif status.get("status") == JobStatus.FAILED and (status.get("error") or {}).get(
+            "message"
+        ):
             counts.failed_with_reason += 1
             counts.failure_reasons[_reason(status["error"])] += 1
-        elif status.get("status") in ("queued", "running"):
+        elif status.get("status") in LIVE:
             counts.stuck += 1
     counts.unaccounted = counts.submitted - counts.succeeded - counts.failed_with_reason
     counts.unaccounted -= counts.stuck
@@ -202,7 +205,7 @@ def _count(stack: ChaosStack, name: str, load: Load, say: Say) -> Counts:
     keys = {
         artifact["key"]
         for status in statuses.values()
-        if status.get("status") == "succeeded"
+        if status.get("status") == JobStatus.SUCCEEDED
         for artifact in status["result"]["artifacts"].values()
     }
     counts.artifacts_missing = sum(1 for key in keys if not _exists(stack, key))
@@ -252,3 +255,7 @@ def table(results: list[Counts]) -> str:
         for reason, n in counts.failure_reasons.most_common(3):
             lines.append(f"  {counts.drill}: {n} failed with {reason}")
     return "\n".join(lines)
+
+
+def _reason_given(status: dict[str, Any]) -> bool:
+    return bool((status.get("error") or {}).get("message"))

@@ -15,10 +15,10 @@ from typing import Any
 
 import httpx
 
+from core.state import TERMINAL
 from devstack.sample_jobs import make_job
 
 SUBMIT_GIVE_UP_S = 120.0
-TERMINAL = ("succeeded", "failed")
 
 
 def job_body(seed: str, n: int, *, provider: str) -> dict[str, Any]:

@@ -22,6 +22,7 @@ import redis
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import URL, make_url
 
+from core.state import LIVE
 from devstack import processes
 from devstack.chaos.fault_proxy import FaultProxy, Upstream
 from devstack.fakes.llm_answers import canned_answer
@@ -131,7 +132,7 @@ class ChaosStack:
         pipe = self.state.pipeline(transaction=False)
         for key in self.state.scan_iter(match="job:*", count=1000):
             pipe.hget(key, "status")
-        return sum(1 for status in pipe.execute() if status in ("queued", "running"))
+        return sum(1 for status in pipe.execute() if status in LIVE)
 
     def spooled(self) -> int:
         return sum(1 for _ in self.workdir.glob("spool-*/*/*.json"))
