@@ -22,6 +22,19 @@ class JobCost:
 
 
 @dataclass(frozen=True)
+class CostLine:
+    """One paid call: a row of the costs table and an LLM run's usage in the trace. The
+    template provider makes none; an LLM provider records each."""
+
+    stage: str
+    provider: str
+    model: str | None
+    prompt_tokens: int
+    completion_tokens: int
+    usd: float
+
+
+@dataclass(frozen=True)
 class JobResult:
     component_id: str
     artifacts: dict[str, str]  # artifact name -> S3 key

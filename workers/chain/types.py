@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from core.result import CostLine
 from core.spec import JobSpec, Requirements, Tokens
 
 # Bump when generated output changes: it is part of every L1 cache key.
@@ -16,18 +17,6 @@ ARTIFACT_NAMES = (
     "requirements.json",
     "quality-report.html",
 )
-
-
-@dataclass(frozen=True)
-class CostLine:
-    """One paid call. The template provider makes none; an LLM provider records each."""
-
-    stage: str
-    provider: str
-    model: str | None
-    prompt_tokens: int
-    completion_tokens: int
-    usd: float
 
 
 @dataclass(frozen=True)

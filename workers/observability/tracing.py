@@ -13,6 +13,7 @@ import json
 import logging
 import random
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -21,6 +22,7 @@ from langsmith import Client
 from langsmith.run_trees import RunTree
 
 from config.settings import get_settings
+from core.result import CostLine
 from workers.clients import _get
 
 logger = logging.getLogger(__name__)
@@ -116,7 +118,7 @@ def finish_job_trace(
     started_at: float,
     finished_at: float,
     steps_ms: dict[str, float],
-    costs: list[dict[str, Any]],
+    costs: Sequence[CostLine],
     cache_layer: str | None,
     tenant: str | None,
     outputs: dict[str, Any],
@@ -134,7 +136,7 @@ def finish_job_trace(
                      f"session:{session or '-'}"]  # fmt: skip
         metadata = {
             "cache_layer": cache_layer,
-            "cost_usd": round(sum(float(c["usd"]) for c in costs), 6),
+            "cost_usd": round(sum(c.usd for c in costs), 6),
             "latency_ms": round((finished_at - started_at) * 1000, 1),
             "output_bytes": len(json.dumps(outputs, default=str)),
         }
@@ -151,7 +153,7 @@ def finish_job_trace(
 
 
 def _post_children(
-    root: RunTree, picked_up: datetime, steps_ms: dict[str, float], costs: list[dict[str, Any]]
+    root: RunTree, picked_up: datetime, steps_ms: dict[str, float], costs: Sequence[CostLine]
 ) -> None:
     """The `queue` run (accepted -> picked up), then one run per step, back to back; a
     step with paid calls is an LLM run carrying their usage."""
@@ -160,7 +162,7 @@ def _post_children(
     queue.post()
     moment = picked_up
     for step, ms in steps_ms.items():
-        step_costs = [c for c in costs if c["stage"] == step]
+        step_costs = [c for c in costs if c.stage == step]
         child = root.create_child(
             name=step,
             run_type="llm" if step_costs else "chain",
@@ -173,11 +175,11 @@ def _post_children(
         child.post()
 
 
-def _usage(costs: list[dict[str, Any]]) -> dict[str, int]:
+def _usage(costs: Sequence[CostLine]) -> dict[str, int]:
     if not costs:
         return {}
-    prompt = sum(int(c["prompt_tokens"]) for c in costs)
-    completion = sum(int(c["completion_tokens"]) for c in costs)
+    prompt = sum(c.prompt_tokens for c in costs)
+    completion = sum(c.completion_tokens for c in costs)
     return {
         "input_tokens": prompt,
         "output_tokens": completion,
@@ -185,10 +187,10 @@ def _usage(costs: list[dict[str, Any]]) -> dict[str, int]:
     }
 
 
-def _usage_metadata(costs: list[dict[str, Any]]) -> dict[str, Any]:
+def _usage_metadata(costs: Sequence[CostLine]) -> dict[str, Any]:
     return {
-        "ls_provider": costs[0]["provider"],
-        "ls_model_name": costs[0]["model"],
-        "cost_usd": round(sum(float(c["usd"]) for c in costs), 8),
+        "ls_provider": costs[0].provider,
+        "ls_model_name": costs[0].model,
+        "cost_usd": round(sum(c.usd for c in costs), 8),
         "calls": len(costs),
     }

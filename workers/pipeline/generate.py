@@ -4,12 +4,10 @@ the upload, and the L1 entry for next time."""
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
-from decimal import Decimal
-from typing import Any
+from dataclasses import dataclass, field, replace
 
 from config.settings import get_settings
-from core.result import JobCost, JobResult
+from core.result import CostLine, JobCost, JobResult
 from core.spec import CacheMode, JobSpec
 from core.state import JobState
 from workers.chain import ChainResult, run_chain
@@ -19,6 +17,7 @@ from workers.resilience.dependency import REDIS_CACHE
 from workers.resilience.upload_spool import upload_or_spool
 from workers.storage import job_state, l1_cache
 from workers.storage.figma_client import FigmaSource
+from workers.storage.l1_cache import L1Record
 from workers.storage.records import CacheEvent
 
 
@@ -27,30 +26,29 @@ class Outcome:
     """What a job produced: from the cache (L1) or a full generation (L4)."""
 
     layer: str
-    record: dict[str, Any]  # the L1 cache record: artifact keys, quality, provider, cost
+    record: L1Record  # where the artifacts are, quality, provider, what generating cost
     cost: JobCost  # what this job cost (0 on a hit), and what a hit saved
     steps_ms: dict[str, float] = field(default_factory=dict)  # the agent steps run, in order
-    costs: list[dict[str, Any]] = field(default_factory=list)  # paid calls, for the costs table
+    costs: list[CostLine] = field(default_factory=list)  # paid calls, for the costs table
     cache_events: list[CacheEvent] = field(default_factory=list)  # lookups inside the chain
     uploads_pending: bool = False
     cache_unavailable: bool = False  # a cache read or write inside the generation failed
 
     def result(self, *, cache_key: str, trace_url: str | None) -> JobResult:
         return JobResult(
-            component_id=self.record["component_id"],
-            artifacts=self.record["artifact_keys"],
-            quality=self.record["quality"],
-            pattern_id=self.record["pattern_id"],
+            component_id=self.record.component_id,
+            artifacts=self.record.artifact_keys,
+            quality=self.record.quality,
+            pattern_id=self.record.pattern_id,
             cost=self.cost,
             cache_key=cache_key,
             trace_url=trace_url,
         )
 
 
-def from_l1(record: dict[str, Any]) -> Outcome:
+def from_l1(record: L1Record) -> Outcome:
     """A hit costs nothing and saves what the generation it replaces had cost."""
-    saved_usd = float(record["cost"]["usd"])
-    return Outcome("L1", record, JobCost(0.0, 0, 0, saved_usd=saved_usd))
+    return Outcome("L1", record, JobCost(0.0, 0, 0, saved_usd=record.cost.usd))
 
 
 def generate(state: JobState, spec: JobSpec, timings: dict[str, float]) -> Outcome:
@@ -72,8 +70,8 @@ def generate(state: JobState, spec: JobSpec, timings: dict[str, float]) -> Outco
     job_state.set_stage(client, state.id, "upload")
     upload_started = time.perf_counter()
     record = _l1_record(state.id, chain)
-    keys, uploaded = upload_or_spool(record["component_id"], chain.files)
-    record["artifact_keys"] = keys
+    keys, uploaded = upload_or_spool(record.component_id, chain.files)
+    record = replace(record, artifact_keys=keys)
     timings["upload"] = round((time.perf_counter() - upload_started) * 1000, 3)
     # A cache entry must point at artifacts that exist: none while uploads are pending.
     stored = True
@@ -86,45 +84,30 @@ def generate(state: JobState, spec: JobSpec, timings: dict[str, float]) -> Outco
     return Outcome(
         "L4",
         record,
-        JobCost(**record["cost"]),
+        record.cost,
         steps_ms=steps_ms,
-        costs=_cost_rows(chain),
+        costs=list(chain.costs),
         cache_events=[CacheEvent("L0", hit, ms) for hit, ms in figma.lookups],
         uploads_pending=not uploaded,
         cache_unavailable=figma.cache_unavailable or not stored,
     )
 
 
-def _l1_record(job_id: str, chain: ChainResult) -> dict[str, Any]:
+def _l1_record(job_id: str, chain: ChainResult) -> L1Record:
     """The L1 record of a generation (artifact keys are added once uploaded or spooled)."""
     # The artifacts belong to this job: a redelivery overwrites the same keys.
-    component_id = job_id
-    return {
-        "component_id": component_id,
-        "artifact_keys": {},
-        "quality": chain.quality,
-        "pattern_id": chain.pattern_id,
-        "provider": chain.provider,
-        "model": chain.model,
-        "cost": {
-            "usd": round(sum(c.usd for c in chain.costs), 6),
-            "prompt_tokens": sum(c.prompt_tokens for c in chain.costs),
-            "completion_tokens": sum(c.completion_tokens for c in chain.costs),
-        },
-        "source_job_id": job_id,
-    }
-
-
-def _cost_rows(chain: ChainResult) -> list[dict[str, Any]]:
-    """The chain's paid calls as rows of the costs table."""
-    return [
-        {
-            "stage": c.stage,
-            "provider": c.provider,
-            "model": c.model,
-            "prompt_tokens": c.prompt_tokens,
-            "completion_tokens": c.completion_tokens,
-            "usd": Decimal(str(c.usd)),
-        }
-        for c in chain.costs
-    ]
+    cost = JobCost(
+        usd=round(sum(c.usd for c in chain.costs), 6),
+        prompt_tokens=sum(c.prompt_tokens for c in chain.costs),
+        completion_tokens=sum(c.completion_tokens for c in chain.costs),
+    )
+    return L1Record(
+        component_id=job_id,
+        artifact_keys={},
+        quality=chain.quality,
+        pattern_id=chain.pattern_id,
+        provider=chain.provider,
+        model=chain.model,
+        cost=cost,
+        source_job_id=job_id,
+    )

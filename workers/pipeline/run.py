@@ -168,12 +168,12 @@ def _look_up(
         return None
     record = l1_cache.decode(cached)
     (metrics.CACHE_HITS if record else metrics.CACHE_MISSES).labels(layer="L1").inc()
-    saved = Decimal(str(record["cost"]["usd"])) if record else Decimal(0)
+    saved = Decimal(str(record.cost.usd)) if record else Decimal(0)
     job.cache_events.append(
         CacheEvent("L1", record is not None, job.timings["cache_lookup"], saved)
     )
     if record is not None:
-        metrics.CACHE_SAVED.labels(layer="L1").inc(float(record["cost"]["usd"]))
+        metrics.CACHE_SAVED.labels(layer="L1").inc(record.cost.usd)
     return record
 
 
@@ -196,8 +196,8 @@ def _record(job: _Delivery, outcome: Outcome) -> JobResult | None:
         finished_at=job.finished_at,
         duration_ms=job.timings["total"],
         cache_layer=outcome.layer,
-        provider=outcome.record["provider"],
-        model=outcome.record["model"],
+        provider=outcome.record.provider,
+        model=outcome.record.model,
         trace_id=trace.trace_id if trace else None,
     )
     cache_events = job.cache_events + outcome.cache_events

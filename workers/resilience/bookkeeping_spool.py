@@ -13,6 +13,7 @@ from dataclasses import asdict
 from typing import Any, Literal
 
 from config.settings import get_settings
+from core.result import CostLine
 from workers.clients import db_engine
 from workers.resilience.dependency import POSTGRES
 from workers.resilience.spool import Spool
@@ -33,7 +34,7 @@ Recorded = Literal["inserted", "existed", "spooled"]
 def record_or_spool(
     row: GenerationRow,
     *,
-    costs: Sequence[dict[str, Any]] = (),
+    costs: Sequence[CostLine] = (),
     cache_events: Sequence[CacheEvent] = (),
 ) -> Recorded:
     """Write the job's row now ("inserted"; "existed" when another delivery wrote it
@@ -51,7 +52,7 @@ def record_or_spool(
             row.id,
             {
                 "row": row.values(),
-                "costs": list(costs),
+                "costs": [asdict(c) for c in costs],
                 "cache_events": [asdict(e) for e in cache_events],
             },
         )
@@ -64,9 +65,10 @@ def replay() -> int:
 
     def apply(item: dict[str, Any]) -> None:
         row = GenerationRow.from_values(item["row"])
+        costs = [CostLine(**line) for line in item["costs"]]
         events = [CacheEvent(**event) for event in item["cache_events"]]
         POSTGRES.call(
-            lambda: record_generation(db_engine(), row, costs=item["costs"], cache_events=events),
+            lambda: record_generation(db_engine(), row, costs=costs, cache_events=events),
         )
 
     return spool().drain(apply)

@@ -11,21 +11,47 @@ the job runs without it.
 from __future__ import annotations
 
 import json
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import redis
 
 from config.settings import get_settings
 from core.canonical import canonical_json
+from core.result import JobCost
 
 
-def decode(raw: str | None) -> dict[str, Any] | None:
+@dataclass(frozen=True)
+class L1Record:
+    """What an entry holds: where a generation's artifacts are and what it cost, so a hit
+    can answer without the chain and book what it saved."""
+
+    component_id: str
+    artifact_keys: dict[str, str]  # artifact name -> S3 key
+    quality: dict[str, Any]
+    pattern_id: str | None
+    provider: str
+    model: str | None
+    cost: JobCost  # what the generation cost (saved_usd unused)
+    source_job_id: str
+
+    def to_json(self) -> bytes:
+        cost = {k: v for k, v in asdict(self.cost).items() if k != "saved_usd"}
+        return canonical_json({**asdict(self), "cost": cost})
+
+    @classmethod
+    def from_json(cls, raw: str) -> L1Record:
+        fields = json.loads(raw)
+        return cls(**{**fields, "cost": JobCost(**fields["cost"])})
+
+
+def decode(raw: str | None) -> L1Record | None:
     """An entry as read from Redis (None when there was none)."""
-    return json.loads(raw) if raw else None
+    return L1Record.from_json(raw) if raw else None
 
 
-def store(client: redis.Redis, key: str, record: dict[str, Any]) -> None:
-    client.set(key, canonical_json(record))
+def store(client: redis.Redis, key: str, record: L1Record) -> None:
+    client.set(key, record.to_json())
 
 
 def invalidate(client: redis.Redis, key: str) -> bool:

@@ -9,7 +9,7 @@ redelivered job cannot count twice.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -18,6 +18,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from core.result import CostLine
 from workers.storage.generation_row import GenerationRow
 from workers.storage.models import CacheStat, Cost, Generation
 
@@ -53,7 +54,7 @@ def record_generation(
     engine: Engine,
     row: GenerationRow,
     *,
-    costs: Sequence[dict[str, Any]] = (),
+    costs: Sequence[CostLine] = (),
     cache_events: Sequence[CacheEvent] = (),
 ) -> bool:
     """Insert the job's row with its costs and cache events. False if it already existed."""
@@ -64,7 +65,7 @@ def record_generation(
         if costs:
             conn.execute(
                 _INSERT_COST,
-                [{"generation_id": row.id, "created_at": finished_at, **c} for c in costs],
+                [_cost_values(row.id, finished_at, c) for c in costs],
             )
         for event in cache_events:
             values = {
@@ -82,3 +83,13 @@ def record_generation(
 def load_generation(engine: Engine, job_id: str) -> Generation | None:
     with Session(engine) as session:
         return session.scalars(select(Generation).where(Generation.id == job_id)).first()
+
+
+def _cost_values(generation_id: str, created_at: datetime, line: CostLine) -> dict[str, Any]:
+    """A paid call as a costs row (money as Decimal, as the column holds it)."""
+    return {
+        **asdict(line),
+        "usd": Decimal(str(line.usd)),
+        "generation_id": generation_id,
+        "created_at": created_at,
+    }

@@ -20,11 +20,12 @@ from pydantic import ValidationError
 from config.llm_prices import cost_usd
 from config.settings import get_settings
 from core.errors import DependencyUnavailable, GenerationError
+from core.result import CostLine
 from core.spec import PROP_TYPES, Requirements
 from workers.chain.codegen.component_model import build_model
 from workers.chain.providers.template import TemplateProvider
 from workers.chain.quality.checks import parse_problem
-from workers.chain.types import ChainContext, CostLine, GeneratedCode
+from workers.chain.types import ChainContext, GeneratedCode
 from workers.clients import openai_client
 from workers.observability import metrics
 from workers.resilience.classification import retry_after_s

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, text
 
+from core.result import CostLine
 from workers.storage.generation_row import GenerationRow
 from workers.storage.records import CacheEvent, load_generation, minute_bucket, record_generation
 
@@ -48,14 +49,9 @@ def test_recording_twice_writes_once(engine: Engine) -> None:
     # A unique layer name keeps this test's statistics apart from other tests' jobs.
     layer = f"T{uuid.uuid4().hex[:6]}"
     row = make_row()
-    cost = {
-        "stage": "generate_code",
-        "provider": "openai",
-        "model": "m",
-        "prompt_tokens": 10,
-        "completion_tokens": 5,
-        "usd": Decimal("0.0123"),
-    }
+    cost = CostLine(
+        "generate_code", "openai", "m", prompt_tokens=10, completion_tokens=5, usd=0.0123
+    )
     events = [CacheEvent(layer, hit=False, lookup_ms=0.4)]
 
     assert record_generation(engine, row, costs=[cost], cache_events=events) is True
