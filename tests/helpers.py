@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import redis
 from botocore.exceptions import ClientError
 from celery import Celery
 from kombu import Connection, Message, Queue
@@ -80,15 +79,6 @@ def generation_rows(engine: Engine, job_id: str) -> int:
         return conn.execute(
             text("SELECT count(*) FROM generations WHERE id = :id"), {"id": job_id}
         ).scalar_one()
-
-
-def count_rows(engine: Engine, table: str) -> int:
-    with engine.connect() as conn:
-        return conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
-
-
-def count_job_keys(client: redis.Redis) -> int:
-    return sum(1 for _ in client.scan_iter(match="job:*", count=1000))
 
 
 def object_versions(s3: Any, bucket: str, prefix: str = "") -> list[tuple[str, str]]:
