@@ -38,7 +38,6 @@ class RetryPolicy(BaseModel):
         return max(jittered, retry_after_s or 0.0)
 
 
-DEPENDENCIES = ("figma", "llm", "s3", "postgres")
 STEP_DEPENDENCY = {
     "extract_tokens": "figma",
     "propose_requirements": "llm",

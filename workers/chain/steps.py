@@ -19,7 +19,7 @@ from workers.chain.quality.checks import (
 )
 from workers.chain.quality.report_html import render_report
 from workers.chain.quality.typecheck import TypeCheckUnavailable, checker
-from workers.chain.types import ChainContext, Provider
+from workers.chain.types import ChainContext, Provider, Step
 
 PASS_SCORE = 0.8
 
@@ -163,8 +163,13 @@ def _typecheck(ctx: ChainContext, files: dict[str, str]) -> dict[str, Any]:
     return {"checked": True, "version": checker().version, "diagnostics": diagnostics}
 
 
-STEPS = (ExtractTokens(), ProposeRequirements(), RetrievePattern(), GenerateCode(),
-         ValidateQuality())  # fmt: skip
+STEPS: tuple[Step, ...] = (
+    ExtractTokens(),
+    ProposeRequirements(),
+    RetrievePattern(),
+    GenerateCode(),
+    ValidateQuality(),
+)
 STEP_NAMES = tuple(step.name for step in STEPS)
 
 

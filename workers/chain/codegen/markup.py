@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from workers.chain.codegen.component_model import ComponentModel, Event, Prop
 from workers.chain.codegen.tsx import js_string, kebab
 
-NATIVE_CONTROLS = ("button", "input", "select", "checkbox", "radio", "switch", "tabs")
 COLUMN_STYLE = 'style={{ ...tokenStyle, ...styles.root, flexDirection: "column" }}'
 _ROLE_OK = {"alert", "status", "switch", "tablist", "radiogroup", "group", "region", "button"}
 
