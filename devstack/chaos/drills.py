@@ -183,9 +183,7 @@ def _count(stack: ChaosStack, name: str, load: Load, say: Say) -> Counts:
         counts.ran_uncached += int(result.get("cache") == "unavailable")
         if status.get("status") == JobStatus.SUCCEEDED:
             counts.succeeded += 1
-        elif status.get("status") == JobStatus.FAILED and (status.get("error") or {}).get(
-            "message"
-        ):
+        elif status.get("status") == JobStatus.FAILED and _reason_given(status):
             counts.failed_with_reason += 1
             counts.failure_reasons[_reason(status["error"])] += 1
         elif status.get("status") in LIVE:
