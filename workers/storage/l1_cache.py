@@ -26,14 +26,16 @@ class L1Record:
     """What an entry holds: where a generation's artifacts are and what it cost, so a hit
     can answer without the chain and book what it saved."""
 
+    # Who made it: the job whose artifacts these are, and the generator it used.
     component_id: str
-    artifact_keys: dict[str, str]  # artifact name -> S3 key
-    quality: dict[str, Any]
-    pattern_id: str | None
+    source_job_id: str
     provider: str
     model: str | None
-    cost: JobCost  # what the generation cost (saved_usd unused)
-    source_job_id: str
+    # What it made, and what making it cost (saved_usd unused).
+    pattern_id: str | None
+    artifact_keys: dict[str, str]  # artifact name -> S3 key
+    quality: dict[str, Any]
+    cost: JobCost
 
     def to_json(self) -> bytes:
         cost = {k: v for k, v in asdict(self.cost).items() if k != "saved_usd"}

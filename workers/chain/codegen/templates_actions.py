@@ -2,28 +2,13 @@
 
 from __future__ import annotations
 
-from workers.chain.codegen.markup import (
-    COLUMN_STYLE,
-    Markup,
-    Parts,
-    activation,
-    aria_label,
-    data_attrs,
-    element,
-    extras,
-    keydown_activates,
-    native_handlers,
-    options_of,
-    role_attr,
-    root_attrs,
-    state_attr,
-    text_expr,
-)
+from workers.chain.codegen import markup
+from workers.chain.codegen.markup import Markup, Parts
 from workers.chain.codegen.tsx import js_string
 
 
 def button(p: Parts) -> Markup:
-    body = activation(p, "event", native="onClick")
+    body = markup.activation(p, "event", native="onClick")
     setup = [
         "const handleClick = (event: React.MouseEvent<HTMLButtonElement>): void => {",
         *("  " + b for b in body),
@@ -34,25 +19,39 @@ def button(p: Parts) -> Markup:
     if icon is not None and icon.kind == "node":
         p.props.add("icon")
         children.append('<span aria-hidden="true">{icon}</span>')
-    children.append(text_expr(p))
+    children.append(markup.text_expr(p))
     if "loading" in p.model.states:
         children.append('{loading ? <span role="status">{"Loading"}</span> : null}')
-    attrs = ['type="button"', *root_attrs(p), *aria_label(p), *role_attr(p, "button")]
-    attrs += state_attr(p, "disabled", "disabled", expr="disabled")
-    attrs += state_attr(p, "disabled", "aria-disabled")
-    attrs += state_attr(p, "loading", "aria-busy")
+    attrs = [
+        'type="button"',
+        *markup.root_attrs(p),
+        *markup.aria_label(p),
+        *markup.role_attr(p, "button"),
+    ]
+    attrs += markup.state_attr(p, "disabled", "disabled", expr="disabled")
+    attrs += markup.state_attr(p, "disabled", "aria-disabled")
+    attrs += markup.state_attr(p, "loading", "aria-busy")
     for pressed in ("pressed", "selected"):
-        attrs += state_attr(p, pressed, "aria-pressed", expr=pressed)
-    attrs += ["onClick={handleClick}", *native_handlers(p, skip=("onClick",)), *data_attrs(p)]
-    return Markup(setup, element("button", attrs, children + extras(p)))
+        attrs += markup.state_attr(p, pressed, "aria-pressed", expr=pressed)
+    attrs += [
+        "onClick={handleClick}",
+        *markup.native_handlers(p, skip=("onClick",)),
+        *markup.data_attrs(p),
+    ]
+    return Markup(setup, markup.element("button", attrs, children + markup.extras(p)))
 
 
 def card(p: Parts) -> Markup:
     interactive = bool(p.model.events) or "keyboard" in p.model.accessibility
     setup = ["const titleId = React.useId();"]
-    attrs = [*root_attrs(p), "aria-labelledby={titleId}", *aria_label(p), *role_attr(p, None)]
+    attrs = [
+        *markup.root_attrs(p),
+        "aria-labelledby={titleId}",
+        *markup.aria_label(p),
+        *markup.role_attr(p, None),
+    ]
     if interactive:
-        body = activation(p, "event", native="onClick")
+        body = markup.activation(p, "event", native="onClick")
         setup += [
             "const activate = (): void => {",
             *("  " + b for b in body if "(event)" not in b),
@@ -60,31 +59,31 @@ def card(p: Parts) -> Markup:
         ]
         setup += ["const handleClick = (event: React.MouseEvent<HTMLElement>): void => {"]
         setup += [f"  {e.name}?.(event);" for e in p.model.events if e.name == "onClick"]
-        setup += ["  activate();", "};", *keydown_activates(p)]
+        setup += ["  activate();", "};", *markup.keydown_activates(p)]
         attrs += ["tabIndex={0}", "onClick={handleClick}", "onKeyDown={handleKeyDown}"]
-        attrs += native_handlers(p, skip=("onClick", "onKeyDown"))
-    attrs += state_attr(p, "selected", "aria-current", expr='selected ? "true" : undefined')
-    attrs += state_attr(p, "disabled", "aria-disabled") + data_attrs(p)
+        attrs += markup.native_handlers(p, skip=("onClick", "onKeyDown"))
+    attrs += markup.state_attr(p, "selected", "aria-current", expr='selected ? "true" : undefined')
+    attrs += markup.state_attr(p, "disabled", "aria-disabled") + markup.data_attrs(p)
     children = []
     media = p.model.prop("media")
     if media is not None:
         p.props.add("media")
         children.append("{media}")
-    children.append(f"<h3 id={{titleId}}>{text_expr(p)}</h3>")
+    children.append(f"<h3 id={{titleId}}>{markup.text_expr(p)}</h3>")
     footer = p.model.prop("footer")
     if footer is not None:
         p.props.add("footer")
-    children += extras(p)
+    children += markup.extras(p)
     if footer is not None:
         children.append("{footer !== undefined ? <footer>{footer}</footer> : null}")
-    return Markup(setup, element("article", attrs, children))
+    return Markup(setup, markup.element("article", attrs, children))
 
 
 def tabs(p: Parts) -> Markup:
-    options = options_of(p)
+    options = markup.options_of(p)
     values = list(options.values) if options else ["First", "Second"]
     literal = "[" + ", ".join(js_string(v) for v in values) + "]"
-    body = activation(p, "event", native="onClick", value="tabItems[index]")
+    body = markup.activation(p, "event", native="onClick", value="tabItems[index]")
     initial = f"Math.max(0, tabItems.indexOf({options.name}))" if options else "0"
     setup = [
         f"const tabItems: readonly string[] = {literal};",
@@ -119,43 +118,43 @@ def tabs(p: Parts) -> Markup:
         "aria-controls={`${baseId}-panel-${index}`}",
         "tabIndex={index === shownTab ? 0 : -1}",
     ]
-    tab_attrs += state_attr(p, "disabled", "disabled", expr="disabled")
+    tab_attrs += markup.state_attr(p, "disabled", "disabled", expr="disabled")
     clicks = [e for e in p.model.events if e.native and e.name == "onClick"]
     click = (
         "(event) => { " + " ".join(f"{e.name}?.(event);" for e in clicks) + " selectTab(index); }"
     )
-    tab_attrs += [f"onClick={{{click}}}", *native_handlers(p, skip=("onClick",))]
-    tab = element("button", ["key={tab}", *tab_attrs], ["{tab}"])
-    tablist = ['role="tablist"', *aria_label(p), "onKeyDown={handleKeyDown}"]
+    tab_attrs += [f"onClick={{{click}}}", *markup.native_handlers(p, skip=("onClick",))]
+    tab = markup.element("button", ["key={tab}", *tab_attrs], ["{tab}"])
+    tablist = ['role="tablist"', *markup.aria_label(p), "onKeyDown={handleKeyDown}"]
     children = [
-        *element(
+        *markup.element(
             "div", tablist, ["{tabItems.map((tab, index) => (", *("  " + t for t in tab), "))}"]
         ),
-        *element(
+        *markup.element(
             "div",
             [
                 'role="tabpanel"',
                 "id={`${baseId}-panel-${shownTab}`}",
                 "aria-labelledby={`${baseId}-tab-${shownTab}`}",
             ],
-            ["{tabItems[shownTab]}", *extras(p)],
+            ["{tabItems[shownTab]}", *markup.extras(p)],
         ),
     ]
-    root = [root_attrs(p)[0], COLUMN_STYLE]
-    return Markup(setup, element("div", [*root, *data_attrs(p)], children))
+    root = [markup.root_attrs(p)[0], markup.COLUMN_STYLE]
+    return Markup(setup, markup.element("div", [*root, *markup.data_attrs(p)], children))
 
 
 def badge(p: Parts) -> Markup:
-    attrs = [*root_attrs(p), *aria_label(p), *role_attr(p, None)]
+    attrs = [*markup.root_attrs(p), *markup.aria_label(p), *markup.role_attr(p, None)]
     count = p.model.prop("count")
-    children = [text_expr(p)] if p.model.text_prop or count is None else []
+    children = [markup.text_expr(p)] if p.model.text_prop or count is None else []
     if count is not None:
         p.props.add("count")
         children.append("{count}")
     setup: list[str] = []
     if p.model.events:
         # A clickable badge acts as a button: focusable, and Enter/Space do what a click does.
-        body = activation(p, "event", native="onClick")
+        body = markup.activation(p, "event", native="onClick")
         setup = [
             "const activate = (): void => {",
             *("  " + b for b in body if "(event)" not in b),
@@ -164,13 +163,15 @@ def badge(p: Parts) -> Markup:
             *(f"  {e.name}?.(event);" for e in p.model.events if e.name == "onClick"),
             "  activate();",
             "};",
-            *keydown_activates(p, target="HTMLSpanElement"),
+            *markup.keydown_activates(p, target="HTMLSpanElement"),
         ]
         if not any(a.startswith("role=") for a in attrs):
             attrs.append('role="button"')
         attrs += ["tabIndex={0}", "onClick={handleClick}", "onKeyDown={handleKeyDown}"]
-        attrs += native_handlers(p, skip=("onClick", "onKeyDown"))
-    return Markup(setup, element("span", [*attrs, *data_attrs(p)], children + extras(p)))
+        attrs += markup.native_handlers(p, skip=("onClick", "onKeyDown"))
+    return Markup(
+        setup, markup.element("span", [*attrs, *markup.data_attrs(p)], children + markup.extras(p))
+    )
 
 
 def alert(p: Parts) -> Markup:
@@ -184,9 +185,9 @@ def alert(p: Parts) -> Markup:
     # Any event needs a control to fire it: the dismiss button.
     dismissible = "dismissible" in p.model.states or bool(p.model.events)
     setup = ["const [isShown, setIsShown] = React.useState<boolean>(true);"]
-    children = [f"<strong>{text_expr(p)}</strong>", *extras(p)]
+    children = [f"<strong>{markup.text_expr(p)}</strong>", *markup.extras(p)]
     if dismissible:
-        body = activation(p, "event", native="onClick")
+        body = markup.activation(p, "event", native="onClick")
         setup += [
             "const handleDismiss = (event: React.MouseEvent<HTMLButtonElement>): void => {",
             *("  " + b for b in body),
@@ -195,17 +196,17 @@ def alert(p: Parts) -> Markup:
         ]
         show = "dismissible" if "dismissible" in p.model.states else "true"
         p.states.add("dismissible")
-        button = element(
+        button = markup.element(
             "button",
             [
                 'type="button"',
                 'aria-label="Dismiss"',
                 "onClick={handleDismiss}",
-                *native_handlers(p, skip=("onClick",)),
+                *markup.native_handlers(p, skip=("onClick",)),
             ],
             ['{"\u00d7"}'],
         )
         children += [f"{{{show} ? (", *("  " + b for b in button), ") : null}"]
     setup.append("if (!isShown) return <></>;")
-    attrs = [*root_attrs(p), f"role={role}", *aria_label(p), *data_attrs(p)]
-    return Markup(setup, element("div", attrs, children))
+    attrs = [*markup.root_attrs(p), f"role={role}", *markup.aria_label(p), *markup.data_attrs(p)]
+    return Markup(setup, markup.element("div", attrs, children))
