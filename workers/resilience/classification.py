@@ -27,6 +27,9 @@ _S3_CODE_KINDS: dict[str, ErrorKind] = {
     "RequestTimeout": "timeout",
     "503": "server_error",
     "500": "server_error",
+    # The endpoint lost its bucket (restarted empty, deleted by mistake): the upload
+    # creates it again (upload_spool), and while that fails the artifacts are spooled.
+    "NoSuchBucket": "server_error",
 }
 _QUERY_CANCELED = "57014"  # Postgres: statement_timeout reached
 

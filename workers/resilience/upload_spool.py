@@ -1,7 +1,8 @@
 """Artifacts that survive S3 being down: files that cannot be uploaded now are spooled
 to local disk (workers.resilience.spool) under the keys they will have, the job succeeds with
 uploads pending, and the worker machine uploads them when S3 answers again. Uploading
-the same key twice only adds a version, so a replay after a crash is harmless.
+the same key twice only adds a version, so a replay after a crash is harmless. A
+bucket that vanished is created again, with its settings, before the upload is retried.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ def _upload(component_id: str, files: dict[str, bytes]) -> dict[str, str]:
     settings = get_settings()
     s3 = s3_client()
 
-    def attempt() -> dict[str, str]:
+    def put() -> dict[str, str]:
         artifacts.ensure_bucket(
             s3, settings.s3_bucket, region=settings.s3_region,
             lifecycle_days=settings.s3_lifecycle_days,
@@ -36,6 +37,19 @@ def _upload(component_id: str, files: dict[str, bytes]) -> dict[str, str]:
         return artifacts.upload_artifacts(
             s3, settings.s3_bucket, component_id, files, concurrency=settings.s3_upload_concurrency
         )
+
+    def attempt() -> dict[str, str]:
+        try:
+            return put()
+        except Exception as exc:
+            if not artifacts.bucket_missing(exc):
+                raise
+        # The process had set the bucket up, but it is gone: create it again (versioning,
+        # encryption, lifecycle) and upload once more. Still missing: classed transient,
+        # so retried under the policy, then spooled.
+        logger.warning("bucket %s is gone; creating it again", settings.s3_bucket)
+        artifacts.forget_bucket(s3, settings.s3_bucket)
+        return put()
 
     return S3.call(attempt)
 

@@ -32,8 +32,8 @@ def artifact_key(component_id: str, name: str) -> str:
 def ensure_bucket(s3: Any, bucket: str, *, region: str, lifecycle_days: int) -> None:
     """Create the bucket if needed and (re)apply versioning, AES256 and expiry.
 
-    Runs once per client; the settings calls are idempotent, so several processes
-    racing here is harmless.
+    Runs once per client (until forget_bucket); the settings calls are idempotent, so
+    several processes racing here is harmless.
     """
     marker = (id(s3), bucket)
     if marker in _ensured:
@@ -78,6 +78,20 @@ def ensure_bucket(s3: Any, bucket: str, *, region: str, lifecycle_days: int) -> 
             },
         )
         _ensured.add(marker)
+
+
+def bucket_missing(exc: BaseException) -> bool:
+    """S3 says the bucket is gone (a fresh endpoint, or deleted by mistake)."""
+    return isinstance(exc, ClientError) and (
+        exc.response.get("Error", {}).get("Code") == "NoSuchBucket"
+    )
+
+
+def forget_bucket(s3: Any, bucket: str) -> None:
+    """Drop the "already set up" marker, so the next ensure_bucket creates the bucket
+    again with its settings."""
+    with _ensure_lock:
+        _ensured.discard((id(s3), bucket))
 
 
 def _upload_pool(max_workers: int) -> ThreadPoolExecutor:

@@ -51,3 +51,43 @@ def test_artifacts_are_spooled_then_uploaded(
         download = httpx.get(artifact["url"])
         assert download.status_code == 200 and download.content, name
     assert list((tmp_path / "spool" / "uploads").glob("*.json")) == []
+
+
+def _delete_bucket(s3: Any, bucket: str) -> None:
+    """Delete a versioned bucket as an operator would by mistake: every version and
+    delete marker first, then the bucket."""
+    for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
+        versions = page.get("Versions", []) + page.get("DeleteMarkers", [])
+        if versions:
+            s3.delete_objects(
+                Bucket=bucket,
+                Delete={
+                    "Objects": [{"Key": v["Key"], "VersionId": v["VersionId"]} for v in versions]
+                },
+            )
+    s3.delete_bucket(Bucket=bucket)
+
+
+def test_a_vanished_bucket_is_created_again_with_its_settings(
+    start_worker: Callable[..., Any], api: httpx.Client, s3: Any
+) -> None:
+    # Given a worker whose one pool process has already set its bucket up
+    queue = f"nobucket-{uuid.uuid4().hex[:8]}"
+    bucket = f"cf-vanishing-{uuid.uuid4().hex[:8]}"
+    start_worker(queue=queue, env={"S3_BUCKET": bucket, "S3_LIFECYCLE_DAYS": "30"})
+    first = wait_for_end(api, queue_job(queue, make_job(component_name="BeforeCard")))
+    assert first["status"] == "succeeded", first
+    # When the bucket is deleted, then a job runs
+    _delete_bucket(s3, bucket)
+    job_id = queue_job(queue, make_job(component_name="AfterCard", component_type="card"))
+    status = wait_for_end(api, job_id)
+    # Then the job succeeds with its artifacts uploaded, into the bucket made again
+    assert status["status"] == "succeeded", status
+    assert status["result"].get("uploads") != "pending"
+    prefix = f"components/{status['result']['component_id']}/"
+    assert len(object_versions(s3, bucket, prefix)) == 4
+    assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
+    rules = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
+    assert rules[0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    lifecycle = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
+    assert lifecycle[0]["Expiration"]["Days"] == 30 and lifecycle[0]["Status"] == "Enabled"
