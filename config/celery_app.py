@@ -30,14 +30,10 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         worker_prefetch_multiplier=1,
         task_soft_time_limit=settings.task_soft_time_limit_s,
         task_time_limit=settings.task_time_limit_s,
-        # Redis broker: an unacked message comes back after the visibility timeout (its
-        # whole worker was lost). Scan for such messages every few seconds, not every
-        # 100 s (kombu's default interval x throttle), so a lost job is not left waiting.
-        broker_transport_options={
-            "visibility_timeout": settings.broker_visibility_timeout_s,
-            "unacked_restore_interval": max(1, min(10, settings.broker_visibility_timeout_s // 3)),
-            "unacked_restore_throttle": 1,
-        },
+        broker_transport_options=_transport_options(settings),
+        # RabbitMQ: a quorum queue is replicated and fsyncs what it accepts.
+        task_default_queue_type=_queue_type(settings),
+        task_create_missing_queue_type=_queue_type(settings),
         broker_connection_retry_on_startup=True,
         # Monitoring (Flower, celery-exporter) reads task events.
         worker_send_task_events=True,
@@ -49,6 +45,26 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         # silently acked.
         worker_consumer="workers.resilience.dead_letters:DeadLetterConsumer",
     )
+
+
+def _queue_type(settings: Settings) -> str:
+    return "quorum" if settings.rabbitmq_quorum_queues else "classic"
+
+
+def _transport_options(settings: Settings) -> dict[str, Any]:
+    if settings.broker_is_redis:
+        # An unacked message comes back after the visibility timeout (its whole worker was
+        # lost). Scan for such messages every few seconds, not every 100 s (kombu's default
+        # interval x throttle), so a lost job is not left waiting.
+        timeout_s = settings.broker_visibility_timeout_s
+        return {
+            "visibility_timeout": timeout_s,
+            "unacked_restore_interval": max(1, min(10, timeout_s // 3)),
+            "unacked_restore_throttle": 1,
+        }
+    # RabbitMQ: a publish returns once the broker has the message (publisher confirms), so
+    # a 202 or a retry is never answered for a message the broker did not take.
+    return {"confirm_publish": True}
 
 
 app = Celery("componentforge", include=["tasks.generation"])

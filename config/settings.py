@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     """Redis broker only: an unacked message returns to the queue after this long.
     0 means hard limit + 30 s, so a job whose whole worker died is picked up again
     soon, but never while it could still be running."""
+    rabbitmq_quorum_queues: bool = False
+    """RabbitMQ broker only: declare the generation queue as a quorum queue (replicated,
+    survives a broker node's loss). Every client that declares the queue must then ask
+    for the same type (README: Durability)."""
     retry_policies: dict[str, dict[str, Any]] = Field(default_factory=dict)
     """JSON overrides of config/retry_policies.py's table, by dependency, step or "task"."""
     circuit_failure_threshold: int = Field(default=5, ge=1)

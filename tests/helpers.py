@@ -34,8 +34,10 @@ def figma_document() -> dict[str, Any]:
 
 
 @functools.cache
-def _queue_client(broker_url: str) -> Celery:
-    return Celery(broker=broker_url, set_as_current=False)
+def _queue_client(broker_url: str, queue_type: str) -> Celery:
+    client = Celery(broker=broker_url, set_as_current=False)
+    client.conf.task_create_missing_queue_type = queue_type  # how it declares the queue
+    return client
 
 
 def queue_job(
@@ -44,12 +46,13 @@ def queue_job(
     *,
     task_id: str | None = None,
     broker_url: str | None = None,
+    queue_type: str = "classic",
 ) -> str:
     """Publish generation.run straight onto `queue` as another service would (a bare
     Celery client, no project code); returns the job id. Without a body the message
     names only the job (task_id), as a redelivery of an API-submitted job does."""
     kwargs = {"request": body} if body is not None else {"job_id": task_id}
-    client = _queue_client(broker_url or os.environ["BROKER_URL"])
+    client = _queue_client(broker_url or os.environ["BROKER_URL"], queue_type)
     return client.send_task("generation.run", kwargs=kwargs, queue=queue, task_id=task_id).id
 
 

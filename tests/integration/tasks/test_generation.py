@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+from kombu import Connection, Queue
 from sqlalchemy import Engine, insert
 
 from core.keys import job_key
@@ -120,24 +121,34 @@ def test_whole_worker_killed_mid_job_is_redelivered(
 
 
 @pytest.mark.rabbitmq
-def test_rabbitmq_broker(start_worker: Callable[..., Any], start_api: Callable[..., Any]) -> None:
+@pytest.mark.parametrize("queue_type", ["classic", "quorum"])
+def test_rabbitmq_broker(
+    start_worker: Callable[..., Any], start_api: Callable[..., Any], queue_type: str
+) -> None:
     rabbitmq_url = os.environ.get("TEST_RABBITMQ_URL")
     if not rabbitmq_url:
         pytest.skip("TEST_RABBITMQ_URL is not set (no RabbitMQ on this machine)")
-    # Given an API and a worker that use RabbitMQ as the broker
-    queue = f"rabbit-{uuid.uuid4().hex[:8]}"
-    overrides = {"BROKER_URL": rabbitmq_url, "GENERATION_QUEUE": queue}
+    # Given an API and a worker that use RabbitMQ as the broker, the queue of either type
+    queue = f"rabbit-{queue_type}-{uuid.uuid4().hex[:8]}"
+    overrides = {
+        "BROKER_URL": rabbitmq_url,
+        "GENERATION_QUEUE": queue,
+        "RABBITMQ_QUORUM_QUEUES": str(queue_type == "quorum").lower(),
+    }
     start_worker(queue=queue, concurrency=1, env=overrides)
     api = start_api(env=overrides)
     # When a job is submitted over HTTP and another straight onto the queue
     over_http = api.post("/v1/generations", json=make_job(component_name="RabbitButton"))
     assert over_http.status_code == 202
-    job_id = queue_job(
-        queue, make_job(component_name="RabbitCard", component_type="card"), broker_url=rabbitmq_url
-    )
-    # Then both succeed
+    body = make_job(component_name="RabbitCard", component_type="card")
+    job_id = queue_job(queue, body, broker_url=rabbitmq_url, queue_type=queue_type)
+    # Then both succeed, and the queue is of the type asked for
     assert wait_for_end(api, over_http.json()["id"])["status"] == "succeeded"
     assert wait_for_end(api, job_id)["status"] == "succeeded"
+    with Connection(rabbitmq_url) as conn:
+        arguments = {"x-queue-type": queue_type} if queue_type == "quorum" else {}
+        # Declaring a queue with other arguments than it has is refused (406).
+        Queue(queue, queue_arguments=arguments, durable=True)(conn.default_channel).declare()
     ready = api.get("/readyz").json()
     assert ready["checks"]["broker"]["up"] is True
 
