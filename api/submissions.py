@@ -48,7 +48,11 @@ def submit(
             return existing_job, False
 
     _, trace_headers = job_state.create_queued(
-        client, job_id, spec_json, ttl_s=settings.job_state_ttl_s
+        client,
+        job_id,
+        spec_json,
+        ttl_s=settings.job_state_ttl_s,
+        queue=settings.generation_queue,
     )
     try:
         celery_app.send_task(
@@ -62,6 +66,7 @@ def submit(
         logger.warning("job %s: publish failed: %s", job_id, exc)
         undo = client.pipeline(transaction=True)
         undo.delete(keys.job_key(job_id))
+        undo.zrem(keys.LIVE_JOBS, job_id)
         if idempotency_key is not None:
             undo.delete(keys.idempotency_key(idempotency_key))
         undo.execute()

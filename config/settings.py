@@ -68,6 +68,12 @@ class Settings(BaseSettings):
     is failed instead of run again: a poison message must not loop forever."""
     job_lease_s: int = Field(default=30, ge=5)
     """A running job holds a lease renewed every lease/3 s; a dead holder's lease lapses."""
+    reaper_interval_s: float = Field(default=15.0, gt=0)
+    """How often one worker (whichever takes the sweep's lock) looks for orphaned jobs."""
+    reaper_stale_after_s: int = Field(default=0, ge=0)
+    """A live job with no lease, no message in the broker and no progress for this long is
+    orphaned (workers.resilience.reaper). 0 means BROKER_VISIBILITY_TIMEOUT_S + JOB_LEASE_S:
+    by then a dead holder's lease has lapsed and the broker's own redelivery had its turn."""
 
     # --- api ------------------------------------------------------------------
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
@@ -179,6 +185,8 @@ class Settings(BaseSettings):
             )
         if self.broker_visibility_timeout_s == 0:
             self.broker_visibility_timeout_s = self.task_time_limit_s + 30
+        if self.reaper_stale_after_s == 0:
+            self.reaper_stale_after_s = self.broker_visibility_timeout_s + self.job_lease_s
         return self
 
     def retry_policy(self, name: str) -> retry_policies.RetryPolicy:

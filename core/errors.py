@@ -87,5 +87,11 @@ class PoisonJob(ComponentForgeError):
     error_type = "redelivery_limit"
 
 
+class JobOrphaned(ComponentForgeError):
+    """Found with no lease and no message (both lost) once its deliveries were spent."""
+
+    error_type = "orphaned"
+
+
 class JobTimedOut(ComponentForgeError):
     error_type = "timeout"

@@ -1,6 +1,7 @@
 """Every Redis name the system uses, in one place (DESIGN.md fixes them): job state, its
-end channel, idempotency claims, leases, circuit breakers, the L0/L1 caches and the
-dead-letter queue. Changing one orphans what is already stored under the old name."""
+end channel, the live-job index, idempotency claims, leases, circuit breakers, the reaper's
+lock, the L0/L1 caches and the dead-letter queue. Changing one orphans what is already
+stored under the old name."""
 
 from __future__ import annotations
 
@@ -8,6 +9,14 @@ L1_PREFIX = "exact:"
 """L1 entries are `exact:{sha256}` (core.cache_key computes the hash)."""
 DONE_CHANNEL_PATTERN = "job-done:*"
 """Every job's end channel, for a subscriber that follows many jobs."""
+LIVE_JOBS = "jobs:live"
+"""Sorted set of the jobs not yet ended, scored by their last progress (unix seconds):
+the reaper's index (workers.resilience.reaper), so it never scans every `job:*`."""
+
+
+def reaper_lock_key(queue: str) -> str:
+    """Held (SET NX PX) by the one worker sweeping `queue`'s orphaned jobs this interval."""
+    return f"reaper:lock:{queue}"
 
 
 def job_key(job_id: str) -> str:

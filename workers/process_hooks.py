@@ -22,7 +22,7 @@ from config.settings import get_settings
 from workers.chain.quality import typecheck
 from workers.clients import close_clients
 from workers.observability import exposition
-from workers.resilience import spool_replay
+from workers.resilience import reaper, spool_replay
 from workers.storage import artifacts
 
 
@@ -47,9 +47,12 @@ def _on_child_stop(**_: Any) -> None:
 
 
 @worker_ready.connect
-def _on_worker_ready(**_: Any) -> None:
+def _on_worker_ready(sender: Any = None, **_: Any) -> None:
     # The main process serves /metrics for the whole pool.
     port = get_settings().worker_metrics_port
     if port:
         exposition.serve(port)
     spool_replay.start()
+    # The reaper sweeps the queues this worker consumes (sender is its consumer).
+    queues = sorted(sender.app.amqp.queues.consume_from) if sender is not None else []
+    reaper.start(queues or [get_settings().generation_queue])

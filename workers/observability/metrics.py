@@ -46,6 +46,11 @@ SPOOL_PENDING = Gauge(
     "spool_pending_items", "Items waiting in a local spool", ["spool"],
     multiprocess_mode="mostrecent",
 )  # fmt: skip
+# Counted by the reaper, a thread of the worker's main process (workers.resilience.reaper).
+JOBS_REAPED = Counter(
+    "jobs_reaped", "Orphaned jobs (no lease, no message) the reaper re-queued or failed",
+    ["action"],
+)  # fmt: skip
 HTTP_REQUESTS = Counter("http_requests", "HTTP requests answered", ["method", "endpoint", "status"])
 HTTP_REQUEST_DURATION = Histogram(
     "http_request_duration_seconds", "HTTP request duration", ["method", "endpoint"],

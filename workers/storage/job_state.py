@@ -1,7 +1,8 @@
 """Reading and writing live job state in Redis (the hash `job:{id}`, see core.state).
 
 The API writes it on submit, the worker moves it through running to an end state,
-and GET /v1/generations/{id} reads it.
+and GET /v1/generations/{id} reads it. A job not yet ended is also in the index
+`jobs:live`, scored by its last progress, where the reaper looks for orphans.
 """
 
 from __future__ import annotations
@@ -13,22 +14,40 @@ from typing import Any
 
 import redis
 
-from core.keys import done_channel, job_key
+from core.keys import LIVE_JOBS, done_channel, job_key
 from core.result import JobResult
-from core.state import JobState, JobStatus, creation_fields, decode, new_job
+from core.state import LIVE, JobState, JobStatus, creation_fields, decode, new_job
 from workers.observability import tracing
 
 
-def create(client: redis.Redis, state: JobState, *, ttl_s: int) -> None:
-    """Write a new job's hash, expiring after `ttl_s`. Every job's state starts here."""
+def create(client: redis.Redis, state: JobState, *, ttl_s: int, queue: str | None = None) -> None:
+    """Write a new job's hash, expiring after `ttl_s`. Every job's state starts here.
+    `queue`: where its message went (the reaper re-publishes there; unset: the reaper's
+    GENERATION_QUEUE)."""
+    fields = creation_fields(state)
+    if queue is not None:
+        fields["queue"] = queue
     pipe = client.pipeline(transaction=True)
-    pipe.hset(job_key(state.id), mapping=creation_fields(state))
+    pipe.hset(job_key(state.id), mapping=fields)
     pipe.expire(job_key(state.id), ttl_s)
+    if state.status in LIVE:
+        pipe.zadd(LIVE_JOBS, {state.id: time.time()})
     pipe.execute()
 
 
+def touch(pipe: redis.client.Pipeline, job_id: str) -> None:
+    """Queue a bump of the job's last progress in the live index (only if it is there:
+    an ended job is not put back)."""
+    pipe.zadd(LIVE_JOBS, {job_id: time.time()}, xx=True)
+
+
 def create_queued(
-    client: redis.Redis, job_id: str, spec: dict[str, Any], *, ttl_s: int
+    client: redis.Redis,
+    job_id: str,
+    spec: dict[str, Any],
+    *,
+    ttl_s: int,
+    queue: str | None = None,
 ) -> tuple[JobState, dict[str, str]]:
     """Create the state of a job just accepted, by the API or from a message that carried
     its body, with its trace started (when sampled): the state holds the root run's
@@ -39,7 +58,7 @@ def create_queued(
     if trace is not None:
         ref, headers = trace
         state.trace_fields = ref.as_fields()
-    create(client, state, ttl_s=ttl_s)
+    create(client, state, ttl_s=ttl_s, queue=queue)
     return state, headers
 
 
@@ -63,17 +82,24 @@ def mark_running(
     pipe.hincrby(job_key(job_id), "attempts", 1)
     if read_key is not None:
         pipe.get(read_key)
+    touch(pipe, job_id)
     results = pipe.execute()
     return int(results[2]), results[3] if read_key is not None else None
 
 
 def mark_retrying(client: redis.Redis, job_id: str) -> None:
     """Back to queued while the task waits to retry (a dependency was down)."""
-    client.hset(job_key(job_id), mapping={"status": JobStatus.QUEUED, "stage": "waiting_retry"})
+    pipe = client.pipeline(transaction=True)
+    pipe.hset(job_key(job_id), mapping={"status": JobStatus.QUEUED, "stage": "waiting_retry"})
+    touch(pipe, job_id)
+    pipe.execute()
 
 
 def set_stage(client: redis.Redis, job_id: str, stage: str) -> None:
-    client.hset(job_key(job_id), "stage", stage)
+    pipe = client.pipeline(transaction=False)
+    pipe.hset(job_key(job_id), "stage", stage)
+    touch(pipe, job_id)
+    pipe.execute()
 
 
 def finish(
@@ -103,6 +129,7 @@ def finish(
     pipe.hset(job_key(job_id), mapping=dict(fields))
     pipe.expire(job_key(job_id), ttl_s)
     pipe.publish(done_channel(job_id), status)
+    pipe.zrem(LIVE_JOBS, job_id)
     if also is not None:
         also(pipe)
     pipe.execute()
