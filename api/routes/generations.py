@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import time
 from typing import Annotated, Any
 
+import redis
 from fastapi import APIRouter, Header, Path, Query, Response
 from fastapi.concurrency import run_in_threadpool
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from api import job_views
 from api.deps import EngineDep, PresignS3Dep, RedisDep, SettingsDep
@@ -20,11 +24,24 @@ from api.schemas import (
 )
 from api.submissions import submit
 from core.errors import BadRequest, JobNotFound
-from core.state import JobStatus
+from core.state import JobState, JobStatus
+from workers.pipeline.recorded_end import follow_row
 from workers.storage import job_state
+from workers.storage.models import Generation
 from workers.storage.records import load_generation
 
+logger = logging.getLogger(__name__)
+
 router = APIRouter(prefix="/v1/generations", tags=["generations"])
+
+ROW_CHECK_AFTER_S = 2.0
+"""A queued or running job older than this is checked against its generations row, at
+most every ROW_CHECK_EVERY_S while a long-poll waits: the row is the truth for an ended
+job, and a live state that missed its ending (the write lost with Redis) would otherwise
+say `running` for ever. The read is one primary-key look-up, ~0.8 ms p50 against ~0.07 ms
+for the state (2-core dev box): ten times the poll's cost, so young jobs, the common
+poll, skip it."""
+ROW_CHECK_EVERY_S = 1.0
 
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
 
@@ -88,6 +105,7 @@ async def get_generation(
 ) -> GenerationPublic:
     deadline = time.monotonic() + min(wait, settings.max_wait_s)
     pause_s = 0.01
+    next_row_check = 0.0
     while True:
         state = await run_in_threadpool(job_state.load, client, job_id)
         if state is None:
@@ -95,8 +113,39 @@ async def get_generation(
             if row is None:
                 raise JobNotFound(f"no job {job_id}")
             return job_views.from_row(row, s3, settings)
+        if _row_check_due(state, next_row_check):
+            next_row_check = time.monotonic() + ROW_CHECK_EVERY_S
+            row = await run_in_threadpool(_recorded_end, client, engine, job_id)
+            if row is not None:
+                return job_views.from_row(row, s3, settings)
         remaining_s = deadline - time.monotonic()
         if state.is_terminal or remaining_s <= 0:
             return job_views.from_state(state, s3, settings)
         await asyncio.sleep(min(pause_s, remaining_s))
         pause_s = min(pause_s * 2, 0.25)
+
+
+def _row_check_due(state: JobState, next_check: float) -> bool:
+    return (
+        not state.is_terminal
+        and time.time() - state.created_at >= ROW_CHECK_AFTER_S
+        and time.monotonic() >= next_check
+    )
+
+
+def _recorded_end(client: redis.Redis, engine: Engine, job_id: str) -> Generation | None:
+    """The job's row, if it has ended there, after repairing its live state to say the
+    same; None when there is no row or Postgres does not answer (the state answers)."""
+    try:
+        row = load_generation(engine, job_id)
+    except SQLAlchemyError as exc:
+        logger.warning("job %s: could not read its row (%s); answering from Redis", job_id, exc)
+        return None
+    if row is None:
+        return None
+    logger.warning("job %s: its row says it ended, its live state does not; repairing", job_id)
+    try:
+        follow_row(client, row)
+    except redis.RedisError as exc:
+        logger.warning("job %s: could not repair its live state (%s)", job_id, exc)
+    return row

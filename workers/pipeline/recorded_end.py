@@ -3,7 +3,8 @@
 The row is inserted at most once (ON CONFLICT DO NOTHING), so the delivery that finds
 it already there lost the race: it makes the live state in Redis say what the row says
 instead of writing its own ending. Redis and Postgres then never disagree, e.g. when
-the hard time-out's handler and the child it stopped both end the job.
+the hard time-out's handler and the child it stopped both end the job. The status
+route uses `follow_row` too, when it finds a row for a job Redis still says is running.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from core.result import JobResult
 from core.state import JobStatus
 from workers.clients import db_engine
 from workers.storage import job_state
+from workers.storage.models import Generation
 from workers.storage.records import load_generation
 
 logger = logging.getLogger(__name__)
@@ -35,6 +37,19 @@ def adopt_recorded_end(
         return False
     if row is None:
         return False
+    follow_row(client, row, also=also)
+    return True
+
+
+def follow_row(
+    client: redis.Redis,
+    row: Generation,
+    *,
+    also: Callable[[redis.client.Pipeline], None] | None = None,
+) -> None:
+    """Make the job's live state say what its row says (the row is the truth for an
+    ended job); `also` adds commands to the same round trip."""
+    job_id = row.id
     error = {"type": row.error_type or "", "message": row.error_message or ""}
     job_state.finish(
         client,
@@ -47,4 +62,3 @@ def adopt_recorded_end(
         finished_at=row.finished_at.timestamp(),
         also=also,
     )
-    return True
