@@ -39,13 +39,18 @@ class FaultProxy:
         self._listener = listener
         threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
 
-    def cut(self) -> None:
-        """The service is gone: reset every connection and refuse new ones."""
+    def refuse(self) -> None:
+        """Refuse new connections; those open stay up (a client that must connect anew,
+        e.g. a worker process's first publish, fails while the rest still works)."""
         listener, self._listener = self._listener, None
         if listener is not None:
             with contextlib.suppress(OSError):
                 listener.shutdown(socket.SHUT_RDWR)
             listener.close()
+
+    def cut(self) -> None:
+        """The service is gone: reset every connection and refuse new ones."""
+        self.refuse()
         with self._lock:
             sockets, self._open = self._open, set()
         for sock in sockets:
