@@ -118,4 +118,6 @@ def creation_fields(state: JobState) -> dict[str, str]:
         "created_at": repr(state.created_at),
         "attempts": str(state.attempts),
         **state.trace_fields,
+        # A job failed before it was accepted starts with its reason.
+        **({"error": json.dumps(state.error, separators=(",", ":"))} if state.error else {}),
     }

@@ -26,12 +26,12 @@ def fail_job(
     `request` is the body of a job that came straight onto the queue and has no state."""
     client = redis_client()
     now = time.time()
+    reason = {"type": error.error_type, "message": str(error)}
     state = job_state.load(client, job_id)
     if state is None:
-        state = _state_of_unaccepted(job_id, request, now)
+        state = _state_of_unaccepted(job_id, request, now, reason)
     elif state.is_terminal:
         return
-    reason = {"type": error.error_type, "message": str(error)}
     trace = tracing.TraceRef.from_fields(state.trace_fields)
     row = GenerationRow.failed(
         state,
@@ -57,9 +57,12 @@ def fail_job(
     logger.warning("job %s failed: %s", job_id, reason["message"])
 
 
-def _state_of_unaccepted(job_id: str, request: dict[str, Any] | None, now: float) -> JobState:
+def _state_of_unaccepted(
+    job_id: str, request: dict[str, Any] | None, now: float, reason: dict[str, str]
+) -> JobState:
     """Create state for a job failed before it was accepted (its body did not validate),
-    so a client polling its id reads the reason. Its spec stays empty: only the type and
+    so a client polling its id reads the reason: with it from the start, as a client may
+    read the state before the ending is written. Its spec stays empty: only the type and
     name are kept, cut to their columns' lengths."""
     body = request if isinstance(request, dict) else {}
     state = JobState(
@@ -71,6 +74,7 @@ def _state_of_unaccepted(job_id: str, request: dict[str, Any] | None, now: float
         cache_key="",
         created_at=now,
         attempts=1,
+        error=reason,
     )
     job_state.create(redis_client(), state, ttl_s=get_settings().job_state_ttl_s)
     return state

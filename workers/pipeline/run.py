@@ -13,25 +13,24 @@ from dataclasses import asdict, dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
-from pydantic import ValidationError
-
 from config.settings import get_settings
 from core.cache_key import cache_key
-from core.errors import InvalidJob, PoisonJob
+from core.errors import PoisonJob
 from core.keys import job_key
 from core.result import JobResult
 from core.spec import CacheMode, JobSpec
 from core.state import JobState, JobStatus, decode
 from workers.chain import GENERATOR_VERSION
-from workers.clients import db_engine, redis_client
+from workers.clients import redis_client
 from workers.observability import metrics, tracing
 from workers.pipeline.failure import fail_job
 from workers.pipeline.generate import Outcome, from_l1, generate
+from workers.pipeline.queued import accept_queued_job
 from workers.pipeline.recorded_end import adopt_recorded_end
 from workers.resilience.bookkeeping_spool import EXISTED, SPOOLED, record_or_spool
 from workers.resilience.dependency import REDIS_CACHE
 from workers.resilience.lease import JobLease
-from workers.storage import job_state, l1_cache, records
+from workers.storage import job_state, l1_cache
 from workers.storage.generation_row import GenerationRow
 from workers.storage.records import CacheEvent
 
@@ -47,7 +46,7 @@ def run_generation(job_id: str, request: dict[str, Any] | None = None) -> None:
     try:
         state = decode(job_id, raw) if raw is not None else job_state.load(client, job_id)
         if state is None:
-            state = _accept_queued_job(job_id, request)
+            state = accept_queued_job(job_id, request)
             if state is None:
                 return
         if state.is_terminal:
@@ -56,34 +55,6 @@ def run_generation(job_id: str, request: dict[str, Any] | None = None) -> None:
         _run(state, lease)
     finally:
         lease.release()
-
-
-def _accept_queued_job(job_id: str, request: dict[str, Any] | None) -> JobState | None:
-    """Create the state of a job published straight onto the queue."""
-    if request is None:
-        if records.load_generation(db_engine(), job_id) is None:
-            logger.error("job %s: no state and no request in the message; dropped", job_id)
-        return None
-    try:
-        spec = JobSpec.model_validate(request)
-    except ValidationError as exc:
-        fail_job(job_id, InvalidJob(_validation_message(exc)), request=request)
-        return None
-    state, _ = job_state.create_queued(
-        redis_client(),
-        job_id,
-        spec.model_dump(mode="json", exclude_none=True),
-        ttl_s=get_settings().job_state_ttl_s,
-    )
-    return state
-
-
-def _validation_message(exc: ValidationError) -> str:
-    parts = []
-    for error in exc.errors()[:10]:
-        field = ".".join(str(p) for p in error["loc"]) or "body"
-        parts.append(f"{field}: {error['msg']}")
-    return "; ".join(parts)
 
 
 @dataclass

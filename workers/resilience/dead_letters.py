@@ -82,16 +82,10 @@ def dead_letter(task: Task, reason: str) -> None:
 class DeadLetterConsumer(Consumer):
     """The worker's consumer, recording unrunnable messages instead of dropping them."""
 
-    def _dead_letter(self, message: Message, error_type: str, reason: str) -> bool:
-        """Fail the job it names, and keep the message on the dead-letter queue. False
-        when either could not be done: the message is then given back to the broker
-        (requeued) instead of dropped, and comes back to be dead-lettered again."""
-        recorded = _record(message, error_type, reason)
-        if recorded and _copy_to_dead_letters(self.app, message, reason):
-            return True
-        logger.error("an unrunnable message could not be kept (%s); requeued", reason)
-        message.reject_log_error(logger, self.connection_errors, requeue=True)
-        return False
+    def _dead_letter(self, message: Message, error_type: str, reason: str) -> None:
+        """Fail the job it names, and keep the message on the dead-letter queue."""
+        _record(message, error_type, reason)
+        _copy_to_dead_letters(self.app, message, reason)
 
     def on_decode_error(self, message: Message, exc: Exception) -> None:
         # Celery's own report (critical), then reject instead of its ack.
@@ -103,16 +97,16 @@ class DeadLetterConsumer(Consumer):
             f"the queued message could not be decoded as {message.content_type!r} "
             f"({_short(exc)}); it was not run. Fix the publisher, then resubmit"
         )
-        if self._dead_letter(message, "undecodable_message", reason):
-            message.reject_log_error(logger, self.connection_errors, requeue=False)
+        self._dead_letter(message, "undecodable_message", reason)
+        message.reject_log_error(logger, self.connection_errors, requeue=False)
 
     def on_unknown_message(self, body: Any, message: Message) -> None:
         reason = (
             "the queued message is not a Celery task message (no task name); it was "
             "not run. Publish generation.run, then resubmit"
         )
-        if self._dead_letter(message, "invalid_message", reason):
-            super().on_unknown_message(body, message)  # logs, rejects without requeue
+        self._dead_letter(message, "invalid_message", reason)
+        super().on_unknown_message(body, message)  # logs, rejects without requeue
 
     def on_unknown_task(self, body: Any, message: Message, exc: Exception) -> None:
         name = _headers(message).get("task")
@@ -120,16 +114,16 @@ class DeadLetterConsumer(Consumer):
             f"no task named {_short(name)!r} runs on this queue; it was not run. "
             "Publish generation.run, then resubmit"
         )
-        if self._dead_letter(message, "unknown_task", reason):
-            super().on_unknown_task(body, message, exc)  # logs, rejects without requeue
+        self._dead_letter(message, "unknown_task", reason)
+        super().on_unknown_task(body, message, exc)  # logs, rejects without requeue
 
     def on_invalid_task(self, body: Any, message: Message, exc: Exception) -> None:
         reason = (
             f"the queued message is not a valid task message ({_short(exc)}); it was "
             "not run. Fix the publisher, then resubmit"
         )
-        if self._dead_letter(message, "invalid_message", reason):
-            super().on_invalid_task(body, message, exc)  # logs, rejects without requeue
+        self._dead_letter(message, "invalid_message", reason)
+        super().on_invalid_task(body, message, exc)  # logs, rejects without requeue
 
 
 def _dead_queue(origin: str) -> Queue:
@@ -138,9 +132,9 @@ def _dead_queue(origin: str) -> Queue:
     return Queue(name, Exchange(name, type="direct"), routing_key=name, durable=True)
 
 
-def _copy_to_dead_letters(app: Any, message: Message, reason: str) -> bool:
+def _copy_to_dead_letters(app: Any, message: Message, reason: str) -> None:
     """Publish the message as received (body, content type, headers) to "{queue}.dead",
-    with the reason in a header. Never raises; False when the broker did not take it."""
+    with the reason in a header. Never raises: the message leaves its queue anyway."""
     delivery = message.delivery_info if isinstance(message.delivery_info, dict) else {}
     dead = _dead_queue(str(delivery.get("routing_key") or get_settings().generation_queue))
     try:
@@ -158,19 +152,18 @@ def _copy_to_dead_letters(app: Any, message: Message, reason: str) -> bool:
             )
     except Exception:
         logger.exception("could not copy an unrunnable message to %s", dead.name)
-        return False
-    return True
 
 
-def _record(message: Message, error_type: str, reason: str) -> bool:
+def _record(message: Message, error_type: str, reason: str) -> None:
     """Fail the job the message names (or a new id) with the reason and what the message
-    held. Never raises; False when the ending could not be recorded (nor spooled)."""
+    held. Never raises: the message is rejected afterwards whatever happens here, so it
+    cannot loop."""
     job_id = _job_id(message)
     error = UnrunnableMessage(error_type, f"{reason}. Received: {_describe(message)}")
     try:
         if _has_live_state(job_id):
             fail_job(job_id, error)
-            return True
+            return
         record_or_spool(
             GenerationRow.unrunnable(
                 job_id, error_type=error.error_type, error_message=str(error), at=time.time()
@@ -180,8 +173,6 @@ def _record(message: Message, error_type: str, reason: str) -> bool:
         logger.warning("job %s failed: %s", job_id, error)
     except Exception:
         logger.exception("job %s: could not record the unrunnable message", job_id)
-        return False
-    return True
 
 
 def _has_live_state(job_id: str) -> bool:
@@ -197,11 +188,16 @@ def _headers(message: Message) -> dict[str, Any]:
     return headers if isinstance(headers, dict) else {}
 
 
+def is_job_id(candidate: Any) -> bool:
+    """A string that can name a job: 1..64 letters, digits or `-_.:` (the row's key)."""
+    return isinstance(candidate, str) and 0 < len(candidate) <= 64 and set(candidate) <= _ID_CHARS
+
+
 def _job_id(message: Message) -> str:
     """The task id the publisher gave (the job id clients poll), else a new one."""
     properties = message.properties if isinstance(message.properties, dict) else {}
     for candidate in (_headers(message).get("id"), properties.get("correlation_id")):
-        if isinstance(candidate, str) and 0 < len(candidate) <= 64 and set(candidate) <= _ID_CHARS:
+        if is_job_id(candidate):
             return candidate
     return uuid.uuid4().hex
 

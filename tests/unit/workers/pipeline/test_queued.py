@@ -1,0 +1,56 @@
+"""A message published straight onto the queue is checked as the API checks a request:
+its arguments and the body's size, before anything runs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from config.settings import get_settings
+from core.errors import InvalidJob
+from tests.helpers import make_job
+from workers.pipeline.queued import check_arguments, check_size, job_id_of
+from workers.resilience.dead_letters import UnrunnableMessage
+
+
+def test_a_job_is_named_by_its_job_id_else_by_its_task_id() -> None:
+    assert job_id_of("task-1", "job-1") == "job-1"
+    assert job_id_of("task-1", None) == "task-1"
+    assert job_id_of("task-1", 42) == "task-1"
+    assert job_id_of("task-1", "x" * 65) == "task-1"
+
+
+def test_what_generation_run_takes_passes() -> None:
+    check_arguments("job-1", None, (), {})
+    check_arguments(None, make_job(), (), {})
+
+
+@pytest.mark.parametrize(
+    ("job_id", "request_body", "extra_args", "extra_kwargs", "said"),
+    [
+        (None, {}, (), {"priority_hint": 3}, "unknown keyword arguments 'priority_hint'"),
+        ("job-1", None, ("surplus",), {}, "1 positional arguments too many"),
+        (123, None, (), {}, "job_id is a number, not a string"),
+        ("bad id with spaces", None, (), {}, "job_id 'bad id with spaces' is not"),
+        (None, ["a", "b"], (), {}, "request is an array, not a JSON object"),
+        (None, "{}", (), {}, "request is a string, not a JSON object"),
+    ],
+)
+def test_arguments_it_does_not_take_make_an_invalid_message(
+    job_id: Any, request_body: Any, extra_args: tuple[Any, ...], extra_kwargs: dict[str, Any],
+    said: str,
+) -> None:  # fmt: skip
+    with pytest.raises(UnrunnableMessage) as raised:
+        check_arguments(job_id, request_body, extra_args, extra_kwargs)
+    assert raised.value.error_type == "invalid_message"
+    assert said in str(raised.value)
+
+
+def test_a_body_over_the_api_limit_is_invalid_naming_it() -> None:
+    limit = get_settings().max_body_bytes
+    body = make_job(tokens={"colors": {"pad": "x" * limit}})
+    with pytest.raises(InvalidJob) as raised:
+        check_size(body)
+    assert f"{limit}-byte limit (MAX_BODY_BYTES" in str(raised.value)
+    check_size(make_job())  # an ordinary body passes
