@@ -10,11 +10,13 @@ import contextlib
 import logging
 import os
 import signal
-from typing import Any
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import redis
 from celery import Task
-from celery.exceptions import SoftTimeLimitExceeded
+from celery.exceptions import Reject, SoftTimeLimitExceeded
 from celery.worker.request import Request
 
 from config.celery_app import app
@@ -32,14 +34,37 @@ from workers.storage import job_state
 
 logger = logging.getLogger(__name__)
 
+HOLD_S = 10.0
+"""How long a delivery keeps trying to make its outcome durable (publish its retry,
+record its failure) while the broker or the job-state Redis does not answer, backing off
+from 0.5 s to 4 s: long enough to ride out a broker restart, short against the soft time
+limit. Then the message goes back to the broker unacknowledged (`Reject(requeue=True)`;
+if even that cannot reach the broker, the message stays unacked and returns after the
+visibility timeout), so the job runs again instead of being dropped."""
+
+T = TypeVar("T")
+
 
 class GenerationRequest(Request):
     """Runs in the worker's main process, which outlives a child killed at the hard limit."""
 
+    _ack_deferred = False
+
+    def acknowledge(self) -> None:
+        if not self._ack_deferred:
+            super().acknowledge()
+
     def on_timeout(self, soft: bool, timeout: float) -> None:
-        super().on_timeout(soft, timeout)
         if soft:
+            super().on_timeout(soft, timeout)
             return
+        # Celery's handler logs the time-out and acks the message: the ack waits until the
+        # job's ending is recorded, or the job could stay `running` with no message.
+        self._ack_deferred = True
+        try:
+            super().on_timeout(soft, timeout)
+        finally:
+            self._ack_deferred = False
         # billiard calls this before it kills the child: kill it first, or the child (its
         # soft-limit exception still pending) could end the job too, differently.
         if self.worker_pid:
@@ -55,7 +80,10 @@ class GenerationRequest(Request):
                 ),
             )
         except Exception:
-            logger.exception("job %s: could not record the hard time-out", job_id)
+            logger.exception("job %s: could not record the hard time-out; requeued", job_id)
+            self.reject(requeue=True)
+            return
+        self.acknowledge()
 
 
 class GenerationTask(Task):
@@ -87,14 +115,17 @@ def run(
         run_generation(job_id, request)
     except LeaseHeld as held:
         # Not a failure: another delivery is running it. Look again when its lease lapses.
-        raise self.retry(countdown=held.retry_in_s, max_retries=None) from None
+        wait_s = held.retry_in_s
+        retry = lambda: self.retry(countdown=wait_s, max_retries=None, throw=False)  # noqa: E731
+        raise _hold(job_id, "publish its retry", retry) from None
     except SoftTimeLimitExceeded:
-        fail_job(
+        _fail(
             job_id,
             JobTimedOut(
                 f"the job ran past the soft time limit ({get_settings().task_soft_time_limit_s}"
                 " s); raise TASK_SOFT_TIME_LIMIT_S if jobs of this kind need longer"
             ),
+            None,
         )
     except UnrunnableMessage as error:
         fail_job(job_id, error, request=request)
@@ -103,19 +134,19 @@ def run(
         if isinstance(error, DependencyUnavailable):
             _retry_or_fail(self, job_id, error, request)
         else:
-            fail_job(job_id, error, request=request)
+            _fail(job_id, error, request)
     except Exception as exc:
         if is_transient(exc):
             _retry_or_fail(self, job_id, exc, request)
             return
         # A bug, not bad input: end the job with a reason, then let Celery count the failure.
         logger.exception("job %s: unexpected error", job_id)
-        fail_job(
+        _fail(
             job_id,
             ComponentForgeError(
                 f"internal error ({type(exc).__name__}); the operators have the traceback"
             ),
-            request=request,
+            request,
         )
         raise
 
@@ -133,7 +164,7 @@ def _retry_or_fail(
             f"{reason} — gave up after {task.request.retries + 1} attempts; "
             "resubmit once the dependency is back"
         )
-        fail_job(job_id, error, request=request)
+        _fail(job_id, error, request)
         if spent:
             dead_letter(task, str(error))  # kept, to inspect or move back once it is fixed
         return
@@ -142,4 +173,43 @@ def _retry_or_fail(
     logger.warning("job %s: %s; retry in %.1f s", job_id, reason, countdown)
     with contextlib.suppress(redis.RedisError):  # Redis may be the dependency that is down
         job_state.mark_retrying(redis_client(), job_id)
-    raise task.retry(exc=exc, countdown=countdown)
+    # Celery's retry() rejects the message without requeue when it cannot publish the
+    # retry (the broker is down), which would drop the job: hold it instead.
+    retry = lambda: task.retry(exc=exc, countdown=countdown, throw=False)  # noqa: E731
+    raise _hold(job_id, "publish its retry", retry)
+
+
+def _fail(job_id: str, error: ComponentForgeError, request: dict[str, Any] | None) -> None:
+    """fail_job, held until it is recorded: the message is acked only after that."""
+    _hold(job_id, "record its failure", lambda: fail_job(job_id, error, request=request))
+
+
+def _hold(job_id: str, what: str, action: Callable[[], T]) -> T:
+    """Do `action`, trying again with backoff for up to HOLD_S while it fails for a
+    reason that may pass (the broker or Redis away); then give the message back to the
+    broker. An error that will not pass by waiting is raised as it is."""
+    deadline = time.monotonic() + HOLD_S
+    delay_s = 0.5
+    while True:
+        try:
+            return action()
+        except Reject as refused:  # retry() could not publish; `reason` is the error
+            cause = refused.reason
+            reason = describe(cause) if isinstance(cause, Exception) else str(cause)
+        except Exception as exc:
+            if not is_transient(exc):
+                raise
+            reason = describe(exc)
+        if time.monotonic() + delay_s > deadline:
+            break
+        logger.warning("job %s: could not %s (%s); trying again", job_id, what, reason)
+        try:
+            time.sleep(delay_s)
+        except SoftTimeLimitExceeded:
+            break
+        delay_s = min(delay_s * 2, 4.0)
+    logger.error(
+        "job %s: could not %s for %.0f s (%s); its message goes back to the broker",
+        job_id, what, HOLD_S, reason,
+    )  # fmt: skip
+    raise Reject(reason, requeue=True)

@@ -82,10 +82,16 @@ def dead_letter(task: Task, reason: str) -> None:
 class DeadLetterConsumer(Consumer):
     """The worker's consumer, recording unrunnable messages instead of dropping them."""
 
-    def _dead_letter(self, message: Message, error_type: str, reason: str) -> None:
-        """Fail the job it names, and keep the message on the dead-letter queue."""
-        _record(message, error_type, reason)
-        _copy_to_dead_letters(self.app, message, reason)
+    def _dead_letter(self, message: Message, error_type: str, reason: str) -> bool:
+        """Fail the job it names, and keep the message on the dead-letter queue. False
+        when either could not be done: the message is then given back to the broker
+        (requeued) instead of dropped, and comes back to be dead-lettered again."""
+        recorded = _record(message, error_type, reason)
+        if recorded and _copy_to_dead_letters(self.app, message, reason):
+            return True
+        logger.error("an unrunnable message could not be kept (%s); requeued", reason)
+        message.reject_log_error(logger, self.connection_errors, requeue=True)
+        return False
 
     def on_decode_error(self, message: Message, exc: Exception) -> None:
         # Celery's own report (critical), then reject instead of its ack.
@@ -97,16 +103,16 @@ class DeadLetterConsumer(Consumer):
             f"the queued message could not be decoded as {message.content_type!r} "
             f"({_short(exc)}); it was not run. Fix the publisher, then resubmit"
         )
-        self._dead_letter(message, "undecodable_message", reason)
-        message.reject_log_error(logger, self.connection_errors, requeue=False)
+        if self._dead_letter(message, "undecodable_message", reason):
+            message.reject_log_error(logger, self.connection_errors, requeue=False)
 
     def on_unknown_message(self, body: Any, message: Message) -> None:
         reason = (
             "the queued message is not a Celery task message (no task name); it was "
             "not run. Publish generation.run, then resubmit"
         )
-        self._dead_letter(message, "invalid_message", reason)
-        super().on_unknown_message(body, message)  # logs, rejects without requeue
+        if self._dead_letter(message, "invalid_message", reason):
+            super().on_unknown_message(body, message)  # logs, rejects without requeue
 
     def on_unknown_task(self, body: Any, message: Message, exc: Exception) -> None:
         name = _headers(message).get("task")
@@ -114,16 +120,16 @@ class DeadLetterConsumer(Consumer):
             f"no task named {_short(name)!r} runs on this queue; it was not run. "
             "Publish generation.run, then resubmit"
         )
-        self._dead_letter(message, "unknown_task", reason)
-        super().on_unknown_task(body, message, exc)  # logs, rejects without requeue
+        if self._dead_letter(message, "unknown_task", reason):
+            super().on_unknown_task(body, message, exc)  # logs, rejects without requeue
 
     def on_invalid_task(self, body: Any, message: Message, exc: Exception) -> None:
         reason = (
             f"the queued message is not a valid task message ({_short(exc)}); it was "
             "not run. Fix the publisher, then resubmit"
         )
-        self._dead_letter(message, "invalid_message", reason)
-        super().on_invalid_task(body, message, exc)  # logs, rejects without requeue
+        if self._dead_letter(message, "invalid_message", reason):
+            super().on_invalid_task(body, message, exc)  # logs, rejects without requeue
 
 
 def _dead_queue(origin: str) -> Queue:
@@ -132,9 +138,9 @@ def _dead_queue(origin: str) -> Queue:
     return Queue(name, Exchange(name, type="direct"), routing_key=name, durable=True)
 
 
-def _copy_to_dead_letters(app: Any, message: Message, reason: str) -> None:
+def _copy_to_dead_letters(app: Any, message: Message, reason: str) -> bool:
     """Publish the message as received (body, content type, headers) to "{queue}.dead",
-    with the reason in a header. Never raises: the message leaves its queue anyway."""
+    with the reason in a header. Never raises; False when the broker did not take it."""
     delivery = message.delivery_info if isinstance(message.delivery_info, dict) else {}
     dead = _dead_queue(str(delivery.get("routing_key") or get_settings().generation_queue))
     try:
@@ -152,18 +158,19 @@ def _copy_to_dead_letters(app: Any, message: Message, reason: str) -> None:
             )
     except Exception:
         logger.exception("could not copy an unrunnable message to %s", dead.name)
+        return False
+    return True
 
 
-def _record(message: Message, error_type: str, reason: str) -> None:
+def _record(message: Message, error_type: str, reason: str) -> bool:
     """Fail the job the message names (or a new id) with the reason and what the message
-    held. Never raises: the message is rejected afterwards whatever happens here, so it
-    cannot loop."""
+    held. Never raises; False when the ending could not be recorded (nor spooled)."""
     job_id = _job_id(message)
     error = UnrunnableMessage(error_type, f"{reason}. Received: {_describe(message)}")
     try:
         if _has_live_state(job_id):
             fail_job(job_id, error)
-            return
+            return True
         record_or_spool(
             GenerationRow.unrunnable(
                 job_id, error_type=error.error_type, error_message=str(error), at=time.time()
@@ -173,6 +180,8 @@ def _record(message: Message, error_type: str, reason: str) -> None:
         logger.warning("job %s failed: %s", job_id, error)
     except Exception:
         logger.exception("job %s: could not record the unrunnable message", job_id)
+        return False
+    return True
 
 
 def _has_live_state(job_id: str) -> bool:
