@@ -128,7 +128,7 @@ def run(
             None,
         )
     except UnrunnableMessage as error:
-        fail_job(job_id, error, request=request)
+        _fail(job_id, error, request)
         dead_letter(self, str(error))  # kept as it came, for the publisher to inspect
     except ComponentForgeError as error:
         if isinstance(error, DependencyUnavailable):
