@@ -10,13 +10,11 @@ import contextlib
 import logging
 import os
 import signal
-import time
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import redis
 from celery import Task
-from celery.exceptions import Reject, SoftTimeLimitExceeded
+from celery.exceptions import SoftTimeLimitExceeded
 from celery.worker.request import Request
 
 from config.celery_app import app
@@ -29,20 +27,11 @@ from workers.pipeline.failure import fail_job
 from workers.pipeline.run import run_generation
 from workers.resilience.classification import describe, error_kind, is_transient, retry_after_s
 from workers.resilience.dead_letters import UnrunnableMessage, dead_letter
+from workers.resilience.hold import hold
 from workers.resilience.lease import LeaseHeld
 from workers.storage import job_state
 
 logger = logging.getLogger(__name__)
-
-HOLD_S = 10.0
-"""How long a delivery keeps trying to make its outcome durable (publish its retry,
-record its failure) while the broker or the job-state Redis does not answer, backing off
-from 0.5 s to 4 s: long enough to ride out a broker restart, short against the soft time
-limit. Then the message goes back to the broker unacknowledged (`Reject(requeue=True)`;
-if even that cannot reach the broker, the message stays unacked and returns after the
-visibility timeout), so the job runs again instead of being dropped."""
-
-T = TypeVar("T")
 
 
 class GenerationRequest(Request):
@@ -117,7 +106,7 @@ def run(
         # Not a failure: another delivery is running it. Look again when its lease lapses.
         wait_s = held.retry_in_s
         retry = lambda: self.retry(countdown=wait_s, max_retries=None, throw=False)  # noqa: E731
-        raise _hold(job_id, "publish its retry", retry) from None
+        raise hold(job_id, "publish its retry", retry) from None
     except SoftTimeLimitExceeded:
         _fail(
             job_id,
@@ -176,40 +165,9 @@ def _retry_or_fail(
     # Celery's retry() rejects the message without requeue when it cannot publish the
     # retry (the broker is down), which would drop the job: hold it instead.
     retry = lambda: task.retry(exc=exc, countdown=countdown, throw=False)  # noqa: E731
-    raise _hold(job_id, "publish its retry", retry)
+    raise hold(job_id, "publish its retry", retry)
 
 
 def _fail(job_id: str, error: ComponentForgeError, request: dict[str, Any] | None) -> None:
     """fail_job, held until it is recorded: the message is acked only after that."""
-    _hold(job_id, "record its failure", lambda: fail_job(job_id, error, request=request))
-
-
-def _hold(job_id: str, what: str, action: Callable[[], T]) -> T:
-    """Do `action`, trying again with backoff for up to HOLD_S while it fails for a
-    reason that may pass (the broker or Redis away); then give the message back to the
-    broker. An error that will not pass by waiting is raised as it is."""
-    deadline = time.monotonic() + HOLD_S
-    delay_s = 0.5
-    while True:
-        try:
-            return action()
-        except Reject as refused:  # retry() could not publish; `reason` is the error
-            cause = refused.reason
-            reason = describe(cause) if isinstance(cause, Exception) else str(cause)
-        except Exception as exc:
-            if not is_transient(exc):
-                raise
-            reason = describe(exc)
-        if time.monotonic() + delay_s > deadline:
-            break
-        logger.warning("job %s: could not %s (%s); trying again", job_id, what, reason)
-        try:
-            time.sleep(delay_s)
-        except SoftTimeLimitExceeded:
-            break
-        delay_s = min(delay_s * 2, 4.0)
-    logger.error(
-        "job %s: could not %s for %.0f s (%s); its message goes back to the broker",
-        job_id, what, HOLD_S, reason,
-    )  # fmt: skip
-    raise Reject(reason, requeue=True)
+    hold(job_id, "record its failure", lambda: fail_job(job_id, error, request=request))

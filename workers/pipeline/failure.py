@@ -28,6 +28,7 @@ def fail_job(
     now = time.time()
     reason = {"type": error.error_type, "message": str(error)}
     state = job_state.load(client, job_id)
+    unaccepted = state is None
     if state is None:
         state = _state_of_unaccepted(job_id, request, now, reason)
     elif state.is_terminal:
@@ -47,6 +48,9 @@ def fail_job(
         # Another delivery ended the job first: its row is the record, Redis follows it.
         adopted = recorded == EXISTED and adopt_recorded_end(client, job_id)
         if not adopted:
+            if unaccepted:
+                # Written after the row: a client that reads this state finds the row too.
+                job_state.create(client, state, ttl_s=get_settings().job_state_ttl_s)
             _end_failed(state, reason, trace, now)
     if adopted:
         logger.info("job %s had already ended (its row says so); not failing it", job_id)
@@ -60,10 +64,10 @@ def fail_job(
 def _state_of_unaccepted(
     job_id: str, request: dict[str, Any] | None, now: float, reason: dict[str, str]
 ) -> JobState:
-    """Create state for a job failed before it was accepted (its body did not validate),
-    so a client polling its id reads the reason: with it from the start, as a client may
-    read the state before the ending is written. Its spec stays empty: only the type and
-    name are kept, cut to their columns' lengths."""
+    """The state of a job failed before it was accepted (its body did not validate), so a
+    client polling its id reads the reason: with it from the start, as a client may read
+    the state before the ending is written. Its spec stays empty: only the type and name
+    are kept, cut to their columns' lengths. The caller writes it, after the row."""
     body = request if isinstance(request, dict) else {}
     state = JobState(
         id=job_id,
@@ -76,7 +80,6 @@ def _state_of_unaccepted(
         attempts=1,
         error=reason,
     )
-    job_state.create(redis_client(), state, ttl_s=get_settings().job_state_ttl_s)
     return state
 
 
