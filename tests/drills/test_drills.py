@@ -17,11 +17,6 @@ from devstack.chaos.stack import ChaosStack, chaos_stack
 pytestmark = pytest.mark.integration
 OUTAGE_S = 6.0
 BURST = 64  # so that at least 50 are still in flight when the fault starts
-NOT_YET = {
-    # The bucket's loss takes the artifacts an L1 entry points at; a later hit of that
-    # entry answers succeeded with keys that are gone (issue 10 item 5 does not cover it).
-    "s3-no-bucket": "an L1 hit can point at artifacts lost with the bucket",
-}
 
 
 @pytest.fixture(scope="module")
@@ -43,12 +38,7 @@ def rabbitmq_stack(workdir: Path) -> Iterator[ChaosStack]:
         yield stack
 
 
-def _param(drill: Drill) -> object:
-    marks = [pytest.mark.skip(reason=NOT_YET[drill.name])] if drill.name in NOT_YET else []
-    return pytest.param(drill, id=drill.name, marks=marks)
-
-
-@pytest.mark.parametrize("drill", [_param(d) for d in DRILLS])
+@pytest.mark.parametrize("drill", [pytest.param(d, id=d.name) for d in DRILLS])
 def test_drill_loses_nothing(request: pytest.FixtureRequest, drill: Drill) -> None:
     name = "rabbitmq_stack" if drill.broker == "rabbitmq" else "stack"
     stack: ChaosStack = request.getfixturevalue(name)

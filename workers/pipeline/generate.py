@@ -3,6 +3,7 @@ the upload, and the L1 entry for next time."""
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field, replace
 
@@ -11,14 +12,16 @@ from core.result import CostLine, JobCost, JobResult
 from core.spec import CacheMode, JobSpec
 from core.state import JobState
 from workers.chain import ChainResult, run_chain
-from workers.clients import http_client, redis_client
+from workers.clients import http_client, redis_client, s3_client
 from workers.observability import metrics
-from workers.resilience.dependency import REDIS_CACHE
+from workers.resilience.dependency import REDIS_CACHE, S3
 from workers.resilience.upload_spool import upload_or_spool
-from workers.storage import job_state, l1_cache
+from workers.storage import artifacts, job_state, l1_cache
 from workers.storage.figma_client import FigmaSource
 from workers.storage.l1_cache import L1Record
 from workers.storage.records import CacheEvent
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -49,6 +52,33 @@ class Outcome:
 def from_l1(record: L1Record) -> Outcome:
     """A hit costs nothing and saves what the generation it replaces had cost."""
     return Outcome("L1", record, JobCost(0.0, 0, 0, saved_usd=record.cost.usd))
+
+
+def artifacts_present(record: L1Record) -> bool:
+    """An L1 entry points at an earlier job's artifacts: a hit is served only while they
+    are all in S3 (not lost with the bucket, deleted, or expired by the lifecycle rule).
+    S3 unreachable: served unchecked, as they were there when the entry was stored and
+    no download works until S3 is back anyway."""
+    settings = get_settings()
+    keys = sorted(record.artifact_keys.values())
+    concurrency = settings.s3_upload_concurrency
+    try:
+        missing = S3.call(
+            lambda: artifacts.missing_artifacts(
+                s3_client(), settings.s3_bucket, keys, concurrency=concurrency
+            )
+        )
+    except Exception as exc:
+        if not S3.is_transient(exc):
+            raise
+        logger.warning("L1 hit served unchecked: S3 unavailable (%s)", exc)
+        return True
+    if missing:
+        logger.warning(
+            "L1 entry of job %s points at %d missing artifacts (%s); generating again",
+            record.source_job_id, len(missing), missing[0],
+        )  # fmt: skip
+    return not missing
 
 
 def generate(state: JobState, spec: JobSpec, timings: dict[str, float]) -> Outcome:

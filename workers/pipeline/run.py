@@ -24,7 +24,7 @@ from workers.chain import GENERATOR_VERSION
 from workers.clients import redis_client
 from workers.observability import metrics, tracing
 from workers.pipeline.failure import fail_job
-from workers.pipeline.generate import Outcome, from_l1, generate
+from workers.pipeline.generate import Outcome, artifacts_present, from_l1, generate
 from workers.pipeline.queued import accept_queued_job
 from workers.pipeline.recorded_end import adopt_recorded_end
 from workers.resilience.bookkeeping_spool import EXISTED, SPOOLED, record_or_spool
@@ -32,6 +32,7 @@ from workers.resilience.dependency import REDIS_CACHE
 from workers.resilience.lease import JobLease
 from workers.storage import job_state, l1_cache
 from workers.storage.generation_row import GenerationRow
+from workers.storage.l1_cache import L1Record
 from workers.storage.records import CacheEvent
 
 logger = logging.getLogger(__name__)
@@ -126,18 +127,21 @@ def _mark_running(job: _Delivery, *, read_l1: bool) -> str | None:
     return cached
 
 
-def _look_up(
-    job: _Delivery, cached: str | None, *, lookup: bool, read: bool
-) -> dict[str, Any] | None:
-    """The job's L1 record; None on a miss, with the cache off for the job, or down.
+def _look_up(job: _Delivery, cached: str | None, *, lookup: bool, read: bool) -> L1Record | None:
+    """The job's L1 record; None on a miss (or an entry whose artifacts are gone), with
+    the cache off for the job, or down.
     `read`: the entry was not read with the mark-running round trip, read it now."""
     if read:
         cached, job.cache_available = REDIS_CACHE.guarded(lambda r: r.get(job.state.cache_key))
         lookup = job.cache_available
-    job.timings["cache_lookup"] = job.ms_since(job.started)
     if not lookup:
+        job.timings["cache_lookup"] = job.ms_since(job.started)
         return None
     record = l1_cache.decode(cached)
+    if record is not None and cached is not None and not artifacts_present(record):
+        REDIS_CACHE.guarded(lambda r: l1_cache.drop_if_unchanged(r, job.state.cache_key, cached))
+        record = None
+    job.timings["cache_lookup"] = job.ms_since(job.started)
     (metrics.CACHE_HITS if record else metrics.CACHE_MISSES).labels(layer="L1").inc()
     saved = Decimal(str(record.cost.usd)) if record else Decimal(0)
     job.cache_events.append(

@@ -95,6 +95,7 @@ def forget_bucket(s3: Any, bucket: str) -> None:
 
 
 def _upload_pool(max_workers: int) -> ThreadPoolExecutor:
+    """The threads of parallel S3 calls (uploads and existence checks)."""
     global _pool
     with _pool_lock:
         if _pool is None:
@@ -129,6 +130,26 @@ def upload_artifacts(
     names = sorted(files)
     futures = [_upload_pool(concurrency).submit(put, name) for name in names]
     return {name: future.result() for name, future in zip(names, futures, strict=True)}
+
+
+def missing_artifacts(s3: Any, bucket: str, keys: list[str], *, concurrency: int) -> list[str]:
+    """The keys S3 does not have (deleted, expired by the lifecycle rule, or lost with
+    the bucket), asked in parallel. Other errors are raised."""
+
+    def absent(key: str) -> bool:
+        try:
+            s3.head_object(Bucket=bucket, Key=key)
+        except ClientError as exc:
+            # A HEAD has no body: a missing key and a missing bucket both answer 404.
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NoSuchBucket"):
+                return True
+            raise
+        return False
+
+    if len(keys) == 1:
+        return keys if absent(keys[0]) else []
+    futures = [_upload_pool(concurrency).submit(absent, key) for key in keys]
+    return [key for key, future in zip(keys, futures, strict=True) if future.result()]
 
 
 def presigned_url(s3: Any, bucket: str, key: str, *, ttl_s: int) -> str:

@@ -60,6 +60,18 @@ def invalidate(client: redis.Redis, key: str) -> bool:
     return bool(client.delete(key))
 
 
+# Compare-and-delete: a newer generation may have replaced the entry since it was read.
+_DROP_IF_UNCHANGED = """
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
+return 0
+"""
+
+
+def drop_if_unchanged(client: redis.Redis, key: str, raw: str) -> bool:
+    """Delete the entry if it still holds `raw` (as read); True when deleted."""
+    return bool(client.eval(_DROP_IF_UNCHANGED, 1, key, raw))
+
+
 def shares_job_redis() -> bool:
     """The cache is on the job-state Redis, so its read can ride on the job's round trip."""
     settings = get_settings()

@@ -81,6 +81,28 @@ def test_same_body_is_an_l1_hit_that_adds_no_object(
     assert httpx.get(second["result"]["artifacts"]["component.tsx"]["url"]).status_code == 200
 
 
+def test_an_entry_whose_artifacts_are_gone_is_a_miss(
+    api: httpx.Client, s3: Any, bucket: str, redis_db: redis.Redis
+) -> None:
+    # Given an L1 entry whose component was deleted from S3 (by hand, by the lifecycle
+    # rule, or with the bucket)
+    body = make_job(component_name="VanishedButton")
+    first = submit_and_wait(api, body)
+    s3.delete_object(Bucket=bucket, Key=first["result"]["artifacts"]["component.tsx"]["key"])
+
+    # When the same body is submitted again
+    second = submit_and_wait(api, body)
+
+    # Then it is generated again, not answered with a link to nothing
+    assert second["status"] == "succeeded"
+    assert second["cache_layer"] == "L4"
+    assert second["result"]["component_id"] != first["result"]["component_id"]
+    assert httpx.get(second["result"]["artifacts"]["component.tsx"]["url"]).status_code == 200
+    # And the entry now points at the new artifacts, so the next one is a hit again
+    assert second["result"]["component_id"] in redis_db.get(second["cache_key"])
+    assert submit_and_wait(api, body)["cache_layer"] == "L1"
+
+
 def test_cache_modes(api: httpx.Client, redis_db: redis.Redis) -> None:
     body = make_job(component_name="ModeButton", options={"cache": "no-store"})
     no_store = submit_and_wait(api, body)

@@ -8,7 +8,13 @@ from typing import Any
 import httpx
 import pytest
 
-from workers.storage.artifacts import artifact_key, ensure_bucket, presigned_url, upload_artifacts
+from workers.storage.artifacts import (
+    artifact_key,
+    ensure_bucket,
+    missing_artifacts,
+    presigned_url,
+    upload_artifacts,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -51,3 +57,18 @@ def test_upload_then_download_through_presigned_url(s3: Any) -> None:
         url = presigned_url(s3, bucket, key, ttl_s=3600)
         assert "X-Amz-Expires=3600" in url
         assert httpx.get(url).content == files[name]
+
+
+def test_missing_artifacts_names_what_s3_lacks(s3: Any) -> None:
+    bucket = f"cf-storage-{uuid.uuid4().hex[:8]}"
+    ensure_bucket(s3, bucket, region="us-east-1", lifecycle_days=90)
+    keys = upload_artifacts(s3, bucket, "comp-2", {"a.tsx": b"1", "b.json": b"{}"}, concurrency=2)
+    all_keys = sorted(keys.values())
+    assert missing_artifacts(s3, bucket, all_keys, concurrency=2) == []
+
+    s3.delete_object(Bucket=bucket, Key=keys["a.tsx"])  # a delete marker: versions remain
+
+    assert missing_artifacts(s3, bucket, all_keys, concurrency=2) == [keys["a.tsx"]]
+    assert missing_artifacts(s3, bucket, [keys["a.tsx"]], concurrency=2) == [keys["a.tsx"]]
+    gone = f"cf-never-made-{uuid.uuid4().hex[:8]}"
+    assert missing_artifacts(s3, gone, all_keys, concurrency=2) == all_keys
