@@ -16,8 +16,10 @@ from core.errors import (
     BadRequest,
     ComponentForgeError,
     DependencyUnavailable,
+    Forbidden,
     IdempotencyConflict,
     JobNotFound,
+    Unauthorized,
 )
 from workers.resilience.classification import describe, is_transient
 
@@ -27,6 +29,8 @@ _NAMED_FIELD = re.compile(r"^([a-z_][a-z_.]*): (.+)$", re.DOTALL)
 
 STATUS_BY_ERROR: dict[type[ComponentForgeError], int] = {
     BadRequest: 422,
+    Unauthorized: 401,
+    Forbidden: 403,
     JobNotFound: 404,
     IdempotencyConflict: 409,
     DependencyUnavailable: 503,
@@ -88,7 +92,10 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _on_domain(_: Request, exc: ComponentForgeError) -> JSONResponse:
         status = next((s for t, s in STATUS_BY_ERROR.items() if isinstance(exc, t)), 500)
         fields = [{"field": exc.field, "reason": str(exc)}] if exc.field else None
-        return error_response(status, exc.error_type, str(exc), fields)
+        response = error_response(status, exc.error_type, str(exc), fields)
+        if isinstance(exc, Unauthorized):
+            response.headers["WWW-Authenticate"] = exc.challenge
+        return response
 
     @app.exception_handler(StarletteHTTPException)
     async def _on_http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -31,14 +31,18 @@ def submit(
     spec_json = spec.model_dump(mode="json", exclude_none=True)
     body_hash = hashlib.sha256(canonical_json(spec_json)).hexdigest()
     job_id = new_job_id()
+    tenant = spec.tenant_id or "-"
 
     if idempotency_key is not None:
         claim = f"{body_hash}:{job_id}"
         claimed = client.set(
-            keys.idempotency_key(idempotency_key), claim, nx=True, ex=settings.idempotency_ttl_s
+            keys.idempotency_key(tenant, idempotency_key),
+            claim,
+            nx=True,
+            ex=settings.idempotency_ttl_s,
         )
         if not claimed:
-            existing = client.get(keys.idempotency_key(idempotency_key)) or ""
+            existing = client.get(keys.idempotency_key(tenant, idempotency_key)) or ""
             existing_hash, _, existing_job = existing.partition(":")
             if existing_hash != body_hash:
                 raise IdempotencyConflict(
@@ -68,7 +72,7 @@ def submit(
         undo.delete(keys.job_key(job_id))
         undo.zrem(keys.LIVE_JOBS, job_id)
         if idempotency_key is not None:
-            undo.delete(keys.idempotency_key(idempotency_key))
+            undo.delete(keys.idempotency_key(tenant, idempotency_key))
         undo.execute()
         raise DependencyUnavailable(
             "the job queue is unavailable; nothing was queued, retry shortly"

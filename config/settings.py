@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, PrivateAttr, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -82,6 +82,15 @@ class Settings(BaseSettings):
     job_state_ttl_s: int = Field(default=7 * 24 * 3600, ge=60)
     """How long Redis keeps a job's live state; Postgres keeps the record after that."""
     idempotency_ttl_s: int = Field(default=24 * 3600, ge=60)
+
+    # --- access ---------------------------------------------------------------
+    api_key_cache_s: float = Field(default=5.0, ge=0, le=60)
+    """How long an API process reuses a key's look-up: a revoked key stops working within
+    this many seconds."""
+    l1_scope: Literal["tenant", "global"] = "tenant"
+    """"global" shares L1 entries across tenants (a single-organisation deployment)."""
+    metrics_token: SecretStr | None = None
+    """A bearer token Prometheus may scrape /metrics with (an admin key works too)."""
 
     # --- figma ----------------------------------------------------------------
     figma_api_url: str = "https://api.figma.com"

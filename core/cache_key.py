@@ -1,8 +1,8 @@
 """The L1 key of a job: `exact:` + sha256 of the canonical JSON of what shapes the output.
 
-DESIGN.md: source identity, tokens, requirements and generator identity. The component
-type and name are in it too: they shape the files' contents, so two jobs differing only
-in name must not share an entry.
+DESIGN.md: the tenant (unless L1 is global), source identity, tokens, requirements and
+generator identity. The component type and name are in it too: they shape the files'
+contents, so two jobs differing only in name must not share an entry.
 """
 
 from __future__ import annotations
@@ -33,9 +33,11 @@ def source_identity(spec: JobSpec) -> dict[str, str]:
     return {"figma_file_sha256": hashlib.sha256(canonical_json(source.figma_file)).hexdigest()}
 
 
-def cache_key(spec: JobSpec, *, generator_version: str) -> str:
-    """`generator_version` is the worker's (workers.chain.GENERATOR_VERSION)."""
+def cache_key(spec: JobSpec, *, generator_version: str, per_tenant: bool = True) -> str:
+    """`generator_version` is the worker's (workers.chain.GENERATOR_VERSION). Entries are
+    the job's tenant's own unless `per_tenant` is off (L1_SCOPE=global)."""
     identity = {
+        "tenant": spec.tenant_id if per_tenant else None,
         "source": source_identity(spec),
         "tokens": spec.tokens.model_dump(mode="json") if spec.tokens else None,
         "requirements": (

@@ -95,3 +95,23 @@ class JobOrphaned(ComponentForgeError):
 
 class JobTimedOut(ComponentForgeError):
     error_type = "timeout"
+
+
+class Unauthorized(ComponentForgeError):
+    """No key, or one that is malformed, unknown or revoked (the answer does not say
+    which: 401 alike)."""
+
+    error_type = "unauthorized"
+    field = "Authorization"
+
+    def __init__(self, message: str, *, challenge: str = 'Bearer realm="componentforge"') -> None:
+        super().__init__(message)
+        self.challenge = challenge
+        """The WWW-Authenticate header: Basic where a browser should ask for the key."""
+
+
+class Forbidden(ComponentForgeError):
+    """A valid key whose role does not allow the request."""
+
+    error_type = "forbidden"
+    field = "Authorization"

@@ -30,9 +30,10 @@ def done_channel(job_id: str) -> str:
     return f"job-done:{job_id}"
 
 
-def idempotency_key(key: str) -> str:
-    """An Idempotency-Key's claim: `{body sha256}:{job id}`."""
-    return f"idem:{key}"
+def idempotency_key(tenant: str, key: str) -> str:
+    """A tenant's Idempotency-Key claim: `{body sha256}:{job id}` (another tenant's key
+    of the same text is another claim)."""
+    return f"idem:{tenant}:{key}"
 
 
 def lease_key(job_id: str) -> str:
@@ -45,9 +46,10 @@ def circuit_key(service: str) -> str:
     return f"circuit:{service}"
 
 
-def figma_key(endpoint: str, file_key: str) -> str:
-    """L0: one Figma API answer (`file` or `styles`) of one file."""
-    return f"figma:{endpoint}:{file_key}"
+def figma_key(tenant: str, file_key: str, endpoint: str) -> str:
+    """L0: one Figma API answer (`file` or `styles`) of one file, as the tenant's token
+    read it (another tenant must not be served a private file from the cache)."""
+    return f"figma:{tenant}:{file_key}:{endpoint}"
 
 
 def dead_letter_queue(origin: str) -> str:

@@ -32,6 +32,7 @@ from sqlalchemy import Engine, create_engine
 from config.celery_app import app as celery_app
 from config.celery_app import celery_config
 from config.settings import get_settings
+from core.access import Role
 from devstack import processes
 from devstack.fakes.figma import FigmaState, figma_server
 from devstack.fakes.llm_answers import canned_answer
@@ -40,6 +41,7 @@ from devstack.processes import ManagedProcess
 from devstack.services import local_services
 from tests.helpers import own_database
 from workers.clients import close_clients, s3_client
+from workers.storage.api_keys import create_key
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,38 @@ def services(request: pytest.FixtureRequest) -> Iterator[Services]:
     # The logs of a failed run are worth keeping; those of a passing one are not.
     if request.session.testsfailed == 0:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class Keys:
+    """API keys minted for the run: two tenants, each role."""
+
+    submit: str  # tenant-a, the key the api fixtures send
+    read: str  # tenant-a
+    admin: str  # tenant "ops"
+    other: str  # tenant-b, submit
+
+
+@pytest.fixture(scope="session")
+def keys(services: Services) -> Keys:
+    engine = create_engine(services.env["DATABASE_URL"])
+    try:
+
+        def mint(tenant: str, role: Role) -> str:
+            return create_key(engine, tenant_id=tenant, name=f"tests-{role}", role=role)[0]
+
+        return Keys(
+            submit=mint("tenant-a", Role.SUBMIT),
+            read=mint("tenant-a", Role.READ),
+            admin=mint("ops", Role.ADMIN),
+            other=mint("tenant-b", Role.SUBMIT),
+        )
+    finally:
+        engine.dispose()
+
+
+def bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
 
 
 @pytest.fixture(scope="session")
@@ -150,10 +184,11 @@ def worker(workdir: Path, figma: FigmaState, llm: LLMState) -> Iterator[ManagedP
 
 
 @pytest.fixture(scope="session")
-def api(workdir: Path) -> Iterator[httpx.Client]:
-    """A real API process (uvicorn); for what needs no worker, see in_process_api."""
+def api(workdir: Path, keys: Keys) -> Iterator[httpx.Client]:
+    """A real API process (uvicorn), called with tenant-a's submit key; for what needs no
+    worker, see in_process_api."""
     process, base_url = processes.start_api(env=dict(os.environ), workdir=workdir)
-    with httpx.Client(base_url=base_url, timeout=30) as client:
+    with httpx.Client(base_url=base_url, timeout=30, headers=bearer(keys.submit)) as client:
         yield client
     process.stop()
 
@@ -205,13 +240,14 @@ def start_worker(workdir: Path) -> Iterator[Callable[..., ManagedProcess]]:
 
 
 @pytest.fixture
-def start_api(workdir: Path) -> Iterator[Callable[..., httpx.Client]]:
-    """Start an API process with a test's own settings; stopped after the test."""
+def start_api(workdir: Path, keys: Keys) -> Iterator[Callable[..., httpx.Client]]:
+    """Start an API process with a test's own settings (called with tenant-a's submit
+    key); stopped after the test."""
     started: list[tuple[ManagedProcess, httpx.Client]] = []
 
     def start(*, env: dict[str, str] | None = None) -> httpx.Client:
         process, base_url = processes.start_api(env={**os.environ, **(env or {})}, workdir=workdir)
-        client = httpx.Client(base_url=base_url, timeout=30)
+        client = httpx.Client(base_url=base_url, timeout=30, headers=bearer(keys.submit))
         started.append((process, client))
         return client
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
 
-from api.deps import CacheRedisDep
+from api.deps import CacheRedisDep, Submitter
 from api.errors import error_response
 from api.schemas import ErrorResponse
 from core.cache_key import normalize_key
@@ -21,11 +21,13 @@ router = APIRouter(prefix="/v1/cache", tags=["cache"])
     responses={404: {"model": ErrorResponse, "description": "nothing cached for that file"}},
 )
 def delete_figma_entries(
-    file_key: Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,128}$")], client: CacheRedisDep
+    file_key: Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,128}$")],
+    client: CacheRedisDep,
+    caller: Submitter,
 ) -> Response:
-    """Drop the L0 cache of a Figma file (its file and styles answers), so the next job
-    on it fetches afresh from Figma."""
-    if not figma_client.invalidate(client, file_key):
+    """Drop your tenant's L0 cache of a Figma file (its file and styles answers), so the
+    next job on it fetches afresh from Figma."""
+    if not figma_client.invalidate(client, caller.tenant_id, file_key):
         return error_response(404, "not_found", f"no cached Figma answers for {file_key}")
     return Response(status_code=204)
 
@@ -38,8 +40,8 @@ def delete_figma_entries(
         422: {"model": ErrorResponse, "description": "not an exact:<sha256> key"},
     },
 )
-def delete_cache_entry(key: str, client: CacheRedisDep) -> Response:
-    """Remove an entry; the next job with those inputs is generated afresh.
+def delete_cache_entry(key: str, client: CacheRedisDep, caller: Submitter) -> Response:
+    """Remove an entry of your tenant; the next job with those inputs is generated afresh.
     `key` is `exact:<sha256>` (as in a job's cache_key) or the bare sha256."""
     normalized = normalize_key(key)
     if normalized is None:
@@ -49,6 +51,6 @@ def delete_cache_entry(key: str, client: CacheRedisDep) -> Response:
             "key must be exact:<64 hex> or <64 hex>, as in a job's cache_key",
             [{"field": "key", "reason": "not an exact cache key"}],
         )
-    if not l1_cache.invalidate(client, normalized):
+    if not l1_cache.invalidate(client, normalized, tenant=caller.scope):
         return error_response(404, "not_found", f"no cache entry {normalized}")
     return Response(status_code=204)

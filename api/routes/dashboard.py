@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
-from api.deps import EngineDep, RedisDep, SettingsDep
+from api.auth import authenticate
+from api.deps import EngineDep, Reader, RedisDep, SettingsDep
+from core.errors import Unauthorized
 from workers.observability.dashboard_data import summary
 
 router = APIRouter(tags=["dashboard"])
@@ -17,16 +19,26 @@ PAGE = (Path(__file__).resolve().parents[1] / "static" / "dashboard.html").read_
 
 
 @router.get("/dashboard", response_class=HTMLResponse, include_in_schema=False)
-def dashboard() -> HTMLResponse:
+async def dashboard(request: Request) -> HTMLResponse:
+    """The page, behind a key: a browser asks for it (HTTP Basic, the key as password)
+    and sends it again with the page's own requests."""
+    try:
+        await authenticate(request)
+    except Unauthorized as exc:
+        raise Unauthorized(str(exc), challenge='Basic realm="componentforge"') from None
     return HTMLResponse(PAGE)
 
 
 @router.get("/v1/dashboard/summary")
 async def dashboard_summary(
+    caller: Reader,
     engine: EngineDep,
     client: RedisDep,
     settings: SettingsDep,
     hours: Annotated[int, Query(ge=1, le=24 * 90)] = 24,
 ) -> Any:
-    """Jobs, outcomes, cost, cache and latency over the last `hours`, and recent jobs."""
-    return await run_in_threadpool(summary, engine, client, settings, hours=hours)
+    """Your tenant's jobs, outcomes, cost, cache and latency over the last `hours`, and
+    its recent jobs (an admin key: every tenant's, and a panel per tenant)."""
+    return await run_in_threadpool(
+        summary, engine, client, settings, hours=hours, tenant=caller.scope
+    )

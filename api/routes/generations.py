@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from api import job_views
-from api.deps import EngineDep, PresignS3Dep, RedisDep, SettingsDep
+from api.deps import EngineDep, PresignS3Dep, Reader, RedisDep, SettingsDep, Submitter
 from api.schemas import (
     ErrorResponse,
     GenerationAccepted,
@@ -23,6 +23,7 @@ from api.schemas import (
     GenerationPublic,
 )
 from api.submissions import submit
+from core.access import Principal, Role
 from core.errors import BadRequest, JobNotFound
 from core.state import JobState, JobStatus
 from workers.pipeline.recorded_end import follow_row
@@ -48,6 +49,8 @@ _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
 JobId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$", description="job id")]
 _ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorResponse, "description": "malformed JSON"},
+    401: {"model": ErrorResponse, "description": "no API key, or not a valid one"},
+    403: {"model": ErrorResponse, "description": "the key's role cannot submit"},
     409: {"model": ErrorResponse, "description": "Idempotency-Key reused with another body"},
     413: {"model": ErrorResponse, "description": "body over MAX_BODY_BYTES"},
     422: {"model": ErrorResponse, "description": "invalid field (named in error.fields)"},
@@ -62,6 +65,7 @@ def status_url(job_id: str) -> str:
 @router.post("", status_code=202, response_model=GenerationAccepted, responses=_ERRORS)
 def create_generation(
     spec: GenerationCreate,
+    caller: Submitter,
     response: Response,
     client: RedisDep,
     settings: SettingsDep,
@@ -75,6 +79,7 @@ def create_generation(
         raise BadRequest(
             "Idempotency-Key", "use 1 to 200 visible ASCII characters, no spaces (e.g. a UUID)"
         )
+    spec = _in_callers_tenant(spec, caller)
     job_id, created = submit(client, settings, spec, idempotency_key=idempotency_key)
     status = JobStatus.QUEUED
     if not created and (state := job_state.load(client, job_id)) is not None:
@@ -83,13 +88,29 @@ def create_generation(
     return GenerationAccepted(id=job_id, status=status, status_url=status_url(job_id))
 
 
+def _in_callers_tenant(spec: GenerationCreate, caller: Principal) -> GenerationCreate:
+    """The job belongs to the key's tenant; a body naming another is refused (an admin
+    may submit for any tenant)."""
+    if spec.tenant_id is not None and spec.tenant_id != caller.tenant_id:
+        if caller.role is not Role.ADMIN:
+            raise BadRequest(
+                "tenant_id", "is not your API key's tenant; leave it out (the key sets it)"
+            )
+        return spec
+    return spec.model_copy(update={"tenant_id": caller.tenant_id})
+
+
 @router.get(
     "/{job_id}",
     response_model=GenerationPublic,
-    responses={404: {"model": ErrorResponse, "description": "unknown job id"}},
+    responses={
+        401: {"model": ErrorResponse, "description": "no API key, or not a valid one"},
+        404: {"model": ErrorResponse, "description": "no job with that id in your tenant"},
+    },
 )
 async def get_generation(
     job_id: JobId,
+    caller: Reader,
     client: RedisDep,
     engine: EngineDep,
     s3: PresignS3Dep,
@@ -110,9 +131,11 @@ async def get_generation(
         state = await run_in_threadpool(job_state.load, client, job_id)
         if state is None:
             row = await run_in_threadpool(load_generation, engine, job_id)
-            if row is None:
+            if row is None or not caller.sees(row.tenant_id):
                 raise JobNotFound(f"no job {job_id}")
             return job_views.from_row(row, s3, settings)
+        if not caller.sees(state.spec.get("tenant_id")):
+            raise JobNotFound(f"no job {job_id}")  # the same answer as an unknown id
         if _row_check_due(state, next_row_check):
             next_row_check = time.monotonic() + ROW_CHECK_EVERY_S
             row = await run_in_threadpool(_recorded_end, client, engine, job_id)

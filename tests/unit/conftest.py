@@ -15,6 +15,8 @@ from typing import Any, NoReturn
 import pytest
 from fastapi.testclient import TestClient
 
+from api.auth import remember
+from core.access import Principal, Role, new_key
 from workers.clients import cache_redis_client, db_engine, redis_client, s3_presign_client
 
 NEEDS_SERVICES = (
@@ -57,4 +59,8 @@ def in_process_api(in_process_api: TestClient) -> TestClient:
     """The API in this process, its Redis, Postgres and S3 replaced by NoService."""
     for client in (redis_client, cache_redis_client, db_engine, s3_presign_client):
         in_process_api.app.dependency_overrides[client] = _no(client)  # type: ignore[attr-defined]
+    # A submit key whose look-up is cached, as if Postgres had answered it.
+    made = new_key()
+    remember(made.key, Principal(tenant_id="unit", role=Role.SUBMIT, key_prefix=made.prefix))
+    in_process_api.headers["Authorization"] = f"Bearer {made.key}"
     return in_process_api

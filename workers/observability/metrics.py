@@ -56,3 +56,10 @@ HTTP_REQUEST_DURATION = Histogram(
     "http_request_duration_seconds", "HTTP request duration", ["method", "endpoint"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
 )  # fmt: skip
+AUTH_FAILURES = Counter(
+    "auth_failures", "Requests refused for their credentials (missing, malformed, unknown, "
+    "revoked, role)", ["reason"],
+)  # fmt: skip
+QUOTA_REFUSALS = Counter(
+    "quota_refusals", "Submissions refused by a tenant's quota or budget", ["tenant", "kind"]
+)

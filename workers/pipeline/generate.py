@@ -86,7 +86,7 @@ def generate(state: JobState, spec: JobSpec, timings: dict[str, float]) -> Outco
     steps' and the upload's milliseconds to `timings`."""
     settings = get_settings()
     client = redis_client()
-    figma = FigmaSource(settings, http_client())
+    figma = FigmaSource(settings, http_client(), tenant=spec.tenant_id or "-")
     chain = run_chain(
         spec,
         on_step=lambda step: job_state.set_stage(client, state.id, step),
@@ -99,7 +99,8 @@ def generate(state: JobState, spec: JobSpec, timings: dict[str, float]) -> Outco
         metrics.AGENT_STEP_DURATION.labels(step=step).observe(ms / 1000)
     job_state.set_stage(client, state.id, "upload")
     upload_started = time.perf_counter()
-    record = _l1_record(state.id, chain)
+    per_tenant = settings.l1_scope == "tenant"
+    record = _l1_record(state.id, chain, tenant_id=spec.tenant_id if per_tenant else None)
     keys, uploaded = upload_or_spool(record.component_id, chain.files)
     record = replace(record, artifact_keys=keys)
     timings["upload"] = round((time.perf_counter() - upload_started) * 1000, 3)
@@ -123,7 +124,7 @@ def generate(state: JobState, spec: JobSpec, timings: dict[str, float]) -> Outco
     )
 
 
-def _l1_record(job_id: str, chain: ChainResult) -> L1Record:
+def _l1_record(job_id: str, chain: ChainResult, *, tenant_id: str | None) -> L1Record:
     """The L1 record of a generation (artifact keys are added once uploaded or spooled)."""
     # The artifacts belong to this job: a redelivery overwrites the same keys.
     cost = JobCost(
@@ -140,4 +141,5 @@ def _l1_record(job_id: str, chain: ChainResult) -> L1Record:
         model=chain.model,
         cost=cost,
         source_job_id=job_id,
+        tenant_id=tenant_id,
     )

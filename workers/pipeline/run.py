@@ -90,7 +90,11 @@ def _run(state: JobState, lease: JobLease) -> None:
     """The stages of a delivery: mark it running (reading L1), produce the result from L1
     or the chain, record the row, then end the job."""
     job = _Delivery(state, JobSpec.model_validate(state.spec), lease)
-    state.cache_key = cache_key(job.spec, generator_version=GENERATOR_VERSION)
+    state.cache_key = cache_key(
+        job.spec,
+        generator_version=GENERATOR_VERSION,
+        per_tenant=get_settings().l1_scope == "tenant",
+    )
     lookup = job.spec.options.cache is not CacheMode.NO_CACHE
     # With the cache on the job-state Redis, its read rides on the mark-running round trip.
     pipelined = lookup and l1_cache.shares_job_redis()

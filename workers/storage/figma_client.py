@@ -33,6 +33,7 @@ class FigmaSource:
 
     settings: Settings
     http: httpx.Client
+    tenant: str = "-"  # whose token reads the file, and whose L0 entries hold it
     lookups: list[tuple[bool, float]] = field(default_factory=list)  # (hit, ms)
     cache_unavailable: bool = False
 
@@ -48,7 +49,7 @@ class FigmaSource:
         return list(meta.get("styles") or []) if isinstance(meta, dict) else []
 
     def _get(self, endpoint: str, file_key: str) -> Any:
-        key = figma_key(endpoint, file_key)
+        key = figma_key(self.tenant, file_key, endpoint)
         started = time.perf_counter()
         cached, available = REDIS_CACHE.guarded(lambda r: r.get(key))
         if available:
@@ -121,6 +122,6 @@ def _retry_after_s(response: httpx.Response) -> float:
         return 1.0
 
 
-def invalidate(client: redis.Redis, file_key: str) -> int:
-    """Drop a file's L0 entries; returns how many there were."""
-    return int(client.delete(*(figma_key(endpoint, file_key) for endpoint in ENDPOINTS)))
+def invalidate(client: redis.Redis, tenant: str, file_key: str) -> int:
+    """Drop a tenant's L0 entries of a file; returns how many there were."""
+    return int(client.delete(*(figma_key(tenant, file_key, endpoint) for endpoint in ENDPOINTS)))

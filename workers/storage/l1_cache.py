@@ -36,6 +36,8 @@ class L1Record:
     artifact_keys: dict[str, str]  # artifact name -> S3 key
     quality: dict[str, Any]
     cost: JobCost
+    # Whose it is: only that tenant (or an admin) may invalidate it. None: a global entry.
+    tenant_id: str | None = None
 
     def to_json(self) -> bytes:
         cost = {k: v for k, v in asdict(self.cost).items() if k != "saved_usd"}
@@ -56,8 +58,20 @@ def store(client: redis.Redis, key: str, record: L1Record) -> None:
     client.set(key, record.to_json())
 
 
-def invalidate(client: redis.Redis, key: str) -> bool:
-    return bool(client.delete(key))
+# Delete only an entry the caller may: its tenant's, a global one, or any for "*" (admin).
+_DELETE_OWNED = """
+local raw = redis.call('get', KEYS[1])
+if not raw then return 0 end
+local owner = cjson.decode(raw)['tenant_id']
+if ARGV[1] ~= '*' and type(owner) == 'string' and owner ~= ARGV[1] then return 0 end
+return redis.call('del', KEYS[1])
+"""
+
+
+def invalidate(client: redis.Redis, key: str, *, tenant: str | None) -> bool:
+    """Delete the entry if `tenant` owns it (None: an admin, any entry). False when there
+    is none the caller may delete: another tenant's entry looks absent."""
+    return bool(client.eval(_DELETE_OWNED, 1, key, "*" if tenant is None else tenant))
 
 
 # Compare-and-delete: a newer generation may have replaced the entry since it was read.

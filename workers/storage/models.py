@@ -103,3 +103,36 @@ class CacheStat(Base):
     misses: Mapped[int] = mapped_column(BigInteger, default=0)
     lookup_ms_sum: Mapped[float] = mapped_column(default=0.0)
     saved_usd: Mapped[Decimal] = mapped_column(USD, default=Decimal(0))
+
+
+class Tenant(Base):
+    """A team sharing the deployment: its limits (NULL: the deployment's default) and its
+    own Figma token (encrypted with TENANT_SECRETS_KEY; never stored in clear)."""
+
+    __tablename__ = "tenants"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    requests_per_minute: Mapped[int | None] = mapped_column(Integer)
+    max_in_flight: Mapped[int | None] = mapped_column(Integer)
+    monthly_budget_usd: Mapped[Decimal | None] = mapped_column(USD)
+    allowed_providers: Mapped[list[str] | None] = mapped_column(JSONB)
+    allowed_models: Mapped[list[str] | None] = mapped_column(JSONB)
+    figma_token_encrypted: Mapped[str | None] = mapped_column(Text)
+
+
+class ApiKey(Base):
+    """An API key: only its SHA-256 is kept; `prefix` is its visible id."""
+
+    __tablename__ = "api_keys"
+
+    prefix: Mapped[str] = mapped_column(String(16), primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64))
+    tenant_id: Mapped[str] = mapped_column(String(64), ForeignKey("tenants.id"))
+    name: Mapped[str] = mapped_column(String(128))
+    role: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_api_keys_tenant_id", "tenant_id"),)

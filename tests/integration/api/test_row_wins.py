@@ -28,7 +28,7 @@ pytestmark = pytest.mark.integration
 
 def _live_job(status: JobStatus, *, age_s: float) -> JobState:
     """A job whose live state says `status`, submitted `age_s` ago."""
-    body = make_job(component_name="RowWinsCard", component_type="card")
+    body = make_job(component_name="RowWinsCard", component_type="card", tenant_id="tenant-a")
     state = new_job(uuid.uuid4().hex, body, created_at=time.time() - age_s)
     state = replace(state, status=status, attempts=1)
     job_state.create(redis_client(), state, ttl_s=600)

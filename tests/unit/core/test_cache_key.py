@@ -41,9 +41,20 @@ def test_key_ignores_order_and_whitespace() -> None:
     assert key_of(body) == key_of(reordered)
 
 
-def test_key_ignores_tenant_and_cache_mode() -> None:
+def test_key_ignores_cache_mode() -> None:
     plain = key_of(make_body())
-    assert key_of(make_body(tenant_id="acme", options={"cache": "no-store"})) == plain
+    assert key_of(make_body(options={"cache": "no-store"})) == plain
+
+
+def test_each_tenant_has_its_own_key_unless_l1_is_global() -> None:
+    acme, other = (
+        JobSpec.model_validate(make_body(tenant_id="acme")),
+        JobSpec.model_validate(make_body(tenant_id="other")),
+    )
+    assert cache_key(acme, generator_version="v") != cache_key(other, generator_version="v")
+    assert cache_key(acme, generator_version="v", per_tenant=False) == cache_key(
+        other, generator_version="v", per_tenant=False
+    )
 
 
 def test_key_changes_with_each_input() -> None:
