@@ -89,6 +89,8 @@ class Settings(BaseSettings):
     this many seconds."""
     l1_scope: Literal["tenant", "global"] = "tenant"
     """"global" shares L1 entries across tenants (a single-organisation deployment)."""
+    tenant_secrets_key: SecretStr | None = None
+    """A Fernet key (32 url-safe base64 bytes) that encrypts tenants' Figma tokens at rest."""
     metrics_token: SecretStr | None = None
     """A bearer token Prometheus may scrape /metrics with (an admin key works too)."""
 

@@ -53,6 +53,7 @@ class JobState:
     error: dict[str, str] | None = None
     result: JobResult | None = None
     trace_fields: dict[str, str] = field(default_factory=dict)  # the root run, if traced
+    tenant_id: str | None = None  # whose job: kept when the body (spec) leaves the hash
 
     @property
     def is_terminal(self) -> bool:
@@ -88,6 +89,7 @@ def decode(job_id: str, raw: dict[str, str]) -> JobState | None:
         error=_opt_json(raw.get("error")),
         result=JobResult.from_dict(result) if result is not None else None,
         trace_fields={k: v for k, v in raw.items() if k.startswith("trace_")},
+        tenant_id=raw.get("tenant_id") or None,
     )
 
 
@@ -105,6 +107,7 @@ def new_job(job_id: str, spec: dict[str, Any], *, created_at: float | None = Non
         component_name=spec["component_name"],
         cache_key="",
         created_at=created_at if created_at is not None else time.time(),
+        tenant_id=spec.get("tenant_id"),
     )
 
 
@@ -117,6 +120,7 @@ def creation_fields(state: JobState) -> dict[str, str]:
         "component_name": state.component_name,
         "created_at": repr(state.created_at),
         "attempts": str(state.attempts),
+        **({"tenant_id": state.tenant_id} if state.tenant_id else {}),
         **state.trace_fields,
         # A job failed before it was accepted starts with its reason.
         **({"error": json.dumps(state.error, separators=(",", ":"))} if state.error else {}),

@@ -134,7 +134,7 @@ async def get_generation(
             if row is None or not caller.sees(row.tenant_id):
                 raise JobNotFound(f"no job {job_id}")
             return job_views.from_row(row, s3, settings)
-        if not caller.sees(state.spec.get("tenant_id")):
+        if not caller.sees(state.tenant_id):
             raise JobNotFound(f"no job {job_id}")  # the same answer as an unknown id
         if _row_check_due(state, next_row_check):
             next_row_check = time.monotonic() + ROW_CHECK_EVERY_S
