@@ -51,8 +51,8 @@ demo: $(STAMP) $(TSC_STAMP) $(EXPORTER_STAMP) ## run a sample batch end to end o
 up: $(STAMP) $(TSC_STAMP) $(EXPORTER_STAMP) ## start the stack (services, migrations, API, worker) until Ctrl-C
 	$(BIN)/python -m devstack.up
 
-test: $(STAMP) $(TSC_STAMP) $(EXPORTER_STAMP) ## every tier: unit, integration and short fault drills; starts embedded servers for unset service URLs
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+test: $(STAMP) $(TSC_STAMP) $(EXPORTER_STAMP) ## every tier: unit, integration and short fault drills (beside them); starts embedded servers for unset service URLs
+	$(BIN)/python -m devstack.run_tests $(PYTEST_ARGS)
 
 test-unit: $(STAMP) $(TSC_STAMP) ## the unit tier alone (tests/unit): starts no server, runs in seconds
 	$(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)

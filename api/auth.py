@@ -21,7 +21,7 @@ from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 
 from config.settings import get_settings
-from core.access import Principal, Role
+from core.access import Principal, Role, key_prefix
 from core.errors import Forbidden, Unauthorized
 from workers.clients import db_engine
 from workers.observability import metrics
@@ -80,31 +80,39 @@ def forget_cached_keys() -> None:
         _cache.clear()
 
 
-def _refuse(request: Request, reason: str, message: str) -> Unauthorized:
+UNAUTHORIZED = (
+    "send a valid API key as 'Authorization: Bearer <key>' (none was sent, or it is "
+    "malformed, unknown or revoked; create one with: componentforge keys create "
+    "--tenant T --name N)"
+)
+"""The one 401 message: a missing key and a bad one read alike, so the answer tells an
+attacker nothing (the reason is in the log and the metric)."""
+
+
+def _refuse(request: Request, reason: str) -> Unauthorized:
     metrics.AUTH_FAILURES.labels(reason=reason).inc()
     client = request.client.host if request.client else "-"
     logger.warning("auth: refused %s %s from %s (%s)", request.method, request.url.path,
                    client, reason)  # fmt: skip
-    return Unauthorized(message)
+    return Unauthorized(UNAUTHORIZED)
 
 
 async def authenticate(request: Request) -> Principal:
     """The caller's principal; raises Unauthorized (401)."""
     key = presented_key(request)
     if key is None:
-        raise _refuse(
-            request, "missing", "send your API key as 'Authorization: Bearer <key>' "
-            "(create one with: componentforge keys create --tenant T --name N)",
-        )  # fmt: skip
+        raise _refuse(request, "missing")
     found: Principal | str = "malformed"
-    if key:
+    # A malformed key is refused here: it never reaches Postgres or the cache, so a flood
+    # of garbage cannot evict the valid keys' look-ups.
+    if key_prefix(key) is not None:
         digest = _digest(key)
         # Postgres is read off the event loop, and only when the look-up is not cached.
         found = _cached(digest) or await run_in_threadpool(_look_up, key, digest)
     if isinstance(found, Principal):
         request.state.principal = found
         return found
-    raise _refuse(request, found, "this API key is not valid (unknown, revoked or malformed)")
+    raise _refuse(request, found)
 
 
 def require(role: Role) -> Callable[[Request], object]:

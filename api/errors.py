@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 import logging
+import math
 import re
 from typing import Any
 
+import redis
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -19,9 +21,11 @@ from core.errors import (
     Forbidden,
     IdempotencyConflict,
     JobNotFound,
+    QuotaExceeded,
     Unauthorized,
 )
-from workers.resilience.classification import describe, is_transient
+from core.redaction import public_message
+from workers.resilience.classification import REDIS_FULL, describe, is_redis_full, is_transient
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +37,7 @@ STATUS_BY_ERROR: dict[type[ComponentForgeError], int] = {
     Forbidden: 403,
     JobNotFound: 404,
     IdempotencyConflict: 409,
+    QuotaExceeded: 429,
     DependencyUnavailable: 503,
 }
 
@@ -42,6 +47,27 @@ def error_response(
 ) -> JSONResponse:
     body = {"error": {"type": error_type, "message": message, "fields": fields or []}}
     return JSONResponse(body, status_code=status)
+
+
+def rate_limit_headers(limit: float, admitted: Any) -> dict[str, str]:
+    """The IETF draft's RateLimit-* headers of an admitted submission (what is left of
+    the tenant's rate window)."""
+    return {
+        "RateLimit-Limit": f"{limit:.0f}",
+        "RateLimit-Remaining": str(max(int(admitted.remaining), 0)),
+        "RateLimit-Reset": str(math.ceil(admitted.reset_s)),
+    }
+
+
+def _quota_headers(exc: QuotaExceeded) -> dict[str, str]:
+    """A refusal's Retry-After and RateLimit-* headers (of the limit that refused)."""
+    reset = str(max(math.ceil(exc.reset_s), 1))
+    return {
+        "Retry-After": reset,
+        "RateLimit-Limit": f"{exc.limit:g}",
+        "RateLimit-Remaining": f"{max(exc.remaining, 0):g}",
+        "RateLimit-Reset": reset,
+    }
 
 
 def _field_path(loc: tuple[Any, ...]) -> str:
@@ -91,20 +117,43 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ComponentForgeError)
     async def _on_domain(_: Request, exc: ComponentForgeError) -> JSONResponse:
         status = next((s for t, s in STATUS_BY_ERROR.items() if isinstance(exc, t)), 500)
-        fields = [{"field": exc.field, "reason": str(exc)}] if exc.field else None
-        response = error_response(status, exc.error_type, str(exc), fields)
+        message = public_message(exc)
+        fields = [{"field": exc.field, "reason": message}] if exc.field else None
+        response = error_response(status, exc.error_type, message, fields)
         if isinstance(exc, Unauthorized):
             response.headers["WWW-Authenticate"] = exc.challenge
+        if isinstance(exc, QuotaExceeded):
+            response.headers.update(_quota_headers(exc))
         return response
 
     @app.exception_handler(StarletteHTTPException)
     async def _on_http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         return error_response(exc.status_code, "http_error", str(exc.detail))
 
+    # Redis's errors get a handler of their own: Starlette re-raises what the catch-all
+    # `Exception` handler answered (so the server logs it and drops the connection).
+    @app.exception_handler(redis.RedisError)
+    async def _on_redis(request: Request, exc: redis.RedisError) -> JSONResponse:
+        if is_redis_full(exc):
+            # Redis refuses writes at maxmemory (noeviction) rather than evict a job.
+            logger.error("Redis is full; %s %s refused: %r", request.method, request.url.path, exc)
+            response = error_response(503, "dependency_unavailable", REDIS_FULL)
+            response.headers["Retry-After"] = "30"
+            return response
+        if is_transient(exc):
+            logger.warning("dependency down: %r", exc)
+            return error_response(
+                503,
+                "dependency_unavailable",
+                f"{describe(exc)}; nothing was changed, retry shortly",
+            )
+        raise exc
+
     @app.exception_handler(Exception)
     async def _on_unexpected(_: Request, exc: Exception) -> JSONResponse:
         if is_transient(exc):
-            logger.warning("dependency down: %s", describe(exc))
+            # The log names the address; the answer names the dependency only.
+            logger.warning("dependency down: %r", exc)
             return error_response(
                 503,
                 "dependency_unavailable",

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from api.body_limit import BodyLimitMiddleware
 from api.errors import install_error_handlers
 from api.request_metrics import RequestMetricsMiddleware
-from api.routes import cache, dashboard, generations, health
+from api.routes import cache, dashboard, generations, health, usage
 from api.routes import metrics as metrics_routes
 from config.logging import configure_logging
 from config.settings import get_settings
@@ -35,6 +35,7 @@ def create_app() -> FastAPI:
     install_error_handlers(app)
     app.include_router(generations.router)
     app.include_router(cache.router)
+    app.include_router(usage.router)
     app.include_router(health.router)
     app.include_router(metrics_routes.router)
     app.include_router(dashboard.router)

@@ -82,3 +82,38 @@ class ErrorBody(BaseModel):
 
 class ErrorResponse(BaseModel):
     error: ErrorBody
+
+
+class UsageJobs(BaseModel):
+    succeeded: int
+    failed: int
+    in_flight: int
+    """Queued or running now."""
+    cache_hits: int
+    """Ended jobs served from a cache (L1, L2, L3)."""
+
+
+class UsageLimits(BaseModel):
+    requests_per_minute: int
+    max_in_flight: int
+    monthly_budget_usd: float
+    allowed_providers: list[str] | None
+    """None: every provider."""
+    allowed_models: list[str] | None
+    """None: every priced model."""
+
+
+class UsagePublic(BaseModel):
+    """A tenant's month to date (UTC calendar month)."""
+
+    tenant: str
+    month: str
+    jobs: UsageJobs
+    spend_usd: float
+    """Paid providers' costs this month (what the budget counts)."""
+    saved_usd: float
+    """What cache hits saved: the cost of generating those jobs anew."""
+    budget_usd: float
+    remaining_usd: float
+    in_flight: int
+    limits: UsageLimits

@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     job_max_deliveries: int = Field(default=10, ge=2)
     """A job delivered this many times without ending (its worker dying each time, say)
     is failed instead of run again: a poison message must not loop forever."""
+    hold_s: float = Field(default=10.0, gt=0)
+    """How long a delivery keeps trying to make its outcome durable (publish its retry,
+    record its failure) before its message goes back to the broker (workers.resilience.hold)."""
     job_lease_s: int = Field(default=30, ge=5)
     """A running job holds a lease renewed every lease/3 s; a dead holder's lease lapses."""
     reaper_interval_s: float = Field(default=15.0, gt=0)
@@ -81,6 +84,12 @@ class Settings(BaseSettings):
     """Upper bound of GET /v1/generations/{id}?wait=."""
     job_state_ttl_s: int = Field(default=7 * 24 * 3600, ge=60)
     """How long Redis keeps a job's live state; Postgres keeps the record after that."""
+    ended_job_state_ttl_s: int = Field(default=24 * 3600, ge=60)
+    """How long an ended job's hash stays (without its body) for fast status reads; the
+    row answers after that."""
+    max_inline_figma_bytes: int = Field(default=512 * 1024, ge=1024)
+    """Largest source.figma_file (compact JSON) a job may carry inline (422 over it): a
+    live job's body sits in Redis. Larger files: name a figma_file_key instead."""
     idempotency_ttl_s: int = Field(default=24 * 3600, ge=60)
 
     # --- access ---------------------------------------------------------------
@@ -93,11 +102,26 @@ class Settings(BaseSettings):
     """A Fernet key (32 url-safe base64 bytes) that encrypts tenants' Figma tokens at rest."""
     metrics_token: SecretStr | None = None
     """A bearer token Prometheus may scrape /metrics with (an admin key works too)."""
+    default_requests_per_minute: int = Field(default=600, ge=1)
+    """Submissions a tenant may make in any 60 s (a sliding window), unless its tenants
+    row says otherwise. Refused ones answer 429."""
+    default_max_in_flight: int = Field(default=200, ge=1)
+    """Jobs a tenant may have queued or running at once, unless its row says otherwise."""
+    default_monthly_budget_usd: float = Field(default=100.0, ge=0)
+    """A tenant's spend on paid providers per calendar month (UTC); once reached, its new
+    paid-provider jobs are refused (429) and template jobs still run."""
+    tenant_limits_cache_s: float = Field(default=5.0, ge=0, le=60)
+    """How long an API process reuses a tenant's limits: a change is in force within this."""
 
     # --- figma ----------------------------------------------------------------
     figma_api_url: str = "https://api.figma.com"
     figma_token: SecretStr | None = None
-    """Sent as X-Figma-Token. Only jobs that name a figma_file_key need it."""
+    """Sent as X-Figma-Token, for tenants without a token of their own, only when
+    FIGMA_TOKEN_SHARED is true. Only jobs that name a figma_file_key need a token."""
+    figma_token_shared: bool = False
+    """A single-organisation deployment: FIGMA_TOKEN reads files for every tenant without
+    its own token (`componentforge tenants set T --figma-token-stdin`). Off: such a job
+    fails, so no tenant reads files with another's (or the server's) access."""
     figma_timeout_s: float = Field(default=10.0, gt=0)
     figma_cache_ttl_s: int = Field(default=300, ge=1)
     """L0 cache: how long a fetched file (and its styles) is reused."""
@@ -137,6 +161,9 @@ class Settings(BaseSettings):
     worker_metrics_port: int = Field(default=9101, ge=0, le=65535)
     """Each worker machine serves /metrics here (all its pool processes summed; needs
     PROMETHEUS_MULTIPROC_DIR). 0 turns it off."""
+    worker_metrics_host: str = "127.0.0.1"
+    """The address the worker's /metrics listens on: this machine only, unless a
+    deployment opens it to Prometheus (0.0.0.0, behind a NetworkPolicy)."""
 
     langsmith_tracing: bool = False
     langsmith_endpoint: str = "https://api.smith.langchain.com"

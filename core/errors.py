@@ -42,6 +42,12 @@ class InvalidJob(ComponentForgeError):
     error_type = "validation_error"
 
 
+class UnknownTenant(InvalidJob):
+    """A queue-submitted job naming no tenant, or one that does not exist. Never retried."""
+
+    error_type = "unknown_tenant"
+
+
 class GenerationError(ComponentForgeError):
     """The agent chain could not produce a component from this input. Never retried."""
 
@@ -115,3 +121,31 @@ class Forbidden(ComponentForgeError):
 
     error_type = "forbidden"
     field = "Authorization"
+
+
+class QuotaExceeded(ComponentForgeError):
+    """A tenant's limit refused a submission (429); nothing was changed. The fields are
+    what the RateLimit-* and Retry-After headers say."""
+
+    error_type = "quota_exceeded"
+    kind = "quota"
+    """quota_refusals_total's `kind` label."""
+
+    def __init__(self, message: str, *, limit: float, remaining: float, reset_s: float) -> None:
+        super().__init__(message)
+        self.limit = limit
+        self.remaining = remaining
+        self.reset_s = reset_s
+        """Seconds until the limit admits again (a best estimate for in-flight jobs)."""
+
+
+class RateLimited(QuotaExceeded):
+    error_type = kind = "rate_limited"
+
+
+class TooManyInFlight(QuotaExceeded):
+    error_type = kind = "too_many_in_flight"
+
+
+class BudgetExhausted(QuotaExceeded):
+    error_type = kind = "budget_exhausted"

@@ -1,7 +1,7 @@
 """Every Redis name the system uses, in one place (DESIGN.md fixes them): job state, its
-end channel, the live-job index, idempotency claims, leases, circuit breakers, the reaper's
-lock, the L0/L1 caches and the dead-letter queue. Changing one orphans what is already
-stored under the old name."""
+end channel, the live-job index, idempotency claims, tenants' quotas and spend, leases,
+circuit breakers, the reaper's lock, the L0/L1 caches and the dead-letter queue. Changing
+one orphans what is already stored under the old name."""
 
 from __future__ import annotations
 
@@ -12,6 +12,34 @@ DONE_CHANNEL_PATTERN = "job-done:*"
 LIVE_JOBS = "jobs:live"
 """Sorted set of the jobs not yet ended, scored by their last progress (unix seconds):
 the reaper's index (workers.resilience.reaper), so it never scans every `job:*`."""
+
+
+CIRCUIT_PARTS = "circuits:parts"
+"""Set of the per-part circuits seen (`llm:{model}`), so /readyz and /metrics list them
+without scanning the keyspace."""
+
+
+def quota_rate_key(tenant: str) -> str:
+    """Sorted set of a tenant's admitted submissions in the rate window, scored by time
+    (unix seconds): a sliding window log (api.quotas)."""
+    return f"quota:{tenant}:rate"
+
+
+def tenant_live_key(tenant: str) -> str:
+    """Sorted set of a tenant's jobs in flight (queued or running), scored by acceptance
+    time: its in-flight cap counts these; job_state.finish removes a job."""
+    return f"tenant:{tenant}:live"
+
+
+TENANT_LIVE_AROUND = ("tenant:", ":live")
+"""tenant_live_key's name around the tenant, for a script that reads the tenant from a
+job's hash (job_state.finish)."""
+
+
+def spend_key(tenant: str, month: str) -> str:
+    """A tenant's paid spend (USD, a float) in month `YYYY-MM`: a running counter of its
+    costs rows, rebuilt from Postgres when missing (workers.storage.spend)."""
+    return f"spend:{tenant}:{month}"
 
 
 def reaper_lock_key(queue: str) -> str:

@@ -6,6 +6,7 @@ TSX: identifiers must be identifiers, and CSS values must stay CSS values.
 
 from __future__ import annotations
 
+import json
 import re
 from enum import StrEnum
 from typing import Annotated, Any, Literal, get_args
@@ -18,6 +19,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+from config.settings import get_settings
 
 ComponentType = Literal[
     "button", "card", "input", "select", "checkbox", "radio", "switch", "tabs", "badge", "alert"
@@ -220,6 +223,20 @@ class Source(BaseModel):
     )
     screenshot_sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")] | None = None
     figma_file: dict[str, Any] | None = None
+
+    @field_validator("figma_file")
+    @classmethod
+    def _figma_file_size(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        # A live job's body sits in Redis (and the message): bounded apart from the body.
+        limit = get_settings().max_inline_figma_bytes
+        if value is not None:
+            size = len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode())
+            if size > limit:
+                raise ValueError(
+                    f"{size} bytes as JSON, over the {limit}-byte limit for an inline file "
+                    "(MAX_INLINE_FIGMA_BYTES); name it by figma_file_key instead"
+                )
+        return value
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Source:

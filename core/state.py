@@ -8,6 +8,7 @@ expires after JOB_STATE_TTL_S.
 from __future__ import annotations
 
 import json
+import re
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -54,6 +55,7 @@ class JobState:
     result: JobResult | None = None
     trace_fields: dict[str, str] = field(default_factory=dict)  # the root run, if traced
     tenant_id: str | None = None  # whose job: kept when the body (spec) leaves the hash
+    component_id: str = ""  # server-made when accepted: its artifacts' S3 folder
 
     @property
     def is_terminal(self) -> bool:
@@ -90,11 +92,33 @@ def decode(job_id: str, raw: dict[str, str]) -> JobState | None:
         result=JobResult.from_dict(result) if result is not None else None,
         trace_fields={k: v for k, v in raw.items() if k.startswith("trace_")},
         tenant_id=raw.get("tenant_id") or None,
+        component_id=raw.get("component_id") or legacy_component_id(job_id),
     )
+
+
+JOB_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+"""What a job id may be, from the API or a queued message (fullmatch): it names a row,
+Redis keys and, once, S3 keys, so nothing that could climb out of a prefix."""
+
+
+def is_job_id(candidate: object) -> bool:
+    return isinstance(candidate, str) and JOB_ID.fullmatch(candidate) is not None
 
 
 def new_job_id() -> str:
     return uuid.uuid4().hex
+
+
+def new_component_id() -> str:
+    """The S3 folder of a job's artifacts: made here, never taken from a message, so a
+    publisher cannot pick (or overwrite) the keys another job's L1 entry points at."""
+    return uuid.uuid4().hex
+
+
+def legacy_component_id(job_id: str) -> str:
+    """For a job accepted before component ids were stored: derived from its id (the
+    same for every delivery), never the id itself."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"componentforge:job:{job_id}").hex
 
 
 def new_job(job_id: str, spec: dict[str, Any], *, created_at: float | None = None) -> JobState:
@@ -108,6 +132,7 @@ def new_job(job_id: str, spec: dict[str, Any], *, created_at: float | None = Non
         cache_key="",
         created_at=created_at if created_at is not None else time.time(),
         tenant_id=spec.get("tenant_id"),
+        component_id=new_component_id(),
     )
 
 
@@ -121,6 +146,7 @@ def creation_fields(state: JobState) -> dict[str, str]:
         "created_at": repr(state.created_at),
         "attempts": str(state.attempts),
         **({"tenant_id": state.tenant_id} if state.tenant_id else {}),
+        **({"component_id": state.component_id} if state.component_id else {}),
         **state.trace_fields,
         # A job failed before it was accepted starts with its reason.
         **({"error": json.dumps(state.error, separators=(",", ":"))} if state.error else {}),

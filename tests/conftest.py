@@ -25,6 +25,7 @@ from typing import Any
 import httpx
 import pytest
 import redis
+from cryptography.fernet import Fernet
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine
@@ -42,6 +43,7 @@ from devstack.services import local_services
 from tests.helpers import own_database
 from workers.clients import close_clients, s3_client
 from workers.storage.api_keys import create_key
+from workers.storage.tenants import set_figma_token
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,8 @@ def services(request: pytest.FixtureRequest) -> Iterator[Services]:
         # Circuits are shared by every worker on the Redis, and tests point single workers
         # at dead endpoints on purpose; only the circuit breaker tests let circuits open.
         env["CIRCUIT_FAILURE_THRESHOLD"] = "1000000"
+        # Tenants' Figma tokens are stored encrypted with it (the `keys` fixture stores one).
+        env["TENANT_SECRETS_KEY"] = Fernet.generate_key().decode()
         os.environ.update(env)
         _reload_settings()
         stack.callback(close_clients)  # before the database and the servers go
@@ -101,12 +105,15 @@ def keys(services: Services) -> Keys:
         def mint(tenant: str, role: Role) -> str:
             return create_key(engine, tenant_id=tenant, name=f"tests-{role}", role=role)[0]
 
-        return Keys(
+        minted = Keys(
             submit=mint("tenant-a", Role.SUBMIT),
             read=mint("tenant-a", Role.READ),
             admin=mint("ops", Role.ADMIN),
             other=mint("tenant-b", Role.SUBMIT),
         )
+        # tenant-a reads the local Figma API with a token of its own (tenant-b has none).
+        set_figma_token(engine, "tenant-a", FIGMA_TOKEN)
+        return minted
     finally:
         engine.dispose()
 

@@ -28,6 +28,11 @@ FIGMA_FILE = ROOT / "devstack" / "fakes" / "figma_file.json"
 """A real Figma GET /v1/files answer (styles, components, auto layout)."""
 
 
+QUEUE_TENANT = "tenant-a"
+"""The tenant queue_job publishes for (the `keys` fixture creates it; the api fixtures
+read its jobs)."""
+
+
 def figma_document() -> dict[str, Any]:
     """FIGMA_FILE, parsed."""
     return json.loads(FIGMA_FILE.read_text())
@@ -50,8 +55,10 @@ def queue_job(
 ) -> str:
     """Publish generation.run straight onto `queue` as another service would (a bare
     Celery client, no project code); returns the job id. Without a body the message
-    names only the job (task_id), as a redelivery of an API-submitted job does."""
-    kwargs = {"request": body} if body is not None else {"job_id": task_id}
+    names only the job (task_id), as a redelivery of an API-submitted job does. A body
+    carries its tenant, QUEUE_TENANT unless it names one (as a publisher must)."""
+    request = {"tenant_id": QUEUE_TENANT, **body} if body is not None else None
+    kwargs = {"request": request} if request is not None else {"job_id": task_id}
     client = _queue_client(broker_url or os.environ["BROKER_URL"], queue_type)
     return client.send_task("generation.run", kwargs=kwargs, queue=queue, task_id=task_id).id
 

@@ -49,9 +49,9 @@ def _on_child_stop(**_: Any) -> None:
 @worker_ready.connect
 def _on_worker_ready(sender: Any = None, **_: Any) -> None:
     # The main process serves /metrics for the whole pool.
-    port = get_settings().worker_metrics_port
-    if port:
-        exposition.serve(port)
+    settings = get_settings()
+    if settings.worker_metrics_port:
+        exposition.serve(settings.worker_metrics_port, host=settings.worker_metrics_host)
     spool_replay.start()
     # The reaper sweeps the queues this worker consumes (sender is its consumer).
     queues = sorted(sender.app.amqp.queues.consume_from) if sender is not None else []

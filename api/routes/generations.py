@@ -16,20 +16,24 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from api import job_views
 from api.deps import EngineDep, PresignS3Dep, Reader, RedisDep, SettingsDep, Submitter
+from api.errors import rate_limit_headers
 from api.schemas import (
     ErrorResponse,
     GenerationAccepted,
     GenerationCreate,
     GenerationPublic,
 )
-from api.submissions import submit
+from api.submissions import submit_within_quota
+from api.tenant_limits import PAID_PROVIDERS, check_provider_and_model, limits_of
 from core.access import Principal, Role
 from core.errors import BadRequest, JobNotFound
 from core.state import JobState, JobStatus
 from workers.pipeline.recorded_end import follow_row
 from workers.storage import job_state
+from workers.storage.admission import Quota
 from workers.storage.models import Generation
 from workers.storage.records import load_generation
+from workers.storage.spend import month_of
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +58,10 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     409: {"model": ErrorResponse, "description": "Idempotency-Key reused with another body"},
     413: {"model": ErrorResponse, "description": "body over MAX_BODY_BYTES"},
     422: {"model": ErrorResponse, "description": "invalid field (named in error.fields)"},
+    429: {
+        "model": ErrorResponse,
+        "description": "a tenant limit (rate, jobs in flight, monthly budget); see Retry-After",
+    },
     503: {"model": ErrorResponse, "description": "queue unavailable; nothing was queued"},
 }
 
@@ -68,6 +76,7 @@ def create_generation(
     caller: Submitter,
     response: Response,
     client: RedisDep,
+    engine: EngineDep,
     settings: SettingsDep,
     idempotency_key: Annotated[
         str | None,
@@ -80,7 +89,21 @@ def create_generation(
             "Idempotency-Key", "use 1 to 200 visible ASCII characters, no spaces (e.g. a UUID)"
         )
     spec = _in_callers_tenant(spec, caller)
-    job_id, created = submit(client, settings, spec, idempotency_key=idempotency_key)
+    tenant = spec.tenant_id or caller.tenant_id
+    limits = limits_of(tenant)
+    check_provider_and_model(spec, limits, settings)
+    quota = Quota(
+        tenant,
+        requests_per_minute=limits.requests_per_minute,
+        max_in_flight=limits.max_in_flight,
+        budget_usd=limits.monthly_budget_usd if spec.options.provider in PAID_PROVIDERS else None,
+        month=month_of(),
+    )
+    job_id, created, admission = submit_within_quota(
+        client, settings, spec, idempotency_key=idempotency_key, quota=quota, engine=engine
+    )
+    if created:
+        response.headers.update(rate_limit_headers(quota.requests_per_minute, admission))
     status = JobStatus.QUEUED
     if not created and (state := job_state.load(client, job_id)) is not None:
         status = state.status

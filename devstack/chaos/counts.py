@@ -72,8 +72,8 @@ def count_jobs(stack: ChaosStack, name: str, load: Load, aftermath: Aftermath, s
             say(f"[{name}] {ended}/{len(ids) + len(aftermath.poison)} ended")
             last_said[0] = time.monotonic()
 
-    statuses = follow(stack.api_url, ids + list(aftermath.poison), timeout_s=240,
-                      on_progress=progress)  # fmt: skip
+    statuses = follow(stack.api_url, ids + list(aftermath.poison), api_key=stack.admin_key,
+                      timeout_s=240, on_progress=progress)  # fmt: skip
     _wait_for_spools(stack, name, say)
     counts = Counts(name, submitted=len(ids), gave_up_submitting=len(load.refused))
     lost = _lost_in_crash(ids, statuses, load, aftermath)

@@ -112,7 +112,7 @@ def run_drill(
 ) -> Counts:
     started = time.monotonic()
     faults_before = stack.llm.outage_answers
-    load = Load(stack.api_url, provider=drill.provider)
+    load = Load(stack.api_url, stack.api_key, provider=drill.provider)
     say(f"[{drill.name}] {drill.what}; {burst} jobs, then {trickle_per_s:g}/s during the fault")
     load.burst(burst)
     stop = threading.Event()

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 
 from core.state import TERMINAL
+from devstack.keys import bearer
 from devstack.sample_jobs import make_job
 
 SUBMIT_GIVE_UP_S = 120.0
@@ -37,6 +38,7 @@ def job_body(seed: str, n: int, *, provider: str) -> dict[str, Any]:
 @dataclass
 class Load:
     api_url: str
+    api_key: str  # a submit key (every /v1 route needs one)
     provider: str = "template"
     accepted: list[str] = field(default_factory=list)
     accepted_at: dict[str, float] = field(default_factory=dict)  # time.time() of the 202
@@ -77,7 +79,7 @@ class Load:
 
     def burst(self, count: int) -> None:
         with (
-            httpx.Client(base_url=self.api_url, timeout=10) as client,
+            httpx.Client(base_url=self.api_url, timeout=10, headers=bearer(self.api_key)) as client,
             ThreadPoolExecutor(8) as pool,
         ):
             list(pool.map(lambda _: self.submit_one(client), range(count)))
@@ -88,7 +90,9 @@ class Load:
 
         def run() -> None:
             submissions: list[threading.Thread] = []
-            with httpx.Client(base_url=self.api_url, timeout=10) as client:
+            with httpx.Client(
+                base_url=self.api_url, timeout=10, headers=bearer(self.api_key)
+            ) as client:
                 while not stop.wait(1 / per_s):
                     submission = threading.Thread(target=self.submit_one, args=(client,))
                     submission.start()
@@ -102,22 +106,30 @@ class Load:
 
 
 def follow(
-    api_url: str, job_ids: list[str], *, timeout_s: float, on_progress: Callable[[int], None]
+    api_url: str,
+    job_ids: list[str],
+    *,
+    api_key: str,
+    timeout_s: float,
+    on_progress: Callable[[int], None],
 ) -> dict[str, dict[str, Any]]:
-    """Poll until every job has ended or `timeout_s` passed; the last status of each.
+    """Poll until every job has ended or `timeout_s` passed; the last status of each
+    (`api_key` must see every job: another tenant's answers 404, like a lost one).
     A job answering 404 has status NOT_FOUND; once only such jobs are left and none has
     changed for NOT_FOUND_SETTLED_S, they are given up on."""
     last: dict[str, dict[str, Any]] = {}
     open_ids = set(job_ids)
     deadline = time.monotonic() + timeout_s
     moved_at = time.monotonic()
-    with httpx.Client(base_url=api_url, timeout=10) as client:
+    with httpx.Client(base_url=api_url, timeout=10, headers=bearer(api_key)) as client:
         while open_ids and time.monotonic() < deadline:
             for job_id in sorted(open_ids):
                 try:
                     response = client.get(f"/v1/generations/{job_id}")
                 except httpx.TransportError:
                     continue
+                if response.status_code in (401, 403):  # the drill's own mistake: say so
+                    raise AssertionError(f"status answered {response.status_code}: {response.text}")
                 if response.status_code in (200, 404):
                     status = response.json() if response.status_code == 200 else {}
                     if status.get("status", NOT_FOUND) != last.get(job_id, {}).get("status"):

@@ -25,16 +25,19 @@ from kombu import Connection
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import URL, make_url
 
+from core.access import Role
 from core.keys import dead_letter_queue
 from core.state import LIVE
 from devstack import processes
 from devstack.chaos.fault_proxy import FaultProxy, Upstream
 from devstack.fakes.llm_answers import canned_answer
 from devstack.fakes.openai_api import LLMState, openai_server
+from devstack.keys import mint_key
 from devstack.ports import free_port, wait_until
 from devstack.processes import ManagedProcess
 
 LLM_KEY = "sk-chaos-local"
+TENANT = "chaos"
 WORKERS = 2
 CONCURRENCY = 2
 
@@ -120,6 +123,8 @@ class ChaosStack:
     engine: Engine
     s3: Any  # boto3 client straight to S3, not through the proxy
     bucket: str
+    api_key: str  # submits the load (tenant TENANT, no quotas)
+    admin_key: str  # follows every job, poison messages' too, whatever their tenant
     workers: list[ManagedProcess] = field(default_factory=list)
 
     def start_worker(self, index: int) -> ManagedProcess:
@@ -222,6 +227,11 @@ def chaos_stack(
         if rabbitmq_url:  # RabbitMQ outlives the stack: take its queues away with it
             stack.callback(_delete_queues, rabbitmq_url, env["GENERATION_QUEUE"])
         processes.run_migrations(env=env, workdir=workdir)
+        # Every /v1 route needs a key; minted straight in Postgres, not through the proxy.
+        api_key = mint_key(base_env["DATABASE_URL"], name=f"chaos-{run_id}", tenant=TENANT,
+                           unlimited=True)  # fmt: skip
+        admin_key = mint_key(base_env["DATABASE_URL"], name=f"chaos-{run_id}-observer",
+                             role=Role.ADMIN, tenant=TENANT)  # fmt: skip
         api, api_url = processes.start_api(env=env, workdir=workdir)
         stack.callback(api.stop)
         engine = create_engine(base_env["DATABASE_URL"])
@@ -237,6 +247,7 @@ def chaos_stack(
             env=env, workdir=workdir, api_url=api_url, broker=broker,
             state_server=state_redis, state=state,
             proxies=proxies, llm=llm, engine=engine, s3=s3, bucket=env["S3_BUCKET"],
+            api_key=api_key, admin_key=admin_key,
         )  # fmt: skip
         stack.callback(lambda: processes.stop_all(chaos.workers))
         for index in range(WORKERS):

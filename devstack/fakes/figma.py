@@ -1,8 +1,9 @@
 """A local server speaking Figma's REST API (the endpoints this project calls), for tests.
 
 Serves GET /v1/files/:key and /v1/files/:key/styles from files it is given, checks
-X-Figma-Token, records every request, and can be told to answer the next requests with
-a given status and headers (429 with Retry-After, 500, ...).
+X-Figma-Token (and, for a private file, that it is its owner's), records every request,
+and can be told to answer the next requests with a given status and headers (429 with
+Retry-After, 500, ...).
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ _PATH = re.compile(r"^/v1/files/(?P<key>[A-Za-z0-9_-]+)(?P<styles>/styles)?$")
 class FigmaState:
     token: str
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
+    other_tokens: set[str] = field(default_factory=set)  # also valid (other accounts)
+    owners: dict[str, str] = field(default_factory=dict)  # private file key -> its token
     requests: list[str] = field(default_factory=list)
     scripted: list[tuple[int, dict[str, str]]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -52,10 +55,15 @@ def _handler(state: FigmaState) -> type[BaseHTTPRequestHandler]:
                 status, headers = scripted
                 self.send_json(status, {"status": status, "err": "scripted"}, headers)
                 return
-            if self.headers.get("X-Figma-Token") != state.token:
+            token = self.headers.get("X-Figma-Token")
+            if token != state.token and token not in state.other_tokens:
                 self.send_json(403, {"status": 403, "err": "Invalid token"})
                 return
             match = _PATH.match(self.path)
+            owner = state.owners.get(match.group("key")) if match else None
+            if owner is not None and token != owner:
+                self.send_json(403, {"status": 403, "err": "File not shared with this token"})
+                return
             figma_file = state.files.get(match.group("key")) if match else None
             if match is None or figma_file is None:
                 self.send_json(404, {"status": 404, "err": "Not found"})

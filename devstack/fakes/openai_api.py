@@ -30,6 +30,8 @@ class LLMState:
     usage: tuple[int, int] = (120, 80)  # prompt, completion tokens per answer
     scripted: list[str] = field(default_factory=list)
     failures: list[int] = field(default_factory=list)  # statuses to answer before any content
+    failing_models: dict[str, int] = field(default_factory=dict)
+    """Models answered with this status on every request (a model broken on its own)."""
     outage: Outage | None = None
     """While set, every request gets it: "500", "429" (with Retry-After) or "hang"."""
     retry_after_s: float = 2.0
@@ -70,6 +72,7 @@ def _handler(state: LLMState) -> type[BaseHTTPRequestHandler]:
             with state.lock:
                 state.requests.append(body)
                 failure = state.failures.pop(0) if state.failures else None
+                failure = state.failing_models.get(body.get("model", ""), failure)
                 content = state.scripted.pop(0) if state.scripted and failure is None else None
             if failure is not None:
                 self.send_json(failure, {"error": {"message": "scripted", "type": "server_error"}})

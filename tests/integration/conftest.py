@@ -10,8 +10,9 @@ from tests.conftest import Keys, bearer
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _services(services: object) -> None:
-    """Every test here asks for them."""
+def _services(services: object, keys: Keys) -> None:
+    """Every test here asks for them, and for the tenants `keys` makes (a job published
+    onto the queue must name an existing tenant)."""
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.auth import remember
+from api.tenant_limits import remember_defaults
 from core.access import Principal, Role, new_key
 from workers.clients import cache_redis_client, db_engine, redis_client, s3_presign_client
 
@@ -62,5 +63,6 @@ def in_process_api(in_process_api: TestClient) -> TestClient:
     # A submit key whose look-up is cached, as if Postgres had answered it.
     made = new_key()
     remember(made.key, Principal(tenant_id="unit", role=Role.SUBMIT, key_prefix=made.prefix))
+    remember_defaults("unit")
     in_process_api.headers["Authorization"] = f"Bearer {made.key}"
     return in_process_api

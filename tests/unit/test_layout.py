@@ -8,8 +8,9 @@ import re
 
 from tests.helpers import ROOT
 
-APP_ROOTS = ("api", "config", "core", "tasks", "workers", "devstack")
+APP_ROOTS = ("api", "client", "config", "core", "tasks", "workers", "devstack")
 MODULES_LISTED = {
+    "client",
     "core",
     "workers",
     "workers/pipeline",

@@ -13,6 +13,7 @@ import redis
 from sqlalchemy import Engine, text
 
 from config.settings import Settings
+from workers.storage.admission import in_flight
 
 _TOTALS = text(
     """
@@ -126,5 +127,7 @@ def summary(
         # kombu's Redis transport keeps a queue as a list named after it. Deployment-wide,
         # so an admin's alone: a tenant must not count others' jobs.
         live["queued"] = int(client.llen(settings.generation_queue))
+    if tenant is not None:
+        live["in_flight"] = in_flight(client, tenant, stale_after_s=settings.job_state_ttl_s)
     data["live"] = live
     return _json_safe(data)

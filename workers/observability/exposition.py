@@ -49,8 +49,9 @@ class _Merged(Collector):
         return iter(())
 
 
-def serve(port: int, *, host: str = "0.0.0.0") -> None:
-    """Serve /metrics on a port of its own, from a thread (the worker's main process)."""
+def serve(port: int, *, host: str = "127.0.0.1") -> None:
+    """Serve /metrics on a port of its own, from a thread (the worker's main process);
+    this machine only unless `host` says otherwise (WORKER_METRICS_HOST)."""
     start_http_server(port, addr=host, registry=_registry())
 
 

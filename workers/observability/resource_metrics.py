@@ -18,7 +18,10 @@ from workers.clients import db_engine, redis_client, s3_client
 
 logger = logging.getLogger(__name__)
 BUCKET_LISTING_TTL_S = 300.0
-NAMES = ("redis_memory_used_bytes", "postgres_connections", "s3_bucket_objects", "s3_bucket_bytes")
+NAMES = (
+    "redis_memory_used_bytes", "redis_maxmemory_bytes", "postgres_connections",
+    "s3_bucket_objects", "s3_bucket_bytes",
+)  # fmt: skip
 
 
 class ResourceCollector(Collector):
@@ -41,8 +44,19 @@ class ResourceCollector(Collector):
     def collect(self) -> Iterator[Any]:
         # Each source on its own: one that is down must not hide the others.
         try:
-            used = int(redis_client().info("memory")["used_memory"])
-            yield GaugeMetricFamily("redis_memory_used_bytes", "Redis memory in use", value=used)
+            memory = redis_client().info("memory")
+            yield GaugeMetricFamily(
+                "redis_memory_used_bytes", "Redis memory in use", value=int(memory["used_memory"])
+            )
+            # The limit at which Redis refuses writes (policy noeviction); 0: no limit.
+            # RedisMemoryHigh fires at 80% of it; a policy that evicts alerts too.
+            limit = GaugeMetricFamily(
+                "redis_maxmemory_bytes", "Redis maxmemory (0: unlimited)", labels=["policy"]
+            )
+            limit.add_metric(
+                [str(memory.get("maxmemory_policy", "unknown"))], int(memory.get("maxmemory", 0))
+            )
+            yield limit
         except Exception as exc:
             logger.warning("redis memory gauge: %s", exc)
         try:

@@ -7,13 +7,15 @@ import time
 from typing import Any
 
 from config.settings import get_settings
+from core.access import valid_tenant
 from core.errors import ComponentForgeError
+from core.redaction import public_message
 from core.state import JobState, JobStatus
-from workers.clients import redis_client
+from workers.clients import db_engine, redis_client
 from workers.observability import metrics, tracing
 from workers.pipeline.recorded_end import adopt_recorded_end
 from workers.resilience.bookkeeping_spool import EXISTED, Recorded, record_or_spool
-from workers.storage import job_state
+from workers.storage import job_state, tenant_lookups
 from workers.storage.generation_row import GenerationRow
 
 logger = logging.getLogger(__name__)
@@ -26,7 +28,8 @@ def fail_job(
     `request` is the body of a job that came straight onto the queue and has no state."""
     client = redis_client()
     now = time.time()
-    reason = {"type": error.error_type, "message": str(error)}
+    # Users read this reason: a dependency's address stays in the logs (core.redaction).
+    reason = {"type": error.error_type, "message": public_message(error)}
     state = job_state.load(client, job_id)
     unaccepted = state is None
     if state is None:
@@ -50,7 +53,7 @@ def fail_job(
         if not adopted:
             if unaccepted:
                 # Written after the row: a client that reads this state finds the row too.
-                job_state.create(client, state, ttl_s=get_settings().job_state_ttl_s)
+                job_state.create(client, state, ttl_s=get_settings().ended_job_state_ttl_s)
             _end_failed(state, reason, trace, now)
     if adopted:
         logger.info("job %s had already ended (its row says so); not failing it", job_id)
@@ -79,8 +82,21 @@ def _state_of_unaccepted(
         created_at=now,
         attempts=1,
         error=reason,
+        tenant_id=_existing_tenant(body.get("tenant_id")),
     )
     return state
+
+
+def _existing_tenant(named: Any) -> str | None:
+    """The tenant a refused body names, if it exists: its keys then read the reason
+    (broker credentials may submit for any tenant, so this grants nothing more)."""
+    if not isinstance(named, str) or not valid_tenant(named):
+        return None
+    try:
+        return named if tenant_lookups.tenant_exists(db_engine(), named) else None
+    except Exception:  # Postgres down: the failure is recorded without its tenant
+        logger.warning("could not look tenant %r up; the failure is recorded without it", named)
+        return None
 
 
 def _end_failed(
@@ -91,7 +107,7 @@ def _end_failed(
         redis_client(),
         state.id,
         status=JobStatus.FAILED,
-        ttl_s=get_settings().job_state_ttl_s,
+        ttl_s=get_settings().ended_job_state_ttl_s,
         error=reason,
     )
     if trace is not None:

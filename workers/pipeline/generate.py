@@ -12,11 +12,11 @@ from core.result import CostLine, JobCost, JobResult
 from core.spec import CacheMode, JobSpec
 from core.state import JobState
 from workers.chain import ChainResult, run_chain
-from workers.clients import http_client, redis_client, s3_client
+from workers.clients import db_engine, http_client, redis_client, s3_client
 from workers.observability import metrics
 from workers.resilience.dependency import REDIS_CACHE, S3
 from workers.resilience.upload_spool import upload_or_spool
-from workers.storage import artifacts, job_state, l1_cache
+from workers.storage import artifacts, figma_tokens, job_state, l1_cache
 from workers.storage.figma_client import FigmaSource
 from workers.storage.l1_cache import L1Record
 from workers.storage.records import CacheEvent
@@ -86,7 +86,13 @@ def generate(state: JobState, spec: JobSpec, timings: dict[str, float]) -> Outco
     steps' and the upload's milliseconds to `timings`."""
     settings = get_settings()
     client = redis_client()
-    figma = FigmaSource(settings, http_client(), tenant=spec.tenant_id or "-")
+    tenant = spec.tenant_id or "-"
+    figma = FigmaSource(
+        settings,
+        http_client(),
+        tenant=tenant,
+        token=lambda: figma_tokens.token_for(settings, db_engine(), tenant),
+    )
     chain = run_chain(
         spec,
         on_step=lambda step: job_state.set_stage(client, state.id, step),
@@ -100,7 +106,7 @@ def generate(state: JobState, spec: JobSpec, timings: dict[str, float]) -> Outco
     job_state.set_stage(client, state.id, "upload")
     upload_started = time.perf_counter()
     per_tenant = settings.l1_scope == "tenant"
-    record = _l1_record(state.id, chain, tenant_id=spec.tenant_id if per_tenant else None)
+    record = _l1_record(state, chain, tenant_id=spec.tenant_id if per_tenant else None)
     keys, uploaded = upload_or_spool(record.component_id, chain.files)
     record = replace(record, artifact_keys=keys)
     timings["upload"] = round((time.perf_counter() - upload_started) * 1000, 3)
@@ -124,22 +130,23 @@ def generate(state: JobState, spec: JobSpec, timings: dict[str, float]) -> Outco
     )
 
 
-def _l1_record(job_id: str, chain: ChainResult, *, tenant_id: str | None) -> L1Record:
+def _l1_record(state: JobState, chain: ChainResult, *, tenant_id: str | None) -> L1Record:
     """The L1 record of a generation (artifact keys are added once uploaded or spooled)."""
-    # The artifacts belong to this job: a redelivery overwrites the same keys.
+    # The artifacts belong to this job, under the component id made when it was accepted
+    # (never its id, which a queued message picks): a redelivery overwrites the same keys.
     cost = JobCost(
         usd=round(sum(c.usd for c in chain.costs), 6),
         prompt_tokens=sum(c.prompt_tokens for c in chain.costs),
         completion_tokens=sum(c.completion_tokens for c in chain.costs),
     )
     return L1Record(
-        component_id=job_id,
+        component_id=state.component_id,
         artifact_keys={},
         quality=chain.quality,
         pattern_id=chain.pattern_id,
         provider=chain.provider,
         model=chain.model,
         cost=cost,
-        source_job_id=job_id,
+        source_job_id=state.id,
         tenant_id=tenant_id,
     )

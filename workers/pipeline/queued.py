@@ -1,7 +1,13 @@
 """A job published straight onto the queue, checked as the API checks a request: the
 message's arguments (what generation.run takes, of the right types), the body's size
-(MAX_BODY_BYTES) and the body itself (core.spec). What fails is raised as an error the
-task ends the job with, under the job id, so it leaves a row and a reason.
+(MAX_BODY_BYTES), the body itself (core.spec) and its tenant (an existing one). What
+fails is raised as an error the task ends the job with, under the job id, so it leaves
+a row and a reason.
+
+The queue is a trust boundary: a message may not touch what is not its own. One whose
+job id the API could not have made, or that reuses the id of a job that has a row or
+another tenant's live state, raises RefusedMessage: the task logs it and keeps it as a
+dead letter, writing no state, row or artifact.
 """
 
 from __future__ import annotations
@@ -12,21 +18,64 @@ from typing import Any
 from pydantic import ValidationError
 
 from config.settings import get_settings
-from core.errors import InvalidJob
+from core.errors import ComponentForgeError, InvalidJob, UnknownTenant
 from core.spec import JobSpec
-from core.state import JobState
+from core.state import JobState, is_job_id
 from workers.clients import db_engine, redis_client
-from workers.resilience.dead_letters import UnrunnableMessage, is_job_id
-from workers.storage import job_state, records
+from workers.resilience.dead_letters import UnrunnableMessage
+from workers.storage import job_state, records, tenant_lookups
 
 _FIX = "it was not run. Fix the publisher, then resubmit"
 _JSON_TYPES = {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}
 
 
+class RefusedMessage(ComponentForgeError):
+    """A queued message refused without touching any job (see the module's docstring)."""
+
+    error_type = "refused_message"
+
+
 def job_id_of(task_id: str, job_id: Any) -> str:
-    """The job a message is about: the job_id it names when that can name a job, else
-    its task id (as for a body published without one)."""
-    return job_id if is_job_id(job_id) else task_id
+    """The job a message is about: the job_id it names (a string), else its task id (as
+    for a body published without one). Raises RefusedMessage when that id is not one
+    the API could have made: it may not name a row, a Redis key or an S3 key."""
+    named = job_id if isinstance(job_id, str) and job_id else task_id
+    if not is_job_id(named):
+        raise RefusedMessage(
+            f"job id {str(named)[:80]!r} is not 1..64 letters, digits, - or _ (as the API's "
+            f"ids are); nothing was written under it. {_FIX}"
+        )
+    return named
+
+
+def refuse_if_not_its_own(job_id: str, state: JobState | None, request: Any) -> None:
+    """A message carrying a body makes a new job: raise RefusedMessage when the id is
+    taken by another tenant's live job, or by an ended job (its row; its live state may
+    have expired). A redelivery of the message finds its own tenant's state and runs."""
+    if request is None:
+        return  # names a job to run (as the API's messages do); creates nothing
+    tenant = request.get("tenant_id") if isinstance(request, dict) else None
+    if state is not None:
+        if state.tenant_id != tenant:
+            raise RefusedMessage(
+                f"job id {job_id} belongs to another tenant's job; pick a new id. {_FIX}"
+            )
+        return
+    if records.load_generation(db_engine(), job_id) is not None:
+        raise RefusedMessage(
+            f"job id {job_id} is an ended job's (it has a row); ids are not reused, pick a "
+            f"new one. {_FIX}"
+        )
+
+
+def refuse_if_taken(job_id: str, error: ComponentForgeError) -> None:
+    """Before an unrunnable message fails the job it names: raise RefusedMessage when
+    that job already exists (state or row), which a bad message must not end."""
+    if job_state.load(redis_client(), job_id) is None and (
+        records.load_generation(db_engine(), job_id) is None
+    ):
+        return
+    raise RefusedMessage(f"{error} (job {job_id} exists and was left as it is)")
 
 
 def check_arguments(
@@ -44,8 +93,6 @@ def check_arguments(
         problems.append(f"{len(extra_args)} positional arguments too many")
     if not isinstance(job_id, str | None):
         problems.append(f"job_id is {_json_type(job_id)}, not a string")
-    elif job_id and not is_job_id(job_id):
-        problems.append(f"job_id {job_id[:80]!r} is not 1..64 letters, digits or -_.:")
     if request is not None and not isinstance(request, dict):
         problems.append(f"request is {_json_type(request)}, not a JSON object (the job body)")
     if problems:
@@ -73,6 +120,7 @@ def accept_queued_job(job_id: str, request: dict[str, Any] | None) -> JobState |
         spec = JobSpec.model_validate(request)
     except ValidationError as exc:
         raise InvalidJob(_validation_message(exc)) from None
+    check_tenant(spec.tenant_id)
     state, _ = job_state.create_queued(
         redis_client(),
         job_id,
@@ -80,6 +128,19 @@ def accept_queued_job(job_id: str, request: dict[str, Any] | None) -> JobState |
         ttl_s=get_settings().job_state_ttl_s,
     )
     return state
+
+
+def check_tenant(tenant_id: str | None) -> None:
+    """Raise UnknownTenant unless the body names an existing tenant: the API takes the
+    tenant from the key; a queued body must carry it (broker credentials grant
+    submission rights, not a tenant of their own)."""
+    if tenant_id is None:
+        raise UnknownTenant(
+            "tenant_id: a job published onto the queue must name its tenant (an existing "
+            f"tenant's id); {_FIX}"
+        )
+    if not tenant_lookups.tenant_exists(db_engine(), tenant_id):
+        raise UnknownTenant(f"tenant_id: no tenant {tenant_id!r}; {_FIX}")
 
 
 def check_size(request: dict[str, Any]) -> None:

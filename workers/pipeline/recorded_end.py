@@ -55,7 +55,7 @@ def follow_row(
         client,
         job_id,
         status=JobStatus.SUCCEEDED if row.success else JobStatus.FAILED,
-        ttl_s=get_settings().job_state_ttl_s,
+        ttl_s=get_settings().ended_job_state_ttl_s,
         cache_layer=row.cache_layer,
         result=JobResult.from_dict(row.result) if row.success and row.result else None,
         error=None if row.success else error,

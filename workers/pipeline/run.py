@@ -25,7 +25,7 @@ from workers.clients import redis_client
 from workers.observability import metrics, tracing
 from workers.pipeline.failure import fail_job
 from workers.pipeline.generate import Outcome, artifacts_present, from_l1, generate
-from workers.pipeline.queued import accept_queued_job
+from workers.pipeline.queued import accept_queued_job, refuse_if_not_its_own
 from workers.pipeline.recorded_end import adopt_recorded_end
 from workers.resilience.bookkeeping_spool import EXISTED, SPOOLED, record_or_spool
 from workers.resilience.dependency import REDIS_CACHE
@@ -46,6 +46,7 @@ def run_generation(job_id: str, request: dict[str, Any] | None = None) -> None:
     raw = lease.acquire(read_key=job_key(job_id))
     try:
         state = decode(job_id, raw) if raw is not None else job_state.load(client, job_id)
+        refuse_if_not_its_own(job_id, state, request)
         if state is None:
             state = accept_queued_job(job_id, request)
             if state is None:
@@ -203,7 +204,7 @@ def _finish(job: _Delivery, outcome: Outcome, result: JobResult) -> None:
         redis_client(),
         state.id,
         status=JobStatus.SUCCEEDED,
-        ttl_s=get_settings().job_state_ttl_s,
+        ttl_s=get_settings().ended_job_state_ttl_s,
         cache_layer=outcome.layer,
         timings_ms=job.timings,
         result=result,

@@ -14,9 +14,10 @@ from typing import Any, Literal
 
 from config.settings import get_settings
 from core.result import CostLine
-from workers.clients import db_engine
+from workers.clients import db_engine, redis_client
 from workers.resilience.dependency import POSTGRES
 from workers.resilience.spool import Spool
+from workers.storage import spend
 from workers.storage.generation_row import GenerationRow
 from workers.storage.records import CacheEvent, record_generation
 
@@ -44,6 +45,8 @@ def record_or_spool(
         inserted = POSTGRES.call(
             lambda: record_generation(db_engine(), row, costs=costs, cache_events=cache_events)
         )
+        if inserted:
+            _book_spend(row, costs)
         return INSERTED if inserted else EXISTED
     except Exception as exc:
         if not POSTGRES.is_transient(exc):
@@ -67,8 +70,16 @@ def replay() -> int:
         row = GenerationRow.from_values(item["row"])
         costs = [CostLine(**line) for line in item["costs"]]
         events = [CacheEvent(**event) for event in item["cache_events"]]
-        POSTGRES.call(
+        inserted = POSTGRES.call(
             lambda: record_generation(db_engine(), row, costs=costs, cache_events=events),
         )
+        if inserted:
+            _book_spend(row, costs)
 
     return spool().drain(apply)
+
+
+def _book_spend(row: GenerationRow, costs: Sequence[CostLine]) -> None:
+    """Add the job's paid costs to its tenant's monthly counter: only by whoever inserted
+    its row, so a redelivery or a replay of a row already written books nothing."""
+    spend.book(redis_client(), row.tenant_id, costs, row.finished_at)

@@ -9,6 +9,9 @@ State is one Redis hash per service, `circuit:{service}`, so every worker proces
 machine sees the same circuit. When Redis itself does not answer, each process keeps
 its own state until it does. A closed circuit costs no round trip: each process reuses
 what it last read for up to SNAPSHOT_TTL_S.
+
+The LLM has a circuit per model too (`llm:{model}`, Dependency.call's `part`): a model
+answering 500 opens its own, not every model's; a 4xx never counts as a failure.
 """
 
 from __future__ import annotations
@@ -24,12 +27,15 @@ import redis
 
 from config.settings import get_settings
 from core.errors import CircuitOpen
-from core.keys import circuit_key
+from core.keys import CIRCUIT_PARTS, circuit_key
 from workers.clients import circuit_redis_client
 
 logger = logging.getLogger(__name__)
 
 SERVICES = ("llm", "figma", "redis_cache", "s3", "postgres")
+PARTED = frozenset({"llm"})
+"""Services with a circuit per part too (`llm:{model}`), listed in CIRCUIT_PARTS once one
+has failed."""
 CLOSED, HALF_OPEN, OPEN = "closed", "half_open", "open"
 GAUGE_VALUES = {CLOSED: 0, HALF_OPEN: 1, OPEN: 2}  # DESIGN.md's circuit_breaker_state
 SNAPSHOT_TTL_S = 1.0
@@ -133,6 +139,8 @@ class _RedisStore:
                     pipe.delete(key)
                     if not new.quiet:
                         pipe.hset(key, mapping=new.as_fields())
+                        if ":" in service:
+                            pipe.sadd(CIRCUIT_PARTS, service)
                     pipe.execute()
                     return old, new
                 except redis.WatchError:
@@ -223,8 +231,9 @@ _breakers: dict[str, CircuitBreaker] = {}
 
 
 def breaker(service: str) -> CircuitBreaker:
-    """This process's breaker for `service` (its state is shared through Redis)."""
-    if service not in SERVICES:
+    """This process's breaker for `service` (its state is shared through Redis): one of
+    SERVICES, or a part of one, `llm:{model}`."""
+    if service not in SERVICES and service.partition(":")[0] not in PARTED:
         raise ValueError(f"unknown circuit {service!r}")
     if service not in _breakers:
         _breakers[service] = CircuitBreaker(service)
@@ -232,8 +241,10 @@ def breaker(service: str) -> CircuitBreaker:
 
 
 def read_all(client: redis.Redis) -> dict[str, Circuit]:
-    """Every service's shared circuit, in one round trip (for /readyz and /metrics)."""
+    """Every service's shared circuit and every part's that has failed (for /readyz and
+    /metrics), in two round trips."""
+    services = [*SERVICES, *sorted(client.smembers(CIRCUIT_PARTS))]
     pipe = client.pipeline(transaction=False)
-    for service in SERVICES:
+    for service in services:
         pipe.hgetall(circuit_key(service))
-    return {s: Circuit.from_fields(raw) for s, raw in zip(SERVICES, pipe.execute(), strict=True)}
+    return {s: Circuit.from_fields(raw) for s, raw in zip(services, pipe.execute(), strict=True)}

@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from config.retry_policies import ErrorKind
 from core.errors import DependencyUnavailable
+from core.redaction import without_addresses
 
 _S3_CODE_KINDS: dict[str, ErrorKind] = {
     "SlowDown": "rate_limit",
@@ -32,12 +33,18 @@ _S3_CODE_KINDS: dict[str, ErrorKind] = {
     "NoSuchBucket": "server_error",
 }
 _QUERY_CANCELED = "57014"  # Postgres: statement_timeout reached
+REDIS_FULL = (
+    "the job store is full (Redis reached its memory limit and refuses writes); nothing "
+    "was queued or changed. Retry later; operators: see the RedisMemoryHigh alert"
+)
 
 
 def error_kind(exc: BaseException) -> ErrorKind | None:
     """The kind of a transient dependency error; None when retrying cannot help."""
     if isinstance(exc, DependencyUnavailable):
         return exc.kind
+    if is_redis_full(exc):
+        return "server_error"  # memory frees as jobs end and their state expires
     if isinstance(exc, redis.TimeoutError):
         return "timeout"
     if isinstance(exc, redis.ConnectionError | redis.BusyLoadingError):
@@ -87,14 +94,34 @@ def retry_after_s(exc: BaseException) -> float | None:
         return None
 
 
+def is_redis_full(exc: BaseException) -> bool:
+    """Redis refused a write at its maxmemory (policy noeviction): "OOM command not
+    allowed when used memory > 'maxmemory'", as such or from inside a Lua script."""
+    return isinstance(exc, redis.OutOfMemoryError) or (
+        isinstance(exc, redis.ResponseError) and "OOM command not allowed" in str(exc)
+    )
+
+
 def describe(exc: BaseException) -> str:
-    """A one-line reason naming the dependency, for job errors and logs."""
+    """A one-line reason naming the dependency, for job errors and API answers. It names
+    no host, port or URL (core.redaction): log the exception itself for those."""
     if isinstance(exc, DependencyUnavailable):
-        return str(exc)
+        return without_addresses(str(exc))
+    if is_redis_full(exc):
+        return REDIS_FULL
     if isinstance(exc, redis.RedisError):
-        return f"Redis unavailable: {exc}"
+        return f"Redis unavailable: {_first_line(exc)}"
     if isinstance(exc, DBAPIError):
-        return f"Postgres unavailable: {str(exc.orig).strip().splitlines()[0] if exc.orig else exc}"
+        return f"Postgres unavailable: {_first_line(exc.orig or exc)}"
     if isinstance(exc, ClientError | EndpointConnectionError | ConnectTimeoutError):
-        return f"S3 unavailable: {exc}"
-    return f"{type(exc).__name__}: {exc}"
+        return f"S3 unavailable: {_first_line(exc)}"
+    if isinstance(exc, openai.APIError):
+        return f"LLM provider unavailable: {_first_line(exc)}"
+    if isinstance(exc, httpx.HTTPError):
+        return f"an HTTP dependency is unavailable: {_first_line(exc)}"
+    return f"{type(exc).__name__}: {_first_line(exc)}"
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return without_addresses(lines[0] if lines else type(exc).__name__)

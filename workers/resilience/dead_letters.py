@@ -35,6 +35,7 @@ from kombu.message import Message
 from kombu.utils.encoding import safe_repr
 
 from config.settings import get_settings
+from core import state as core_state
 from core.errors import ComponentForgeError
 from core.keys import dead_letter_queue
 from workers.clients import redis_client
@@ -50,7 +51,6 @@ BODY_EXCERPT_BYTES = 160
 """How much of an unrunnable message's body its error message quotes: enough to
 recognise the publisher, too little to copy a payload into Postgres and logs."""
 DEAD_LETTER_REASON = "x-dead-letter-reason"
-_ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:")
 
 
 class UnrunnableMessage(ComponentForgeError):
@@ -198,8 +198,8 @@ def _headers(message: Message) -> dict[str, Any]:
 
 
 def is_job_id(candidate: Any) -> bool:
-    """A string that can name a job: 1..64 letters, digits or `-_.:` (the row's key)."""
-    return isinstance(candidate, str) and 0 < len(candidate) <= 64 and set(candidate) <= _ID_CHARS
+    """A string that can name a job: 1..64 letters, digits, `-` or `_`, as the API's."""
+    return core_state.is_job_id(candidate)
 
 
 def _job_id(message: Message) -> str:

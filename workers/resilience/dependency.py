@@ -26,6 +26,8 @@ from workers.resilience.classification import error_kind, retry_after_s
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
+ANSWER_KINDS: frozenset[ErrorKind] = frozenset({"server_error", "rate_limit"})
+"""Failures the service answered with (about what was asked of it), not a silence."""
 
 
 class Dependency:
@@ -47,13 +49,20 @@ class Dependency:
         """The call may pass later: worth spooling or retrying the task, not failing the job."""
         return self.kind(exc) is not None
 
-    def call(self, fn: Callable[[], T], *, policy: str | None = None) -> T:
+    def call(self, fn: Callable[[], T], *, policy: str | None = None, part: str | None = None) -> T:
         """fn's value, retried under `policy` (default: this dependency's own); raises
-        CircuitOpen without calling fn while the breaker is open."""
+        CircuitOpen without calling fn while the breaker is open. `part`: what of the
+        service the call uses (an LLM's model); the service's answers that fail (5xx,
+        429) count against the breaker `{name}:{part}` alone, so one model failing does
+        not stop another's calls; not answering (connection, timeout) counts against
+        the service's own."""
         policy_name = policy or self.name
         rules = get_settings().retry_policy(policy_name)
+        part_breaker = breaker(f"{self.name}:{part}") if part else None
         for attempt in range(1, rules.attempts + 1):
             self.breaker.before_call()
+            if part_breaker is not None:
+                part_breaker.before_call()
             try:
                 result = fn()
             except CircuitOpen:
@@ -61,9 +70,14 @@ class Dependency:
             except Exception as exc:
                 kind = self.kind(exc)
                 if kind is None:
-                    self.breaker.record_success()  # it answered; the request itself was refused
+                    # It answered; the request itself was refused (4xx: never a failure).
+                    self._succeeded(part_breaker)
                     raise
-                self.breaker.record_failure()
+                if part_breaker is not None and kind in ANSWER_KINDS:
+                    self.breaker.record_success()  # the service answered
+                    part_breaker.record_failure()
+                else:
+                    self.breaker.record_failure()
                 asked_s = retry_after_s(exc)
                 if (
                     kind not in rules.retry_on
@@ -78,9 +92,14 @@ class Dependency:
                 )  # fmt: skip
                 time.sleep(delay_s)
             else:
-                self.breaker.record_success()
+                self._succeeded(part_breaker)
                 return result
         raise AssertionError("unreachable")  # the loop returns or raises
+
+    def _succeeded(self, part_breaker: CircuitBreaker | None) -> None:
+        self.breaker.record_success()
+        if part_breaker is not None:
+            part_breaker.record_success()
 
 
 class RedisCache:

@@ -13,25 +13,26 @@ from typing import TypeVar
 
 from celery.exceptions import Reject, SoftTimeLimitExceeded
 
+from config.settings import get_settings
 from workers.resilience.classification import describe, is_transient
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
-HOLD_S = 10.0
-"""How long a delivery keeps trying to make its outcome durable (publish its retry,
-record its failure) while the broker or the job-state Redis does not answer, backing off
-from 0.5 s to 4 s: long enough to ride out a broker restart, short against the soft time
-limit. Then the message goes back to the broker unacknowledged (`Reject(requeue=True)`;
-if even that cannot reach the broker, the message stays unacked and returns after the
-visibility timeout), so the job runs again instead of being dropped."""
+# HOLD_S (a setting, 10 s): how long a delivery keeps trying to make its outcome durable
+# while the broker or the job-state Redis does not answer, backing off from 0.5 s to 4 s:
+# long enough to ride out a broker restart, short against the soft time limit. Then the
+# message goes back to the broker unacknowledged (`Reject(requeue=True)`; if even that
+# cannot reach the broker, the message stays unacked and returns after the visibility
+# timeout), so the job runs again instead of being dropped.
 
 
 def hold(job_id: str, what: str, action: Callable[[], T]) -> T:
     """Do `action`, trying again with backoff for up to HOLD_S while it fails for a
     reason that may pass (the broker or Redis away); then give the message back to the
     broker. An error that will not pass by waiting is raised as it is."""
-    deadline = time.monotonic() + HOLD_S
+    hold_s = get_settings().hold_s
+    deadline = time.monotonic() + hold_s
     delay_s = 0.5
     while True:
         try:
@@ -53,6 +54,6 @@ def hold(job_id: str, what: str, action: Callable[[], T]) -> T:
         delay_s = min(delay_s * 2, 4.0)
     logger.error(
         "job %s: could not %s for %.0f s (%s); its message goes back to the broker",
-        job_id, what, HOLD_S, reason,
+        job_id, what, hold_s, reason,
     )  # fmt: skip
     raise Reject(reason, requeue=True)

@@ -3,6 +3,7 @@ revoke, and the look-up the API makes for a presented key."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -12,6 +13,8 @@ from sqlalchemy.orm import Session
 
 from core.access import Principal, Role, key_matches, key_prefix, new_key, valid_tenant
 from workers.storage.models import ApiKey, Tenant
+
+logger = logging.getLogger(__name__)
 
 LAST_USED_EVERY = timedelta(minutes=1)
 """`last_used_at` is written at most this often per key: a look-up is not a write."""
@@ -62,6 +65,9 @@ def create_key(engine: Engine, *, tenant_id: str, name: str, role: Role) -> tupl
         session.add(row)
         session.flush()
         info = _info(row)
+    # The prefix only: the key itself is never logged.
+    logger.info("api key created: %s tenant=%s name=%r role=%s",
+                info.prefix, tenant_id, name, role.value)  # fmt: skip
     return made.key, info
 
 
@@ -83,6 +89,7 @@ def revoke_key(engine: Engine, prefix: str) -> KeyInfo | None:
             return None
         if row.revoked_at is None:
             row.revoked_at = datetime.now(UTC)
+            logger.info("api key revoked: cf_%s tenant=%s", prefix, row.tenant_id)
         return _info(row)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -18,6 +19,7 @@ CONTENT_TYPES = {
 }
 _REPORTS = frozenset({"quality-report.html"})
 
+_SAFE_PART = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,127}")
 _ensured: set[tuple[int, str]] = set()
 _ensure_lock = threading.Lock()
 _pool: ThreadPoolExecutor | None = None
@@ -25,6 +27,10 @@ _pool_lock = threading.Lock()
 
 
 def artifact_key(component_id: str, name: str) -> str:
+    """`components/{id}/{name}` or `reports/{id}/{name}`; raises ValueError for an id or
+    name that could make the key climb out of its folder (ids are server-made)."""
+    if not _SAFE_PART.fullmatch(component_id) or not _SAFE_PART.fullmatch(name):
+        raise ValueError(f"not a safe artifact key part: {component_id[:80]!r}/{name[:80]!r}")
     folder = "reports" if name in _REPORTS else "components"
     return f"{folder}/{component_id}/{name}"
 

@@ -1,22 +1,25 @@
 """Figma REST API client behind the L0 cache.
 
-GET /v1/files/:key and /v1/files/:key/styles, with X-Figma-Token. Answers are kept in
-Redis for FIGMA_CACHE_TTL_S per file and endpoint (`figma:{endpoint}:{file_key}`), so a
-burst of jobs on one file costs Figma one request. Requests run under the extract_tokens
-retry policy and the figma circuit breaker (workers.resilience.dependency.FIGMA); a 429 is
-waited out when its Retry-After is within the policy's max_retry_after_s, otherwise the job
-fails saying so.
+GET /v1/files/:key and /v1/files/:key/styles, with X-Figma-Token: the job's tenant's own
+token (workers.storage.figma_tokens). Answers are kept in Redis for FIGMA_CACHE_TTL_S per
+tenant, file and endpoint (`figma:{tenant}:{file_key}:{endpoint}`), so a burst of jobs on
+one file costs Figma one request, and a tenant is served only what its token read.
+Requests run under the extract_tokens retry policy and the figma circuit breaker
+(workers.resilience.dependency.FIGMA); a 429 is waited out when its Retry-After is within
+the policy's max_retry_after_s, otherwise the job fails saying so.
 """
 
 from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 import redis
+from pydantic import SecretStr
 
 from config.settings import Settings
 from core.errors import DependencyUnavailable, FigmaError
@@ -34,6 +37,7 @@ class FigmaSource:
     settings: Settings
     http: httpx.Client
     tenant: str = "-"  # whose token reads the file, and whose L0 entries hold it
+    token: Callable[[], SecretStr] | None = None  # the tenant's; raises FigmaError if none
     lookups: list[tuple[bool, float]] = field(default_factory=list)  # (hit, ms)
     cache_unavailable: bool = False
 
@@ -49,6 +53,8 @@ class FigmaSource:
         return list(meta.get("styles") or []) if isinstance(meta, dict) else []
 
     def _get(self, endpoint: str, file_key: str) -> Any:
+        # First: a tenant without a token is not served even what the L0 cache holds.
+        token = self._token()
         key = figma_key(self.tenant, file_key, endpoint)
         started = time.perf_counter()
         cached, available = REDIS_CACHE.guarded(lambda r: r.get(key))
@@ -58,19 +64,21 @@ class FigmaSource:
             (metrics.CACHE_HITS if hit else metrics.CACHE_MISSES).labels(layer="L0").inc()
             if cached is not None:
                 return json.loads(cached)
-        body = self._fetch(ENDPOINTS[endpoint].format(key=file_key), file_key)
+        body = self._fetch(ENDPOINTS[endpoint].format(key=file_key), file_key, token)
         ttl_s = self.settings.figma_cache_ttl_s
         _, stored = REDIS_CACHE.guarded(lambda r: r.set(key, body, ex=ttl_s))
         self.cache_unavailable = self.cache_unavailable or not available or not stored
         return json.loads(body)
 
-    def _fetch(self, path: str, file_key: str) -> bytes:
-        token = self.settings.figma_token
-        if token is None:
+    def _token(self) -> SecretStr:
+        if self.token is None:
             raise FigmaError(
-                "this job names a figma_file_key but FIGMA_TOKEN is not set on the workers; "
-                "set it, or send the file inline as source.figma_file"
+                f"tenant {self.tenant} has no Figma token; send the file inline as "
+                "source.figma_file"
             )
+        return self.token()
+
+    def _fetch(self, path: str, file_key: str, token: SecretStr) -> bytes:
         url = self.settings.figma_api_url.rstrip("/") + path
         headers = {"X-Figma-Token": token.get_secret_value()}
         try:
@@ -105,8 +113,9 @@ class FigmaSource:
             )
         if status in (401, 403):
             raise FigmaError(
-                f"Figma refused the token (HTTP {status}); check FIGMA_TOKEN "
-                f"and that it can read file {file_key}"
+                f"Figma refused tenant {self.tenant}'s token (HTTP {status}); check that "
+                f"it can read file {file_key} (componentforge tenants set {self.tenant} "
+                "--figma-token-stdin replaces it)"
             )
         if status == 404:
             raise FigmaError(f"Figma file {file_key} not found; check source.figma_file_key")

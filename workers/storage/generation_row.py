@@ -149,7 +149,7 @@ def _job_columns(state: JobState, finished_at: float, attempts: int) -> dict[str
         "id": state.id,
         "component_type": state.component_type,
         "component_name": state.component_name,
-        "tenant_id": state.spec.get("tenant_id"),
+        "tenant_id": state.tenant_id or state.spec.get("tenant_id"),
         "session_id": state.spec.get("session_id"),
         "created_at": utc(state.created_at),
         "finished_at": utc(finished_at),

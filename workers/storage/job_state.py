@@ -14,10 +14,18 @@ from typing import Any
 
 import redis
 
-from core.keys import LIVE_JOBS, done_channel, job_key
+from core.keys import LIVE_JOBS, TENANT_LIVE_AROUND, done_channel, job_key
 from core.result import JobResult
 from core.state import LIVE, JobState, JobStatus, creation_fields, decode, new_job
 from workers.observability import tracing
+
+_RELEASE_SLOT = """
+local tenant = redis.call('HGET', KEYS[1], 'tenant_id')
+if tenant then redis.call('ZREM', ARGV[2] .. tenant .. ARGV[3], ARGV[1]) end
+return 0
+"""
+"""Sent whole (EVAL, ~150 bytes) inside finish's transaction: EVALSHA there could meet
+a script cache that a Redis restart emptied, and loading it first costs a round trip."""
 
 
 def create(client: redis.Redis, state: JobState, *, ttl_s: int, queue: str | None = None) -> None:
@@ -115,7 +123,9 @@ def finish(
     finished_at: float | None = None,
     also: Callable[[redis.client.Pipeline], None] | None = None,
 ) -> None:
-    """Write the end state; `also` adds commands to the same round trip."""
+    """Write the end state; `also` adds commands to the same round trip. The body
+    (`spec`) leaves the hash: the row keeps what an ended job needs, and an ended job
+    must not hold its request in Redis (an inline Figma file can be large)."""
     fields = {
         "status": status,
         "stage": "",
@@ -127,9 +137,12 @@ def finish(
     }
     pipe = client.pipeline(transaction=True)
     pipe.hset(job_key(job_id), mapping=dict(fields))
+    pipe.hdel(job_key(job_id), "spec")
     pipe.expire(job_key(job_id), ttl_s)
     pipe.publish(done_channel(job_id), status)
     pipe.zrem(LIVE_JOBS, job_id)
+    # Free its tenant's in-flight slot (api quotas), whichever path ended the job.
+    pipe.eval(_RELEASE_SLOT, 1, job_key(job_id), job_id, *TENANT_LIVE_AROUND)
     if also is not None:
         also(pipe)
     pipe.execute()

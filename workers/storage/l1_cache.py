@@ -58,13 +58,21 @@ def store(client: redis.Redis, key: str, record: L1Record) -> None:
     client.set(key, record.to_json())
 
 
-# Delete only an entry the caller may: its tenant's, a global one, or any for "*" (admin).
+# Delete only an entry the caller may: its tenant's, a global one (tenant_id null or
+# absent), or any for "*" (admin). Anything else under the key (not a JSON object, an
+# owner that is not a string) is no tenant's to delete: indexing a decoded JSON string
+# would give nil and pass it for global, and a decode error would be a 500.
 _DELETE_OWNED = """
 local raw = redis.call('get', KEYS[1])
 if not raw then return 0 end
-local owner = cjson.decode(raw)['tenant_id']
-if ARGV[1] ~= '*' and type(owner) == 'string' and owner ~= ARGV[1] then return 0 end
-return redis.call('del', KEYS[1])
+if ARGV[1] == '*' then return redis.call('del', KEYS[1]) end
+local ok, record = pcall(cjson.decode, raw)
+if not ok or type(record) ~= 'table' then return 0 end
+local owner = record['tenant_id']
+if owner == nil or owner == cjson.null or owner == ARGV[1] then
+  return redis.call('del', KEYS[1])
+end
+return 0
 """
 
 

@@ -75,6 +75,13 @@ def set_figma_token(engine: Engine, tenant_id: str, token: str | None) -> None:
         row.figma_token_encrypted = sealed
 
 
+def has_figma_token(engine: Engine, tenant_id: str) -> bool:
+    """Whether the tenant has a token stored (without decrypting it: `tenants show`)."""
+    with Session(engine) as session:
+        row = session.get(Tenant, tenant_id)
+        return row is not None and row.figma_token_encrypted is not None
+
+
 def figma_token(engine: Engine, tenant_id: str) -> SecretStr | None:
     """The tenant's own Figma token, decrypted; None when it has none."""
     with Session(engine) as session:

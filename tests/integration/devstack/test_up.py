@@ -95,6 +95,19 @@ def test_ctrl_c_stops_every_process(up: Up) -> None:
     assert any(line.strip() == "stopped" for line in up.lines)
 
 
+def test_it_prints_a_key_the_api_takes(up: Up) -> None:
+    # Given make up running, and the submit key it printed for the curl examples
+    key = next(line.split("=", 1)[1].strip() for line in up.lines
+               if line.strip().startswith("export KEY=cf_"))  # fmt: skip
+    unknown_job = f"http://127.0.0.1:{up.api_port}/v1/generations/no-such-job"
+    # When a job is asked for with it, and without it
+    with_key = httpx.get(unknown_job, headers={"Authorization": f"Bearer {key}"}, trust_env=False)
+    without = httpx.get(unknown_job, trust_env=False)
+    # Then the key is taken (an unknown job: 404), and no key is refused
+    assert with_key.status_code == 404, with_key.text
+    assert without.status_code == 401
+
+
 def test_nothing_outlives_a_killed_make_up(up: Up) -> None:
     # When the make up process is killed outright
     up.popen.kill()

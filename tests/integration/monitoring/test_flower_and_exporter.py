@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -40,6 +41,11 @@ def test_exporter_and_flower_see_the_jobs(
         env=env, workdir=workdir, basic_auth=":".join(FLOWER_AUTH)
     )
     try:
+        # Flower's password is in its environment, never on a command line anyone can read
+        assert not any(
+            FLOWER_AUTH[1] in " ".join(p.info["cmdline"] or [])
+            for p in psutil.process_iter(["cmdline"])
+        )
         queue = f"watched-{uuid.uuid4().hex[:8]}"
         start_worker(queue=queue, concurrency=2)
         # When three jobs run

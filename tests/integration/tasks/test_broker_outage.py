@@ -23,7 +23,8 @@ from tests.helpers import generation_rows, make_job, queue_job, wait_for_end
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 
-OUTAGE_S = 14.0  # longer than tasks.generation.HOLD_S: the message must go back
+HOLD_S = 3.0
+OUTAGE_S = 12.0  # well past the worker's HOLD_S however late the job notices: it must go back
 REQUEUED = "its message goes back to the broker"
 
 
@@ -52,6 +53,7 @@ def _start(start_worker: Callable[..., Any], state: FaultProxy, broker: FaultPro
             "BROKER_URL": _through(broker),
             "TEMPLATE_DELAY_MS": "700",  # each of the five steps: time to cut mid-job
             "BROKER_VISIBILITY_TIMEOUT_S": "12",
+            "HOLD_S": str(HOLD_S),
         },
     )
     return queue, worker

@@ -22,6 +22,7 @@ from core.state import creation_fields, new_job
 from devstack.fakes.figma import FigmaState
 from tests.conftest import FIGMA_TOKEN
 from tests.helpers import (
+    QUEUE_TENANT,
     generation_rows,
     get_one,
     make_job,
@@ -181,7 +182,7 @@ def test_a_dependency_that_stays_down_ends_the_job_with_a_reason(
     assert letter.headers["id"] == job_id
     assert letter.headers["task"] == "generation.run"
     assert "gave up after 2 attempts" in letter.headers["x-dead-letter-reason"]
-    assert letter.decode()[1] == {"request": body}
+    assert letter.decode()[1] == {"request": {"tenant_id": QUEUE_TENANT, **body}}
 
 
 def test_a_job_redelivered_too_often_is_failed_not_run(
@@ -190,7 +191,7 @@ def test_a_job_redelivered_too_often_is_failed_not_run(
     # Given a job that was already delivered JOB_MAX_DELIVERIES times (its workers died)
     queue = f"poison-{uuid.uuid4().hex[:8]}"
     job_id = uuid.uuid4().hex
-    spec = JobSpec.model_validate(make_job(component_name="PoisonButton"))
+    spec = JobSpec.model_validate(make_job(component_name="PoisonButton", tenant_id="tenant-a"))
     fields = creation_fields(new_job(job_id, spec.model_dump(mode="json", exclude_none=True)))
     redis_db.hset(job_key(job_id), mapping={**fields, "attempts": "10", "status": "running"})
     queue_job(queue, task_id=job_id)
@@ -206,7 +207,7 @@ def test_a_job_redelivered_too_often_is_failed_not_run(
 
 @pytest.mark.usefixtures("worker")
 def test_a_delivery_that_finds_the_job_already_recorded_keeps_that_ending(
-    api: httpx.Client, engine: Engine
+    api: httpx.Client, engine: Engine, redis_db: Any
 ) -> None:
     # Given a job whose row another delivery already wrote (it was failed meanwhile)
     job_id = uuid.uuid4().hex
@@ -215,13 +216,16 @@ def test_a_delivery_that_finds_the_job_already_recorded_keeps_that_ending(
         conn.execute(
             insert(Generation).values(
                 id=job_id, component_type="button", component_name="RacedButton",
+                tenant_id="tenant-a",
                 created_at=now, finished_at=now, success=False, error_type="timeout",
                 error_message="stopped at the hard time limit by the other delivery",
             )
         )  # fmt: skip
-    # When this delivery runs it to the end
-    body = make_job(component_name="RacedButton")
-    queue_job(os.environ["GENERATION_QUEUE"], body, task_id=job_id)
+    # When this delivery (its live state still queued) runs it to the end
+    body = make_job(component_name="RacedButton", tenant_id="tenant-a")
+    fields = creation_fields(new_job(job_id, JobSpec.model_validate(body).model_dump(mode="json")))
+    redis_db.hset(job_key(job_id), mapping=fields)
+    queue_job(os.environ["GENERATION_QUEUE"], task_id=job_id)
     # Then the live state says what the row says, not "succeeded", and the row stays one
     status = wait_for_end(api, job_id)
     assert status["status"] == "failed", status

@@ -19,7 +19,16 @@ from tests.helpers import ROOT
 DEPLOY = ROOT / "deploy"
 K8S = DEPLOY / "k8s"
 SCRIPTS = sorted((DEPLOY / "bin").glob("*.sh"))
-IMAGE = "componentforge-jobs:latest"
+VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+IMAGE = f"componentforge-jobs:{VERSION}"
+# Every credential compose needs, each from the environment as ${VAR:?message}.
+CREDENTIALS = {
+    "POSTGRES_PASSWORD", "REDIS_PASSWORD", "MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD",
+    "FLOWER_PASSWORD", "TENANT_SECRETS_KEY", "METRICS_TOKEN", "RABBITMQ_PASSWORD",
+}  # fmt: skip
+SECRET_WORDS = re.compile(r"PASSWORD|PASS$|SECRET|TOKEN|_KEY|AUTH|CREDENTIAL")
+# What the app's pods may reach: DNS, Redis, Postgres, HTTPS (S3, LLM, Figma).
+EGRESS_PORTS = {53, 6379, 5432, 443}
 # Options of the start scripts themselves (not settings); each must be used by a script.
 SCRIPT_OPTIONS = {
     "API_HOST", "API_PORT", "API_WORKERS", "WORKER_CONCURRENCY", "FLOWER_HOST", "FLOWER_PORT",
@@ -100,8 +109,6 @@ def test_compose_app_services_run_existing_scripts_with_known_env() -> None:
         command = service["command"][0]
         assert command.startswith("deploy/bin/") and (ROOT / command).is_file(), name
         assert set(service["environment"]) <= KNOWN_ENV, name
-        # ${VAR:?} stops every compose command while VAR is unset, whatever the service.
-        assert ":?" not in str(service["environment"]), name
 
 
 def test_compose_runs_migrations_first_and_checks_health() -> None:
@@ -163,8 +170,12 @@ def test_k8s_containers_run_existing_scripts_unprivileged_with_limits() -> None:
         assert (ROOT / container["command"][0]).is_file(), where
         assert {e["name"] for e in container.get("env", [])} <= KNOWN_ENV, where
         assert pod["securityContext"]["runAsNonRoot"] is True, where
+        assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}, where
+        assert pod["automountServiceAccountToken"] is False, where
         assert container["securityContext"]["allowPrivilegeEscalation"] is False, where
         assert container["securityContext"]["readOnlyRootFilesystem"] is True, where
+        assert container["securityContext"]["capabilities"] == {"drop": ["ALL"]}, where
+        assert "privileged" not in container["securityContext"], where
         assert {"requests", "limits"} <= set(container["resources"]), where
     assert {"componentforge-api", "componentforge-worker", "componentforge-migrate"} <= seen
 
@@ -251,5 +262,126 @@ def test_kustomize_renders() -> None:
     kinds = {doc["kind"] for doc in yaml.safe_load_all(rendered) if doc}
     assert kinds == {
         "Namespace", "ConfigMap", "Service", "Deployment", "StatefulSet", "Job",
-        "PodDisruptionBudget", "HorizontalPodAutoscaler",
+        "PodDisruptionBudget", "HorizontalPodAutoscaler", "NetworkPolicy",
     }  # fmt: skip
+    images = set(re.findall(r"^\s+image: (\S+)$", rendered, re.MULTILINE))
+    assert images == {IMAGE}
+
+
+def test_compose_publishes_ports_on_this_machine_only() -> None:
+    published = {
+        name: port for name, service in compose()["services"].items()
+        for port in service.get("ports", [])
+    }  # fmt: skip
+    assert {"api", "minio", "flower"} <= set(published)
+    for name, port in published.items():
+        assert str(port).startswith("127.0.0.1:"), (name, port)
+
+
+def test_compose_takes_every_credential_from_the_environment() -> None:
+    text = (DEPLOY / "docker-compose.yml").read_text()
+    required = set(re.findall(r"\$\{(\w+):\?[^}]+\}", text))
+    assert required == CREDENTIALS
+    # No credential written in: a secret-looking variable's value is an interpolation.
+    for name, service in compose()["services"].items():
+        for var, value in (service.get("environment") or {}).items():
+            if SECRET_WORDS.search(var):
+                assert "${" in str(value), (name, var)
+    uncommented = re.sub(r"(?m)^\s*#.*$", "", text)
+    for value in re.findall(r"://[^:/@\s]*:([^@\s]+)@", uncommented):  # passwords in URLs
+        assert value.startswith("${"), value
+    # deploy/.env.example names each one, and gives none a value.
+    example = (DEPLOY / ".env.example").read_text()
+    listed = dict(re.findall(r"^(\w+)=(.*)$", example, re.MULTILINE))
+    assert set(listed) == CREDENTIALS
+    assert all(value == "" for value in listed.values())
+    assert "deploy/.env" in (ROOT / ".gitignore").read_text().split()
+
+
+def test_compose_keeps_passwords_off_command_lines() -> None:
+    for name, service in compose()["services"].items():
+        command = " ".join(service.get("command", []))
+        assert not re.search(r"PASSWORD|requirepass|basic.auth|broker.url", command, re.I), name
+    flower = (DEPLOY / "bin" / "flower.sh").read_text()
+    assert "--basic-auth" not in flower and "export FLOWER_BASIC_AUTH" in flower
+
+
+def test_redis_refuses_writes_before_it_evicts() -> None:
+    command = compose()["services"]["redis"]["command"]
+    assert command[command.index("--maxmemory-policy") + 1] == "noeviction"
+    assert command[command.index("--maxmemory") + 1]
+    readme = (DEPLOY / "README.md").read_text()
+    assert "maxmemory-policy noeviction" in readme and "RedisMemoryHigh" in readme
+
+
+def test_images_are_pinned() -> None:
+    images = [s["image"] for s in compose()["services"].values()] + [
+        container["image"] for _, _, container in pod_containers()
+    ]
+    for image in images:
+        name, _, tag = image.rpartition(":")
+        assert name and tag and tag != "latest" and "/" not in tag, image
+    kustomization = yaml.safe_load((K8S / "kustomization.yaml").read_text())
+    assert kustomization["images"] == [{"name": "componentforge-jobs", "newTag": VERSION}]
+    assert {c["image"] for _, _, c in pod_containers()} == {IMAGE}
+
+
+def network_policies() -> dict[str, dict[str, Any]]:
+    return {d["metadata"]["name"]: d["spec"] for d in k8s_docs() if d["kind"] == "NetworkPolicy"}
+
+
+def selects(spec: dict[str, Any], labels: dict[str, str]) -> bool:
+    selector = spec["podSelector"]
+    if not all(labels.get(k) == v for k, v in selector.get("matchLabels", {}).items()):
+        return False
+    return all(
+        e["operator"] == "In" and labels.get(e["key"]) in e["values"]
+        for e in selector.get("matchExpressions", [])
+    )
+
+
+def pod_labels() -> dict[str, dict[str, str]]:
+    return {
+        doc["metadata"]["name"]: doc["spec"]["template"]["metadata"]["labels"]
+        for doc in k8s_docs()
+        if doc["kind"] in ("Deployment", "StatefulSet", "Job")
+    }
+
+
+def test_network_policies_deny_by_default_and_allow_only_what_is_needed() -> None:
+    policies = network_policies()
+    # Default deny: every pod, both directions, no rule.
+    deny = [p for p in policies.values() if p["podSelector"] == {} and not
+            (p.get("ingress") or p.get("egress"))]  # fmt: skip
+    assert deny and set(deny[0]["policyTypes"]) == {"Ingress", "Egress"}
+    labels = pod_labels()
+    # Every workload can reach something (an egress policy selects it), and only the
+    # allowed ports.
+    for owner, pod in labels.items():
+        egress = [p for p in policies.values() if "Egress" in p["policyTypes"]
+                  and p["podSelector"] and selects(p, pod)]  # fmt: skip
+        assert egress, owner
+        ports = {port["port"] for p in egress for rule in p["egress"] for port in rule["ports"]}
+        assert ports <= EGRESS_PORTS, (owner, ports - EGRESS_PORTS)
+        assert 53 in ports, owner
+    # Ingress: the API on its port; a worker's metrics port from Prometheus only.
+    ingress = {name: p for name, p in policies.items() if "Ingress" in p["policyTypes"]
+               and p["podSelector"]}  # fmt: skip
+    api_rules = [r for p in ingress.values() if selects(p, labels["componentforge-api"])
+                 for r in p["ingress"]]  # fmt: skip
+    assert [port["port"] for r in api_rules for port in r["ports"]] == [8000]
+    worker_rules = [r for p in ingress.values() if selects(p, labels["componentforge-worker"])
+                    for r in p["ingress"]]  # fmt: skip
+    assert [port["port"] for r in worker_rules for port in r["ports"]] == [9101]
+    assert all(r.get("from") for r in worker_rules)  # from Prometheus, not from anyone
+    assert not any(selects(p, labels["componentforge-migrate"]) for p in ingress.values())
+
+
+def test_worker_metrics_listen_on_loopback_unless_deployed() -> None:
+    assert Settings.model_fields["worker_metrics_host"].default == "127.0.0.1"
+    worker = k8s_object("StatefulSet", "componentforge-worker")
+    env = {
+        e["name"]: e["value"] for e in worker["spec"]["template"]["spec"]["containers"][0]["env"]
+    }
+    assert env["WORKER_METRICS_HOST"] == "0.0.0.0"  # behind the NetworkPolicy above
+    assert compose()["services"]["worker"]["environment"]["WORKER_METRICS_HOST"] == "0.0.0.0"

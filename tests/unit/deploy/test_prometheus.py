@@ -12,7 +12,7 @@ from prometheus_client import REGISTRY
 
 import workers.observability.metrics  # noqa: F401  (registers the metrics this project exports)
 from tests.helpers import ROOT
-from workers.observability import circuit_metrics
+from workers.observability import circuit_metrics, resource_metrics
 
 PROMETHEUS = ROOT / "deploy" / "prometheus"
 RULES = PROMETHEUS / "alerts.yml"
@@ -34,7 +34,8 @@ def exported_metric_names() -> set[str]:
         for sample in family.samples:
             names.add(sample.name)
         names |= {family.name, f"{family.name}_total", f"{family.name}_bucket"}
-    return names | {circuit_metrics.NAME}  # read from Redis at scrape time
+    # Read at scrape time: the circuits from Redis, the resource gauges from each source.
+    return names | {circuit_metrics.NAME} | set(resource_metrics.NAMES)
 
 
 def promtool() -> str:
@@ -70,3 +71,19 @@ def test_rules_name_only_real_metrics() -> None:
         metrics = {w for w in words - PROMQL_WORDS if "_" in w and not w.endswith("_s")}
         unknown = {m for m in metrics if m not in exported and not m.startswith("celery_")}
         assert unknown == set(), (rule["alert"], unknown)
+
+
+def test_prometheus_scrapes_the_api_with_the_token_from_a_file() -> None:
+    config = yaml.safe_load((PROMETHEUS / "prometheus.yml").read_text())
+    jobs = {job["job_name"]: job for job in config["scrape_configs"]}
+    # /metrics needs METRICS_TOKEN: from a mounted file, never written in the config
+    assert jobs["api"]["authorization"] == {"credentials_file": "/etc/prometheus/metrics-token"}
+    assert "password_file" in jobs["flower"]["basic_auth"]
+    text = (PROMETHEUS / "prometheus.yml").read_text()
+    assert "credentials:" not in text and "password:" not in text
+
+
+def test_redis_memory_alert_is_at_80_percent_of_maxmemory() -> None:
+    rule = next(r for r in rules() if r["alert"] == "RedisMemoryHigh")
+    assert "redis_memory_used_bytes" in rule["expr"] and "0.8 * " in rule["expr"]
+    assert "redis_maxmemory_bytes" in rule["expr"]

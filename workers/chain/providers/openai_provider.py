@@ -167,7 +167,7 @@ class OpenAIProvider:
     def _complete(self, ctx: ChainContext, stage: str, messages: list[dict[str, str]]) -> str:
         client = openai_client()
         try:
-            # The llm circuit breaker, under the step's retry policy.
+            # The llm circuit breakers (the endpoint's, the model's), under the step's policy.
             response = LLM.call(
                 lambda: client.chat.completions.create(
                     model=self.model,
@@ -176,6 +176,7 @@ class OpenAIProvider:
                     temperature=0,
                 ),
                 policy=stage,
+                part=self.model,
             )
         except (openai.AuthenticationError, openai.PermissionDeniedError) as exc:
             raise GenerationError(

@@ -9,13 +9,18 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from devstack.processes import ManagedProcess
+from tests.conftest import Keys, bearer
 from tests.helpers import make_job, submit_and_wait
 
 pytestmark = pytest.mark.integration
 
 
-def samples(url: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
-    text = httpx.get(url).text
+def samples(
+    url: str, headers: dict[str, str] | None = None
+) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
+    response = httpx.get(url, headers=headers)
+    response.raise_for_status()
+    text = response.text
     return {
         (s.name, frozenset(s.labels.items())): s.value
         for family in text_string_to_metric_families(text)
@@ -31,7 +36,9 @@ def value(
     )
 
 
-def test_worker_and_api_metrics_count_the_jobs(api: httpx.Client, worker: ManagedProcess) -> None:
+def test_worker_and_api_metrics_count_the_jobs(
+    api: httpx.Client, worker: ManagedProcess, keys: Keys
+) -> None:
     assert worker.metrics_url
     before = samples(worker.metrics_url)
     body = make_job(component_name="MeteredBadge", component_type="badge")
@@ -51,7 +58,7 @@ def test_worker_and_api_metrics_count_the_jobs(api: httpx.Client, worker: Manage
     assert grew("generation_latency_seconds_count", component_type="badge", cache_layer="L1") == 1
     assert grew("agent_step_duration_seconds_count", step="generate_code") == 1
 
-    api_metrics = samples(str(api.base_url) + "/metrics")
+    api_metrics = samples(str(api.base_url) + "/metrics", bearer(keys.admin))
     assert value(api_metrics, "http_requests_total", method="POST",
                  endpoint="/v1/generations", status="202") >= 2  # fmt: skip
     assert value(api_metrics, "http_requests_total", endpoint="/v1/generations/{job_id}") >= 2
@@ -59,9 +66,9 @@ def test_worker_and_api_metrics_count_the_jobs(api: httpx.Client, worker: Manage
     assert not any(re.search(r"[0-9a-f]{32}", e) for e in endpoints)  # no job ids as labels
 
 
-def test_api_exports_resource_gauges(api: httpx.Client) -> None:
+def test_api_exports_resource_gauges(api: httpx.Client, keys: Keys) -> None:
     submit_and_wait(api, make_job(component_name="GaugedCard", component_type="card"))
-    found = samples(str(api.base_url) + "/metrics")
+    found = samples(str(api.base_url) + "/metrics", bearer(keys.admin))
     assert value(found, "redis_memory_used_bytes") > 0
     assert value(found, "postgres_connections") >= 1
     assert value(found, "s3_bucket_objects") >= 5

@@ -52,7 +52,7 @@ def test_each_job_is_one_tree(
                "GENERATION_QUEUE": queue, "TRACE_SAMPLE_RATE": "1"}  # fmt: skip
         start_worker(queue=queue, concurrency=2, env=env)
         api = start_api(env=env)
-        body = make_job(component_name="TracedButton", tenant_id="acme")
+        body = make_job(component_name="TracedButton")  # tenant-a's, as the key says
         statuses = []
         for _ in range(2):  # an L4 job, then an L1 hit
             accepted = api.post("/v1/generations", json=body).json()
@@ -66,7 +66,7 @@ def test_each_job_is_one_tree(
             runs = wait_for_tree(collector, trace_id, size)
             [root] = [r for r in runs if not r.get("parent_run_id")]
             assert root["name"] == "generate_button"
-            assert {"button", "tenant:acme", f"cache:{layer}"} <= set(root["tags"])
+            assert {"button", "tenant:tenant-a", f"cache:{layer}"} <= set(root["tags"])
             children = {r["name"]: r for r in runs if r.get("parent_run_id") == root["id"]}
             expected = {"queue"} | (STEPS if layer == "L4" else set())
             assert set(children) == expected

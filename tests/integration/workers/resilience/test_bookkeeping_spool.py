@@ -14,25 +14,28 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 
-from tests.helpers import generation_rows, make_job, queue_job, wait_for_end
+from tests.helpers import generation_rows, make_job, wait_for_end
 
 pytestmark = pytest.mark.integration
 UNREACHABLE_DB = "postgresql+psycopg2://postgres@127.0.0.1:9/componentforge"
 
 
 def test_rows_are_spooled_then_replayed_once(
-    start_worker: Callable[..., Any], api: httpx.Client, engine: Engine, tmp_path: Path
+    start_worker: Callable[..., Any],
+    start_api: Callable[..., httpx.Client],
+    engine: Engine,
+    tmp_path: Path,
 ) -> None:
     # Given a worker that cannot reach Postgres
     queue = f"spool-{uuid.uuid4().hex[:8]}"
     spool_dir = tmp_path / "spool"
     settings = {"SPOOL_DIR": str(spool_dir), "SPOOL_REPLAY_INTERVAL_S": "0.5"}
     cut_off = start_worker(queue=queue, env={**settings, "DATABASE_URL": UNREACHABLE_DB})
-    # When jobs run there
-    sent = [
-        queue_job(queue, make_job(component_name=f"Spooled{n}Badge", component_type="badge"))
-        for n in range(3)
-    ]
+    # When jobs submitted through the API run there (a job published straight onto the
+    # queue waits for Postgres: its tenant and id are checked there first)
+    api = start_api(env={"GENERATION_QUEUE": queue})
+    bodies = [make_job(component_name=f"Spooled{n}Badge", component_type="badge") for n in range(3)]
+    sent = [api.post("/v1/generations", json=body).json()["id"] for body in bodies]
     statuses = [wait_for_end(api, s) for s in sent]
     # Then they succeed, say their bookkeeping is spooled, and no row exists yet
     assert [s["status"] for s in statuses] == ["succeeded"] * 3

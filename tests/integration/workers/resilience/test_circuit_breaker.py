@@ -19,7 +19,7 @@ from config.settings import get_settings
 from core.errors import CircuitOpen, DependencyUnavailable
 from core.keys import circuit_key
 from devstack.fakes.openai_api import LLMState
-from tests.conftest import LLM_KEY
+from tests.conftest import LLM_KEY, Keys, bearer
 from tests.helpers import make_job, queue_job, wait_for_end
 from workers.resilience import circuit_breaker
 from workers.resilience.circuit_breaker import CLOSED, HALF_OPEN, OPEN, CircuitBreaker
@@ -142,10 +142,10 @@ def test_a_dependency_call_stops_at_an_open_circuit(small_circuits: None) -> Non
 
 
 def test_metrics_and_readyz_show_the_shared_state(
-    small_circuits: None, api: httpx.Client, redis_db: redis.Redis
+    small_circuits: None, api: httpx.Client, redis_db: redis.Redis, keys: Keys
 ) -> None:
     redis_db.hset(circuit_key("llm"), mapping={"state": OPEN, "until": str(time.time() + 60)})
-    metrics = api.get("/metrics").text
+    metrics = api.get("/metrics", headers=bearer(keys.admin)).text
     assert 'circuit_breaker_state{service="llm"} 2.0' in metrics
     assert 'circuit_breaker_state{service="s3"} 0.0' in metrics
     ready = api.get("/readyz").json()

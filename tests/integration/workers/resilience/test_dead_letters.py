@@ -20,6 +20,7 @@ from sqlalchemy import Engine, text
 from core.keys import job_key
 from core.spec import JobSpec
 from core.state import creation_fields, new_job
+from tests.conftest import Keys, bearer
 from tests.helpers import generation_rows, get_one, make_job, queue_job, raw_body, wait_for_end
 
 pytestmark = pytest.mark.integration
@@ -70,7 +71,7 @@ def wait_for_row(engine: Engine, job_id: str, *, timeout_s: float = 30) -> dict[
 
 
 def test_an_undecodable_message_is_recorded_and_the_worker_goes_on(
-    start_worker: Callable[..., Any], api: httpx.Client, engine: Engine
+    start_worker: Callable[..., Any], api: httpx.Client, engine: Engine, keys: Keys
 ) -> None:
     # Given a worker on a queue of its own
     queue = f"dead-{uuid.uuid4().hex[:8]}"
@@ -94,8 +95,10 @@ def test_an_undecodable_message_is_recorded_and_the_worker_goes_on(
     assert "could not be decoded as 'application/json'" in message
     assert f"task 'generation.run' on queue '{queue}'" in message
     assert "10 bytes: '{not json\\x00'" in message
-    # And over HTTP too (from the row), and the worker still runs the next job
-    status = wait_for_end(api, job_id)
+    # And over HTTP too (from the row; no tenant's, so an admin's), and the worker still
+    # runs the next job
+    with httpx.Client(base_url=api.base_url, headers=bearer(keys.admin)) as admin:
+        status = wait_for_end(admin, job_id)
     assert status["status"] == "failed"
     assert status["error"]["type"] == "undecodable_message"
     assert wait_for_end(api, good_id)["status"] == "succeeded"
@@ -114,7 +117,7 @@ def test_an_unknown_task_fails_the_job_a_client_is_polling(
     queue = f"dead-{uuid.uuid4().hex[:8]}"
     start_worker(queue=queue)
     job_id = uuid.uuid4().hex
-    spec = JobSpec.model_validate(make_job(component_name="MisnamedButton"))
+    spec = JobSpec.model_validate(make_job(component_name="MisnamedButton", tenant_id="tenant-a"))
     redis_db.hset(
         job_key(job_id),
         mapping=creation_fields(new_job(job_id, spec.model_dump(mode="json", exclude_none=True))),

@@ -31,7 +31,7 @@ BOUND_S = STALE_AFTER_S + 1 + 20
 def lost_job(redis_db: redis.Redis, queue: str, name: str, **fields: str) -> str:
     """A job's live state with no message anywhere, as a lost publish leaves it."""
     job_id = uuid.uuid4().hex
-    spec = JobSpec.model_validate(make_job(component_name=name))
+    spec = JobSpec.model_validate(make_job(component_name=name, tenant_id="tenant-a"))
     state = new_job(job_id, spec.model_dump(mode="json", exclude_none=True))
     job_state.create(redis_db, state, ttl_s=3600, queue=queue)
     if fields:

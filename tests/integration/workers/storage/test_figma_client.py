@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import uuid
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import Engine, text
 
+from core.access import Role
 from devstack.fakes.figma import FigmaState
+from tests.conftest import FIGMA_TOKEN, bearer
 from tests.helpers import figma_document, submit_and_wait
+from workers.storage.api_keys import create_key
+from workers.storage.tenants import set_figma_token
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("worker")]
 FIGMA_DOCUMENT = figma_document()
@@ -98,3 +104,59 @@ def test_unknown_file_fails_with_a_reason(api: httpx.Client) -> None:
     status = submit_and_wait(api, figma_job("NoSuchFile"))
     assert status["status"] == "failed"
     assert "not found" in status["error"]["message"]
+
+
+@pytest.fixture
+def tenant_client(api: httpx.Client, engine: Engine) -> Iterator[Callable[..., httpx.Client]]:
+    """A client of a new tenant, with a Figma token of its own or none."""
+    clients: list[httpx.Client] = []
+
+    def make(*, figma_token: str | None) -> httpx.Client:
+        tenant = f"figma-{uuid.uuid4().hex[:8]}"
+        key, _ = create_key(engine, tenant_id=tenant, name="figma-test", role=Role.SUBMIT)
+        if figma_token is not None:
+            set_figma_token(engine, tenant, figma_token)
+        client = httpx.Client(base_url=api.base_url, timeout=30, headers=bearer(key))
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.close()
+
+
+@pytest.mark.parametrize("own_token", [True, False], ids=["own-token", "no-token"])
+def test_another_tenant_cannot_read_a_private_file(
+    own_token: bool,
+    api: httpx.Client,
+    figma: FigmaState,
+    engine: Engine,
+    tenant_client: Callable[..., httpx.Client],
+) -> None:
+    # Given tenant-a's private file, read with its token (now in tenant-a's L0 cache)
+    key = new_file(figma)
+    figma.owners[key] = FIGMA_TOKEN
+    assert submit_and_wait(api, figma_job(key))["status"] == "succeeded"
+    fetched = len(figma.requests_for(key))
+    # When tenant B, with a Figma token of its own (that cannot read the file) or none,
+    # names the file
+    b_token = f"figma-b-{uuid.uuid4().hex}"
+    figma.other_tokens.add(b_token)
+    other = tenant_client(figma_token=b_token if own_token else None)
+    status = submit_and_wait(other, figma_job(key))
+    # Then B's job fails: neither tenant-a's token nor tenant-a's L0 entries served it
+    assert status["status"] == "failed", status
+    assert status["error"]["type"] == "figma_error"
+    if own_token:
+        assert "refused tenant" in status["error"]["message"]
+        assert len(figma.requests_for(key)) > fetched  # asked Figma, with B's token
+    else:
+        assert "has no Figma token: componentforge tenants set" in status["error"]["message"]
+        assert len(figma.requests_for(key)) == fetched  # failed at once
+    # And no token appears in what the job left
+    with engine.connect() as conn:
+        row = conn.execute(
+            text("SELECT error_message FROM generations WHERE id = :id"), {"id": status["id"]}
+        ).scalar_one()
+    for secret in (FIGMA_TOKEN, b_token):
+        assert secret not in json.dumps(status) and secret not in row

@@ -10,7 +10,7 @@ import pytest
 from config.settings import get_settings
 from core.errors import InvalidJob
 from tests.helpers import make_job
-from workers.pipeline.queued import check_arguments, check_size, job_id_of
+from workers.pipeline.queued import RefusedMessage, check_arguments, check_size, job_id_of
 from workers.resilience.dead_letters import UnrunnableMessage
 
 
@@ -18,7 +18,23 @@ def test_a_job_is_named_by_its_job_id_else_by_its_task_id() -> None:
     assert job_id_of("task-1", "job-1") == "job-1"
     assert job_id_of("task-1", None) == "task-1"
     assert job_id_of("task-1", 42) == "task-1"
-    assert job_id_of("task-1", "x" * 65) == "task-1"
+
+
+@pytest.mark.parametrize(
+    ("task_id", "job_id"),
+    [
+        ("task-1", "x" * 65),
+        ("task-1", "../../reports/evil"),
+        ("task-1", "job-1\n"),  # `$` would let a trailing newline through
+        ("task-1", "a.b"),
+        ("../../reports/evil", None),
+        ("bad id with spaces", 42),
+    ],
+)
+def test_an_id_the_api_could_not_have_made_is_refused(task_id: str, job_id: Any) -> None:
+    with pytest.raises(RefusedMessage) as raised:
+        job_id_of(task_id, job_id)
+    assert "is not 1..64 letters, digits, - or _" in str(raised.value)
 
 
 def test_what_generation_run_takes_passes() -> None:
@@ -32,7 +48,6 @@ def test_what_generation_run_takes_passes() -> None:
         (None, {}, (), {"priority_hint": 3}, "unknown keyword arguments 'priority_hint'"),
         ("job-1", None, ("surplus",), {}, "1 positional arguments too many"),
         (123, None, (), {}, "job_id is a number, not a string"),
-        ("bad id with spaces", None, (), {}, "job_id 'bad id with spaces' is not"),
         (None, ["a", "b"], (), {}, "request is an array, not a JSON object"),
         (None, "{}", (), {}, "request is a string, not a JSON object"),
     ],

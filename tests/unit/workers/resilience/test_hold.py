@@ -9,6 +9,7 @@ import pytest
 import redis
 from celery.exceptions import Reject
 
+from config.settings import Settings
 from workers.resilience import hold
 
 
@@ -39,7 +40,7 @@ def test_a_publish_that_fails_for_a_while_is_tried_again() -> None:
 
 def test_what_still_fails_goes_back_to_the_broker(monkeypatch: pytest.MonkeyPatch) -> None:
     # Given a failure that the job-state Redis cannot record for longer than the hold
-    monkeypatch.setattr(hold, "HOLD_S", 3.0)
+    monkeypatch.setattr(hold, "get_settings", lambda: Settings(hold_s=3.0))
     calls, action = _failing(1000, redis.ConnectionError("refused"))
     # When the task holds it, Then the message is requeued, not dropped or acked
     with pytest.raises(Reject) as given_back:

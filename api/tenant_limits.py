@@ -1,0 +1,117 @@
+"""A tenant's limits as the API applies them: its tenants row with the deployment's
+defaults filled in, remembered per process for TENANT_LIMITS_CACHE_S (a submission does
+not read Postgres), and which providers and models it may ask for.
+
+A missing row (create_key makes one, so it should not happen) means the defaults.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+from config.llm_prices import price_table
+from config.settings import Settings, get_settings
+from core.errors import BadRequest
+from core.spec import JobSpec
+from workers.clients import db_engine
+from workers.storage.tenants import TenantLimits, load_limits
+
+PAID_PROVIDERS = frozenset({"openai"})
+"""Providers whose calls cost money (and count against the monthly budget)."""
+_CACHE_MAX = 10_000
+
+
+@dataclass(frozen=True)
+class Limits:
+    """A tenant's limits in force (no None but for "every provider/model")."""
+
+    requests_per_minute: int
+    max_in_flight: int
+    monthly_budget_usd: float
+    allowed_providers: list[str] | None
+    allowed_models: list[str] | None
+
+
+_cache: dict[str, tuple[float, Limits]] = {}
+_lock = threading.Lock()
+
+
+def limits_of(tenant_id: str) -> Limits:
+    """The tenant's limits, read from Postgres at most every TENANT_LIMITS_CACHE_S."""
+    hit = _cache.get(tenant_id)
+    if hit is not None and hit[0] > time.monotonic():
+        return hit[1]
+    settings = get_settings()
+    row = load_limits(db_engine(), tenant_id)
+    limits = _with_defaults(row, settings)
+    with _lock:
+        if len(_cache) >= _CACHE_MAX:
+            _cache.clear()  # bounded: tenants are few, but a bug must not grow it
+        _cache[tenant_id] = (time.monotonic() + settings.tenant_limits_cache_s, limits)
+    return limits
+
+
+def remember_defaults(tenant_id: str, *, ttl_s: float = 3600.0) -> None:
+    """Cache the deployment's defaults as the tenant's limits, as if Postgres had no row
+    for it (the unit tier, which has no Postgres)."""
+    with _lock:
+        _cache[tenant_id] = (time.monotonic() + ttl_s, _with_defaults(None, get_settings()))
+
+
+def forget_cached_limits() -> None:
+    """Drop every remembered tenant's limits (tests; a change that must act now)."""
+    with _lock:
+        _cache.clear()
+
+
+def _with_defaults(row: TenantLimits | None, settings: Settings) -> Limits:
+    row = row or TenantLimits()  # no row: every limit the default
+    rpm, in_flight, budget = row.requests_per_minute, row.max_in_flight, row.monthly_budget_usd
+    return Limits(
+        requests_per_minute=rpm if rpm is not None else settings.default_requests_per_minute,
+        max_in_flight=in_flight if in_flight is not None else settings.default_max_in_flight,
+        monthly_budget_usd=(
+            float(budget) if budget is not None else settings.default_monthly_budget_usd
+        ),
+        allowed_providers=row.allowed_providers,
+        allowed_models=row.allowed_models,
+    )
+
+
+def model_of(spec: JobSpec, settings: Settings) -> str | None:
+    """The model a job will call: options.model, or OPENAI_MODEL for an LLM provider
+    naming none; None for the template."""
+    if spec.options.provider not in PAID_PROVIDERS:
+        return spec.options.model
+    return spec.options.model or settings.openai_model
+
+
+def check_provider_and_model(spec: JobSpec, limits: Limits, settings: Settings) -> None:
+    """Refuse (422) a provider or model the tenant may not use, and a paid model with no
+    price (it would be booked at $0)."""
+    provider = spec.options.provider
+    allowed = limits.allowed_providers
+    if allowed is not None and provider not in allowed:
+        raise BadRequest(
+            "options.provider",
+            f"{provider!r} is not allowed for your tenant; allowed: {', '.join(allowed) or 'none'}",
+        )
+    if provider not in PAID_PROVIDERS:
+        return
+    model = model_of(spec, settings)
+    assert model is not None
+    if limits.allowed_models is not None and model not in limits.allowed_models:
+        raise BadRequest(
+            "options.model",
+            f"{model!r} is not allowed for your tenant; allowed: "
+            f"{', '.join(limits.allowed_models) or 'none'}",
+        )
+    priced = price_table()
+    if model not in priced:
+        raise BadRequest(
+            "options.model",
+            f"{model!r} has no price, so its cost could not be counted; priced models: "
+            f"{', '.join(sorted(priced))} (an operator adds prices with LLM_PRICES_JSON)",
+        )

@@ -1,0 +1,1 @@
+"""The `componentforge` console script: API keys and tenants (issue 13 adds jobs)."""

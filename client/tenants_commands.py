@@ -1,0 +1,174 @@
+"""`componentforge tenants set | show`: a tenant's limits and its own Figma token.
+
+A limit left unset (None) follows the deployment's default; `default` resets one. The
+Figma token is read from stdin, never from the command line (argv is visible to every
+user of the machine, and kept in shell history), and never printed.
+"""
+
+from __future__ import annotations
+
+import sys
+from decimal import Decimal, InvalidOperation
+from typing import Any, get_args
+
+import click
+
+from client.database import engine
+from client.params import TENANT
+from core.spec import Options
+from workers.storage.tenants import (
+    TenantLimits,
+    has_figma_token,
+    load_limits,
+    set_figma_token,
+    update_limits,
+)
+
+DEFAULT = "default"
+PROVIDERS = get_args(Options.model_fields["provider"].annotation)
+
+
+class _Reset:
+    """The value `default`: set the limit back to NULL (the deployment's default)."""
+
+
+RESET = _Reset()
+
+
+class _Limit(click.ParamType):
+    """A value, or `default`."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and value.strip().lower() == DEFAULT:
+            return RESET
+        try:
+            return self.parse(str(value))
+        except ValueError as exc:
+            self.fail(f"{value!r}: {exc} (or '{DEFAULT}')", param, ctx)
+
+    def parse(self, text: str) -> Any:
+        raise NotImplementedError
+
+
+class _Count(_Limit):
+    name = "N|default"
+
+    def parse(self, text: str) -> int:
+        if not text.isdigit() or not 1 <= int(text) <= 2**31 - 1:
+            raise ValueError("a whole number from 1")
+        return int(text)
+
+
+class _Usd(_Limit):
+    name = "USD|default"
+
+    def parse(self, text: str) -> Decimal:
+        try:
+            usd = Decimal(text)
+        except InvalidOperation:
+            raise ValueError("an amount in US dollars, e.g. 25 or 12.50") from None
+        if not usd.is_finite() or usd < 0:
+            raise ValueError("an amount of 0 or more")
+        return usd
+
+
+class _Names(_Limit):
+    name = "a,b|default"
+
+    def __init__(self, *, known: tuple[str, ...] = ()) -> None:
+        self.known = known
+
+    def parse(self, text: str) -> list[str]:
+        names = [name.strip() for name in text.split(",") if name.strip()]
+        if not names:
+            raise ValueError("a comma-separated list")
+        unknown = [name for name in names if self.known and name not in self.known]
+        if unknown:
+            raise ValueError(f"unknown {', '.join(unknown)}; known: {', '.join(self.known)}")
+        return names
+
+
+@click.group()
+def tenants() -> None:
+    """A tenant's limits and Figma token."""
+
+
+@tenants.command("set")
+@click.argument("tenant", type=TENANT)
+@click.option("--requests-per-minute", type=_Count(), help="Submissions a minute.")
+@click.option("--max-in-flight", type=_Count(), help="Jobs queued or running at once.")
+@click.option("--monthly-budget-usd", type=_Usd(), help="Spend on paid providers a month.")
+@click.option("--providers", type=_Names(known=PROVIDERS), help="Allowed providers.")
+@click.option("--models", type=_Names(), help="Allowed models (of priced ones).")
+@click.option("--figma-token-stdin", is_flag=True, help="Read its Figma token from stdin.")
+@click.option("--clear-figma-token", is_flag=True, help="Remove its Figma token.")
+def set_(
+    tenant: str,
+    requests_per_minute: Any,
+    max_in_flight: Any,
+    monthly_budget_usd: Any,
+    providers: Any,
+    models: Any,
+    figma_token_stdin: bool,
+    clear_figma_token: bool,
+) -> None:
+    """Create TENANT or change its limits; `default` resets a limit to the deployment's."""
+    if figma_token_stdin and clear_figma_token:
+        raise click.UsageError("--figma-token-stdin and --clear-figma-token exclude each other")
+    given = {
+        "requests_per_minute": requests_per_minute,
+        "max_in_flight": max_in_flight,
+        "monthly_budget_usd": monthly_budget_usd,
+        "allowed_providers": providers,
+        "allowed_models": models,
+    }
+    changes = {name: None if value is RESET else value
+               for name, value in given.items() if value is not None}  # fmt: skip
+    token = _read_token() if figma_token_stdin else None
+    # The token first: without TENANT_SECRETS_KEY it fails, and then nothing has changed.
+    if figma_token_stdin or clear_figma_token:
+        set_figma_token(engine(), tenant, token)
+    limits = update_limits(engine(), tenant, **changes)
+    click.echo(describe(tenant, limits, has_figma_token(engine(), tenant)))
+
+
+@tenants.command()
+@click.argument("tenant", type=TENANT)
+def show(tenant: str) -> None:
+    """TENANT's limits and whether it has a Figma token (never the token)."""
+    limits = load_limits(engine(), tenant)
+    if limits is None:
+        raise click.ClickException(f"no tenant {tenant} (create it: componentforge tenants set)")
+    click.echo(describe(tenant, limits, has_figma_token(engine(), tenant)))
+
+
+def describe(tenant: str, limits: TenantLimits, figma: bool) -> str:
+    def shown(value: Any) -> str:
+        if value is None:
+            return DEFAULT
+        if isinstance(value, Decimal):
+            return format(value.normalize(), "f")  # 12.5, not the column's 12.500000
+        return ",".join(value) if isinstance(value, list) else str(value)
+
+    rows = [
+        ("tenant", tenant),
+        ("requests per minute", shown(limits.requests_per_minute)),
+        ("max in flight", shown(limits.max_in_flight)),
+        ("monthly budget (USD)", shown(limits.monthly_budget_usd)),
+        ("providers", shown(limits.allowed_providers)),
+        ("models", shown(limits.allowed_models)),
+        ("figma token", "set" if figma else "not set"),
+    ]
+    width = max(len(label) for label, _ in rows)
+    return "\n".join(f"{label.ljust(width)}  {value}" for label, value in rows)
+
+
+def _read_token() -> str:
+    if sys.stdin.isatty():
+        token = click.prompt("Figma token", hide_input=True, err=True)
+    else:
+        token = sys.stdin.read()
+    token = token.strip()
+    if not token:
+        raise click.UsageError("--figma-token-stdin: stdin held no token")
+    return token

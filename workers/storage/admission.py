@@ -1,0 +1,209 @@
+"""Admitting a job and writing its first state in one Redis round trip (a Lua script).
+
+The idempotency claim, the tenant's rate window, its in-flight cap and its month's spend
+are checked, and only when all pass are the job hash, the live indexes, the rate entry
+and the claim written, atomically: fifty threads submitting at once cannot admit one job
+past a limit, and a refused request changes nothing. Redis' own clock (TIME) scores the
+windows, so API replicas whose clocks differ still share one window.
+
+The script builds `job:{id}` names of the tenant's live jobs from the prefix it is given
+(to drop ended or expired ones at the cap): one Redis, not a cluster.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import redis
+
+from core import keys
+
+RATE_WINDOW_S = 60
+"""The sliding window of requests per minute (seconds)."""
+IN_FLIGHT_RETRY_S = 5.0
+"""Retry-After of an in-flight refusal: when a job ends is not known, so a short wait."""
+
+_ADMIT = """
+local idem, rate, live, spend, job, live_jobs = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local job_id, body_hash, idem_ttl = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local rpm, window, cap = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local budget, state_ttl, job_prefix = tonumber(ARGV[7]), tonumber(ARGV[8]), ARGV[9]
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+
+if idem_ttl > 0 then
+  local claim = redis.call('GET', idem)
+  if claim then
+    local sep = string.find(claim, ':', 1, true)
+    if sep and string.sub(claim, 1, sep - 1) == body_hash then
+      return {'replay', string.sub(claim, sep + 1)}
+    end
+    return {'conflict'}
+  end
+end
+
+redis.call('ZREMRANGEBYSCORE', rate, '-inf', now - window)
+local used = redis.call('ZCARD', rate)
+local reset = window
+if used > 0 then
+  reset = tonumber(redis.call('ZRANGE', rate, 0, 0, 'WITHSCORES')[2]) + window - now
+end
+if used >= rpm then
+  return {'rate_limited', tostring(reset), tostring(used)}
+end
+
+local in_flight = redis.call('ZCARD', live)
+if in_flight >= cap then
+  -- At the cap only: drop what a crash or a lost ending left behind.
+  redis.call('ZREMRANGEBYSCORE', live, '-inf', now - state_ttl)
+  for _, member in ipairs(redis.call('ZRANGE', live, 0, -1)) do
+    local status = redis.call('HGET', job_prefix .. member, 'status')
+    if status ~= 'queued' and status ~= 'running' then
+      redis.call('ZREM', live, member)
+    end
+  end
+  in_flight = redis.call('ZCARD', live)
+  if in_flight >= cap then
+    return {'too_many_in_flight', tostring(in_flight)}
+  end
+end
+
+if budget >= 0 then
+  local spent = redis.call('GET', spend)
+  if not spent then
+    return {'spend_unknown'}
+  end
+  if tonumber(spent) >= budget then
+    return {'budget_exhausted', spent}
+  end
+end
+
+redis.call('ZADD', rate, now, job_id)
+redis.call('EXPIRE', rate, window + 1)
+if idem_ttl > 0 then
+  redis.call('SET', idem, body_hash .. ':' .. job_id, 'EX', idem_ttl)
+end
+local fields = {}
+for i = 10, #ARGV do fields[#fields + 1] = ARGV[i] end
+redis.call('HSET', job, unpack(fields))
+redis.call('EXPIRE', job, state_ttl)
+redis.call('ZADD', live_jobs, now, job_id)
+redis.call('ZADD', live, now, job_id)
+redis.call('EXPIRE', live, state_ttl)
+return {'admitted', tostring(rpm - used - 1), tostring(reset), tostring(in_flight + 1)}
+"""
+
+
+@dataclass(frozen=True)
+class Quota:
+    """The limits a submission is admitted under (a tenant's, with the defaults)."""
+
+    tenant: str
+    requests_per_minute: int
+    max_in_flight: int
+    budget_usd: float | None
+    """None: the job is not of a paid provider, so the budget does not apply."""
+    month: str
+    """The spend counter's month, YYYY-MM (UTC)."""
+
+
+@dataclass(frozen=True)
+class Admission:
+    """What the script decided: `admitted`, `replay` (of job_id), `conflict`,
+    `rate_limited`, `too_many_in_flight`, `budget_exhausted` or `spend_unknown` (the
+    month's counter is missing: rebuild it from Postgres and ask again)."""
+
+    outcome: str
+    job_id: str | None = None
+    remaining: int = 0
+    """Admitted: requests left in the window."""
+    reset_s: float = 0.0
+    """Seconds until the rate window frees a request."""
+    used: float = 0.0
+    """Refused: the requests in the window, jobs in flight, or USD spent."""
+
+
+_script: redis.commands.core.Script | None = None
+
+
+def admit_and_create(
+    client: redis.Redis,
+    *,
+    job_id: str,
+    fields: dict[str, str],
+    quota: Quota,
+    body_hash: str,
+    idempotency_key: str | None,
+    idempotency_ttl_s: int,
+    state_ttl_s: int,
+) -> Admission:
+    """Check the idempotency claim and the quota; when they pass, write the job's hash
+    (`fields`, as job_state.creation_fields makes them) and take its slots."""
+    global _script
+    if _script is None:
+        # At maxmemory (policy noeviction) the whole admission must be refused. Redis 7
+        # refuses a script with a shebang (and no allow-oom flag) before it runs; one
+        # without is checked only up to its first write, and this one's first write is a
+        # trim, after which it would write the job past the limit. Redis 6: no shebangs.
+        major = int(str(client.info("server")["redis_version"]).split(".")[0])
+        _script = client.register_script(("#!lua" if major >= 7 else "") + _ADMIT)
+    tenant = quota.tenant
+    idem = keys.idempotency_key(tenant, idempotency_key) if idempotency_key else "-"
+    argv: list[str | int | float] = [
+        job_id,
+        body_hash,
+        idempotency_ttl_s if idempotency_key else 0,
+        quota.requests_per_minute,
+        RATE_WINDOW_S,
+        quota.max_in_flight,
+        quota.budget_usd if quota.budget_usd is not None else -1,
+        state_ttl_s,
+        keys.job_key(""),
+    ]
+    for name, value in fields.items():
+        argv += [name, value]
+    answer = _script(
+        keys=[
+            idem,
+            keys.quota_rate_key(tenant),
+            keys.tenant_live_key(tenant),
+            keys.spend_key(tenant, quota.month),
+            keys.job_key(job_id),
+            keys.LIVE_JOBS,
+        ],
+        args=argv,
+        client=client,
+    )
+    return _decode(answer, job_id)
+
+
+def _decode(answer: list[str], job_id: str) -> Admission:
+    outcome = answer[0]
+    if outcome == "admitted":
+        return Admission(outcome, job_id, int(answer[1]), float(answer[2]), float(answer[3]))
+    if outcome == "replay":
+        return Admission(outcome, answer[1])
+    if outcome == "rate_limited":
+        return Admission(outcome, reset_s=float(answer[1]), used=float(answer[2]))
+    if outcome in ("too_many_in_flight", "budget_exhausted"):
+        return Admission(outcome, used=float(answer[1]))
+    return Admission(outcome)
+
+
+def undo(client: redis.Redis, *, job_id: str, tenant: str, idempotency_key: str | None) -> None:
+    """Take back an admission whose message could not be published: the job's state, its
+    slots and its claim, as if it had been refused."""
+    pipe = client.pipeline(transaction=True)
+    pipe.delete(keys.job_key(job_id))
+    pipe.zrem(keys.LIVE_JOBS, job_id)
+    pipe.zrem(keys.tenant_live_key(tenant), job_id)
+    pipe.zrem(keys.quota_rate_key(tenant), job_id)
+    if idempotency_key is not None:
+        pipe.delete(keys.idempotency_key(tenant, idempotency_key))
+    pipe.execute()
+
+
+def in_flight(client: redis.Redis, tenant: str, *, stale_after_s: int) -> int:
+    """The tenant's jobs queued or running (its in-flight slots, the stale left out)."""
+    return int(client.zcount(keys.tenant_live_key(tenant), time.time() - stale_after_s, "+inf"))
