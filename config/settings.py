@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     s3_connect_timeout_s: float = Field(default=5.0, gt=0)
     s3_read_timeout_s: float = Field(default=30.0, gt=0)
     s3_lifecycle_days: int = Field(default=90, ge=1)
+    bucket_check_s: float = Field(default=1.0, gt=0)
+    """How often a worker process reads the bucket's epoch: an L1 hit within this long of
+    the bucket's loss may still point at lost artifacts (workers.storage.bucket_epoch)."""
 
     # --- queue ----------------------------------------------------------------
     generation_queue: str = "generation"

@@ -14,9 +14,9 @@ from core.state import JobState
 from workers.chain import ChainResult, run_chain
 from workers.clients import db_engine, http_client, redis_client, s3_client
 from workers.observability import metrics
-from workers.resilience.dependency import REDIS_CACHE, S3
+from workers.resilience.dependency import REDIS_CACHE
 from workers.resilience.upload_spool import upload_or_spool
-from workers.storage import artifacts, figma_tokens, job_state, l1_cache
+from workers.storage import artifacts, bucket_epoch, figma_tokens, job_state, l1_cache
 from workers.storage.figma_client import FigmaSource
 from workers.storage.l1_cache import L1Record
 from workers.storage.records import CacheEvent
@@ -54,31 +54,39 @@ def from_l1(record: L1Record) -> Outcome:
     return Outcome("L1", record, JobCost(0.0, 0, 0, saved_usd=record.cost.usd))
 
 
-def artifacts_present(record: L1Record) -> bool:
-    """An L1 entry points at an earlier job's artifacts: a hit is served only while they
-    are all in S3 (not lost with the bucket, deleted, or expired by the lifecycle rule).
-    S3 unreachable: served unchecked, as they were there when the entry was stored and
-    no download works until S3 is back anyway."""
-    settings = get_settings()
-    keys = sorted(record.artifact_keys.values())
-    concurrency = settings.s3_upload_concurrency
-    try:
-        missing = S3.call(
-            lambda: artifacts.missing_artifacts(
-                s3_client(), settings.s3_bucket, keys, concurrency=concurrency
-            )
-        )
-    except Exception as exc:
-        if not S3.is_transient(exc):
-            raise
-        logger.warning("L1 hit served unchecked: S3 unavailable (%s)", exc)
-        return True
-    if missing:
-        logger.warning(
-            "L1 entry of job %s points at %d missing artifacts (%s); generating again",
-            record.source_job_id, len(missing), missing[0],
+def entry_current(record: L1Record) -> bool:
+    """An L1 entry points at an earlier job's artifacts: a hit is served only while the
+    bucket still has the epoch they were uploaded under (workers.storage.bucket_epoch),
+    read at most every BUCKET_CHECK_S, so a hit costs no S3 request."""
+    epoch = _bucket_epoch()
+    if epoch is None:
+        # The bucket or its marker is gone: the next upload sets the bucket up again.
+        artifacts.forget_bucket(s3_client(), get_settings().s3_bucket)
+    if record.bucket_epoch != epoch or epoch is None:
+        logger.info(
+            "L1 entry of job %s is of bucket epoch %s, the bucket's is %s: generating again",
+            record.source_job_id, record.bucket_epoch, epoch,
         )  # fmt: skip
-    return not missing
+        return False
+    return True
+
+
+def _epoch_to_store() -> str | None:
+    """The epoch a new entry is stored under. A bucket that lost its marker (emptied by
+    hand) gets a new epoch here; None (no entry stored) if S3 will not say."""
+    epoch = _bucket_epoch()
+    if epoch is not None:
+        return epoch
+    try:
+        return bucket_epoch.ensure(s3_client(), get_settings().s3_bucket)
+    except Exception as exc:
+        logger.warning("no L1 entry stored: the bucket's epoch is unknown (%s)", exc)
+        return None
+
+
+def _bucket_epoch() -> str | None:
+    settings = get_settings()
+    return bucket_epoch.current(s3_client(), settings.s3_bucket, max_age_s=settings.bucket_check_s)
 
 
 def generate(state: JobState, spec: JobSpec, timings: dict[str, float]) -> Outcome:
@@ -108,12 +116,18 @@ def generate(state: JobState, spec: JobSpec, timings: dict[str, float]) -> Outco
     per_tenant = settings.l1_scope == "tenant"
     record = _l1_record(state, chain, tenant_id=spec.tenant_id if per_tenant else None)
     keys, uploaded = upload_or_spool(record.component_id, chain.files)
-    record = replace(record, artifact_keys=keys)
+    record = replace(
+        record, artifact_keys=keys, bucket_epoch=_epoch_to_store() if uploaded else None
+    )
     timings["upload"] = round((time.perf_counter() - upload_started) * 1000, 3)
-    # A cache entry must point at artifacts that exist: none while uploads are pending.
+    # A cache entry must point at artifacts that exist: none while uploads are pending
+    # (no epoch then), and none that outlives them (its TTL ends before their expiry).
     stored = True
-    if uploaded and spec.options.cache is not CacheMode.NO_STORE:
-        _, stored = REDIS_CACHE.guarded(lambda r: l1_cache.store(r, state.cache_key, record))
+    if record.bucket_epoch is not None and spec.options.cache is not CacheMode.NO_STORE:
+        ttl_s = l1_cache.ttl_s(settings.s3_lifecycle_days)
+        _, stored = REDIS_CACHE.guarded(
+            lambda r: l1_cache.store(r, state.cache_key, record, ttl_s=ttl_s)
+        )
     for line in chain.costs:
         metrics.GENERATION_COST.labels(component_type=spec.component_type, api=line.provider).inc(
             line.usd

@@ -24,7 +24,7 @@ from workers.chain import GENERATOR_VERSION
 from workers.clients import redis_client
 from workers.observability import metrics, tracing
 from workers.pipeline.failure import fail_job
-from workers.pipeline.generate import Outcome, artifacts_present, from_l1, generate
+from workers.pipeline.generate import Outcome, entry_current, from_l1, generate
 from workers.pipeline.queued import accept_queued_job, refuse_if_not_its_own
 from workers.pipeline.recorded_end import adopt_recorded_end
 from workers.resilience.bookkeeping_spool import EXISTED, SPOOLED, record_or_spool
@@ -143,7 +143,7 @@ def _look_up(job: _Delivery, cached: str | None, *, lookup: bool, read: bool) ->
         job.timings["cache_lookup"] = job.ms_since(job.started)
         return None
     record = l1_cache.decode(cached)
-    if record is not None and cached is not None and not artifacts_present(record):
+    if record is not None and cached is not None and not entry_current(record):
         REDIS_CACHE.guarded(lambda r: l1_cache.drop_if_unchanged(r, job.state.cache_key, cached))
         record = None
     job.timings["cache_lookup"] = job.ms_since(job.started)

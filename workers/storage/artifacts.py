@@ -10,6 +10,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from workers.storage import bucket_epoch
+
 logger = logging.getLogger(__name__)
 
 CONTENT_TYPES = {
@@ -36,7 +38,8 @@ def artifact_key(component_id: str, name: str) -> str:
 
 
 def ensure_bucket(s3: Any, bucket: str, *, region: str, lifecycle_days: int) -> None:
-    """Create the bucket if needed and (re)apply versioning, AES256 and expiry.
+    """Create the bucket if needed, (re)apply versioning, AES256 and expiry, and give it
+    an epoch if it has none (workers.storage.bucket_epoch).
 
     Runs once per client (until forget_bucket); the settings calls are idempotent, so
     several processes racing here is harmless.
@@ -69,20 +72,23 @@ def ensure_bucket(s3: Any, bucket: str, *, region: str, lifecycle_days: int) -> 
                 "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
             },
         )
+        # The artifacts' folders expire; the epoch marker beside them must not.
         s3.put_bucket_lifecycle_configuration(
             Bucket=bucket,
             LifecycleConfiguration={
                 "Rules": [
                     {
-                        "ID": f"expire-after-{lifecycle_days}-days",
+                        "ID": f"{folder}-expire-after-{lifecycle_days}-days",
                         "Status": "Enabled",
-                        "Filter": {"Prefix": ""},
+                        "Filter": {"Prefix": f"{folder}/"},
                         "Expiration": {"Days": lifecycle_days},
                         "NoncurrentVersionExpiration": {"NoncurrentDays": lifecycle_days},
                     }
+                    for folder in ("components", "reports")
                 ]
             },
         )
+        bucket_epoch.ensure(s3, bucket)
         _ensured.add(marker)
 
 
@@ -101,7 +107,7 @@ def forget_bucket(s3: Any, bucket: str) -> None:
 
 
 def _upload_pool(max_workers: int) -> ThreadPoolExecutor:
-    """The threads of parallel S3 calls (uploads and existence checks)."""
+    """The threads of parallel uploads."""
     global _pool
     with _pool_lock:
         if _pool is None:
@@ -114,6 +120,7 @@ def reset_after_fork() -> None:
     global _pool
     _pool = None
     _ensured.clear()
+    bucket_epoch.reset_after_fork()
 
 
 def upload_artifacts(
@@ -136,26 +143,6 @@ def upload_artifacts(
     names = sorted(files)
     futures = [_upload_pool(concurrency).submit(put, name) for name in names]
     return {name: future.result() for name, future in zip(names, futures, strict=True)}
-
-
-def missing_artifacts(s3: Any, bucket: str, keys: list[str], *, concurrency: int) -> list[str]:
-    """The keys S3 does not have (deleted, expired by the lifecycle rule, or lost with
-    the bucket), asked in parallel. Other errors are raised."""
-
-    def absent(key: str) -> bool:
-        try:
-            s3.head_object(Bucket=bucket, Key=key)
-        except ClientError as exc:
-            # A HEAD has no body: a missing key and a missing bucket both answer 404.
-            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NoSuchBucket"):
-                return True
-            raise
-        return False
-
-    if len(keys) == 1:
-        return keys if absent(keys[0]) else []
-    futures = [_upload_pool(concurrency).submit(absent, key) for key in keys]
-    return [key for key, future in zip(keys, futures, strict=True) if future.result()]
 
 
 def presigned_url(s3: Any, bucket: str, key: str, *, ttl_s: int) -> str:

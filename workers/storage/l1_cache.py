@@ -1,7 +1,8 @@
 """L1 exact cache: `exact:{sha256}` -> the result record of an earlier generation.
 
-The value points at artifacts already in S3; their bytes are never copied here. No TTL:
-entries go when invalidated or when the inputs change (core.cache_key).
+The value points at artifacts already in S3; their bytes are never copied here. Entries
+go when invalidated, when the inputs change (core.cache_key), a day before their
+artifacts expire (ttl_s), and are not served once the bucket has a new epoch.
 
 The caches live on CACHE_REDIS_URL. A cache that is down (or whose circuit is open) is
 skipped: `REDIS_CACHE.guarded` (workers.resilience.dependency) reports it unavailable and
@@ -38,6 +39,8 @@ class L1Record:
     cost: JobCost
     # Whose it is: only that tenant (or an admin) may invalidate it. None: a global entry.
     tenant_id: str | None = None
+    # The bucket's epoch when the artifacts were uploaded (workers.storage.bucket_epoch).
+    bucket_epoch: str | None = None
 
     def to_json(self) -> bytes:
         cost = {k: v for k, v in asdict(self.cost).items() if k != "saved_usd"}
@@ -54,8 +57,14 @@ def decode(raw: str | None) -> L1Record | None:
     return L1Record.from_json(raw) if raw else None
 
 
-def store(client: redis.Redis, key: str, record: L1Record) -> None:
-    client.set(key, record.to_json())
+def store(client: redis.Redis, key: str, record: L1Record, *, ttl_s: int) -> None:
+    client.set(key, record.to_json(), ex=ttl_s)
+
+
+def ttl_s(lifecycle_days: int) -> int:
+    """An entry lives a day less than the artifacts it points at (S3_LIFECYCLE_DAYS), so
+    the bucket's expiry rule never leaves it pointing at nothing."""
+    return max(lifecycle_days * 86400 - 86400, 3600)
 
 
 # Delete only an entry the caller may: its tenant's, a global one (tenant_id null or

@@ -3,6 +3,7 @@ process, Redis, Postgres and an S3 API server."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
@@ -81,19 +82,19 @@ def test_same_body_is_an_l1_hit_that_adds_no_object(
     assert httpx.get(second["result"]["artifacts"]["component.tsx"]["url"]).status_code == 200
 
 
-def test_an_entry_whose_artifacts_are_gone_is_a_miss(
+def test_an_entry_of_a_lost_bucket_is_a_miss(
     api: httpx.Client, s3: Any, bucket: str, redis_db: redis.Redis
 ) -> None:
-    # Given an L1 entry whose component was deleted from S3 (by hand, by the lifecycle
-    # rule, or with the bucket)
+    # Given an L1 entry, which expires a day before its artifacts do
     body = make_job(component_name="VanishedButton")
     first = submit_and_wait(api, body)
-    s3.delete_object(Bucket=bucket, Key=first["result"]["artifacts"]["component.tsx"]["key"])
-
-    # When the same body is submitted again
+    assert 0 < redis_db.ttl(first["cache_key"]) <= 89 * 86400
+    # When the bucket loses everything (an S3 restarted empty, emptied by mistake), and
+    # the workers have read its epoch again (BUCKET_CHECK_S, 1 s)
+    _delete_every_version(s3, bucket)
+    time.sleep(1.5)
     second = submit_and_wait(api, body)
-
-    # Then it is generated again, not answered with a link to nothing
+    # Then the job is generated again, not answered with a link to nothing
     assert second["status"] == "succeeded"
     assert second["cache_layer"] == "L4"
     assert second["result"]["component_id"] != first["result"]["component_id"]
@@ -101,6 +102,14 @@ def test_an_entry_whose_artifacts_are_gone_is_a_miss(
     # And the entry now points at the new artifacts, so the next one is a hit again
     assert second["result"]["component_id"] in redis_db.get(second["cache_key"])
     assert submit_and_wait(api, body)["cache_layer"] == "L1"
+
+
+def _delete_every_version(s3: Any, bucket: str) -> None:
+    for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
+        versions = page.get("Versions", []) + page.get("DeleteMarkers", [])
+        objects = [{"Key": v["Key"], "VersionId": v["VersionId"]} for v in versions]
+        if objects:
+            s3.delete_objects(Bucket=bucket, Delete={"Objects": objects})
 
 
 def test_cache_modes(api: httpx.Client, redis_db: redis.Redis) -> None:

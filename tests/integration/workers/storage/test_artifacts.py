@@ -8,10 +8,11 @@ from typing import Any
 import httpx
 import pytest
 
+from workers.storage import bucket_epoch
 from workers.storage.artifacts import (
     artifact_key,
     ensure_bucket,
-    missing_artifacts,
+    forget_bucket,
     presigned_url,
     upload_artifacts,
 )
@@ -33,8 +34,8 @@ def test_bucket_gets_versioning_encryption_and_expiry(s3: Any) -> None:
     rules = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
     assert rules[0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
     lifecycle = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
-    assert lifecycle[0]["Expiration"]["Days"] == 90
-    assert lifecycle[0]["Status"] == "Enabled"
+    assert {rule["Expiration"]["Days"] for rule in lifecycle} == {90}
+    assert {rule["Status"] for rule in lifecycle} == {"Enabled"}
 
 
 def test_upload_then_download_through_presigned_url(s3: Any) -> None:
@@ -59,16 +60,24 @@ def test_upload_then_download_through_presigned_url(s3: Any) -> None:
         assert httpx.get(url).content == files[name]
 
 
-def test_missing_artifacts_names_what_s3_lacks(s3: Any) -> None:
+def test_a_bucket_has_an_epoch_until_it_is_lost_or_emptied(s3: Any) -> None:
+    # Given a bucket set up by a worker
     bucket = f"cf-storage-{uuid.uuid4().hex[:8]}"
     ensure_bucket(s3, bucket, region="us-east-1", lifecycle_days=90)
-    keys = upload_artifacts(s3, bucket, "comp-2", {"a.tsx": b"1", "b.json": b"{}"}, concurrency=2)
-    all_keys = sorted(keys.values())
-    assert missing_artifacts(s3, bucket, all_keys, concurrency=2) == []
-
-    s3.delete_object(Bucket=bucket, Key=keys["a.tsx"])  # a delete marker: versions remain
-
-    assert missing_artifacts(s3, bucket, all_keys, concurrency=2) == [keys["a.tsx"]]
-    assert missing_artifacts(s3, bucket, [keys["a.tsx"]], concurrency=2) == [keys["a.tsx"]]
-    gone = f"cf-never-made-{uuid.uuid4().hex[:8]}"
-    assert missing_artifacts(s3, gone, all_keys, concurrency=2) == all_keys
+    first = bucket_epoch.read(s3, bucket)
+    assert first is not None
+    # Then the expiry rules cover the artifacts' folders, not the epoch's marker
+    prefixes = {r["Filter"]["Prefix"] for r in s3.get_bucket_lifecycle_configuration(
+        Bucket=bucket)["Rules"]}  # fmt: skip
+    assert prefixes == {"components/", "reports/"}
+    assert not bucket_epoch.MARKER_KEY.startswith(tuple(prefixes))
+    # And a process's reading is reused for max_age_s, then read again
+    assert bucket_epoch.current(s3, bucket, max_age_s=60) == first
+    s3.delete_object(Bucket=bucket, Key=bucket_epoch.MARKER_KEY)  # emptied by hand
+    assert bucket_epoch.current(s3, bucket, max_age_s=60) == first
+    assert bucket_epoch.current(s3, bucket, max_age_s=0) is None
+    # When it is set up again, Then it has a new epoch
+    forget_bucket(s3, bucket)
+    ensure_bucket(s3, bucket, region="us-east-1", lifecycle_days=90)
+    assert bucket_epoch.read(s3, bucket) not in (None, first)
+    assert bucket_epoch.read(s3, f"cf-never-made-{uuid.uuid4().hex[:8]}") is None

@@ -50,7 +50,7 @@ def test_only_the_owner_or_an_admin_drops_a_tenants_entry(
 ) -> None:
     # Given: an entry of `owner` (None: global, tenant_id stored as JSON null)
     client, key = entry
-    l1_cache.store(client, key, record(owner))
+    l1_cache.store(client, key, record(owner), ttl_s=600)
     assert '"tenant_id":null' in client.get(key) or owner is not None
 
     # When: `caller` invalidates it
