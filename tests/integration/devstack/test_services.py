@@ -104,7 +104,7 @@ def test_embedded_services_answer_and_stop(tmp_path: Path) -> None:
     assert not _running_on(env[SESSION_VAR])  # its command line names the mark
     assert os.environ.get(SESSION_VAR) == outer_mark
     # And it said what it started, one line per service
-    assert any(line.startswith("redis: embedded redis-server 6.") for line in lines), lines
+    assert any(line.startswith("redis: embedded redis-server ") for line in lines), lines
     assert any(line.startswith("postgres: embedded postgres ") for line in lines), lines
     assert any(line.startswith(f"s3: embedded moto S3 on 127.0.0.1:{s3_port}") for line in lines)
 
