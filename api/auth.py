@@ -74,12 +74,6 @@ def remember(key: str, found: Principal | str, *, ttl_s: float = 3600.0) -> None
         _cache[_digest(key)] = (time.monotonic() + ttl_s, found)
 
 
-def forget_cached_keys() -> None:
-    """Drop every cached look-up (tests, and a revocation that must act now)."""
-    with _cache_lock:
-        _cache.clear()
-
-
 UNAUTHORIZED = (
     "send a valid API key as 'Authorization: Bearer <key>' (none was sent, or it is "
     "malformed, unknown or revoked; create one with: componentforge keys create "

@@ -101,6 +101,14 @@ def _validation_problem(exc: RequestValidationError) -> JSONResponse:
     return error_response(422, "validation_error", f"invalid request: {summary}", fields)
 
 
+def _dependency_down(exc: Exception) -> JSONResponse:
+    """A 503 naming the dependency, never its address (that is in the log)."""
+    logger.warning("dependency down: %r", exc)
+    return error_response(
+        503, "dependency_unavailable", f"{describe(exc)}; nothing was changed, retry shortly"
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _on_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -141,23 +149,12 @@ def install_error_handlers(app: FastAPI) -> None:
             response.headers["Retry-After"] = "30"
             return response
         if is_transient(exc):
-            logger.warning("dependency down: %r", exc)
-            return error_response(
-                503,
-                "dependency_unavailable",
-                f"{describe(exc)}; nothing was changed, retry shortly",
-            )
+            return _dependency_down(exc)
         raise exc
 
     @app.exception_handler(Exception)
     async def _on_unexpected(_: Request, exc: Exception) -> JSONResponse:
         if is_transient(exc):
-            # The log names the address; the answer names the dependency only.
-            logger.warning("dependency down: %r", exc)
-            return error_response(
-                503,
-                "dependency_unavailable",
-                f"{describe(exc)}; nothing was changed, retry shortly",
-            )
+            return _dependency_down(exc)
         logger.exception("unhandled error")
         return error_response(500, "internal_error", "internal error; see the API logs")

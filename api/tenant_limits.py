@@ -60,12 +60,6 @@ def remember_defaults(tenant_id: str, *, ttl_s: float = 3600.0) -> None:
         _cache[tenant_id] = (time.monotonic() + ttl_s, _with_defaults(None, get_settings()))
 
 
-def forget_cached_limits() -> None:
-    """Drop every remembered tenant's limits (tests; a change that must act now)."""
-    with _lock:
-        _cache.clear()
-
-
 def _with_defaults(row: TenantLimits | None, settings: Settings) -> Limits:
     row = row or TenantLimits()  # no row: every limit the default
     rpm, in_flight, budget = row.requests_per_minute, row.max_in_flight, row.monthly_budget_usd

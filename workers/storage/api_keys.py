@@ -93,13 +93,6 @@ def revoke_key(engine: Engine, prefix: str) -> KeyInfo | None:
         return _info(row)
 
 
-def authenticate(engine: Engine, key: str) -> Principal | None:
-    """The principal of a valid, unrevoked key; None otherwise (whatever the reason, so
-    that answers do not tell an unknown key from a revoked one)."""
-    found = look_up(engine, key)
-    return found if isinstance(found, Principal) else None
-
-
 def look_up(engine: Engine, key: str) -> Principal | str:
     """The key's principal, or why not: "malformed", "unknown" or "revoked"."""
     prefix = key_prefix(key)

@@ -42,9 +42,3 @@ def tenant_exists(engine: Engine, tenant_id: str) -> bool:
 def figma_token(engine: Engine, tenant_id: str) -> SecretStr | None:
     """The tenant's own Figma token (decrypted with TENANT_SECRETS_KEY); None: it has none."""
     return _cached("figma_token", tenant_id, lambda: tenants.figma_token(engine, tenant_id))
-
-
-def forget() -> None:
-    """Drop every remembered look-up (tests; a process that must see a change at once)."""
-    with _lock:
-        _remembered.clear()
