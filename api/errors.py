@@ -29,7 +29,7 @@ from workers.resilience.classification import REDIS_FULL, describe, is_redis_ful
 
 logger = logging.getLogger(__name__)
 
-_NAMED_FIELD = re.compile(r"^([a-z_][a-z_.]*): (.+)$", re.DOTALL)
+_NAMED_FIELD = re.compile(r"([a-z_][a-z_.]*): (.+)", re.DOTALL)
 
 STATUS_BY_ERROR: dict[type[ComponentForgeError], int] = {
     BadRequest: 422,
@@ -94,7 +94,7 @@ def _validation_problem(exc: RequestValidationError) -> JSONResponse:
         field = _field_path(tuple(error.get("loc", ())))
         reason = str(error.get("msg", "invalid")).removeprefix("Value error, ")
         # Whole-object checks name their field at the start of the message ("tokens: ...").
-        if field == "body" and (named := _NAMED_FIELD.match(reason)):
+        if field == "body" and (named := _NAMED_FIELD.fullmatch(reason)):
             field, reason = named.group(1), named.group(2)
         fields.append({"field": field, "reason": reason})
     summary = "; ".join(f"{f['field']}: {f['reason']}" for f in fields[:5])

@@ -48,7 +48,7 @@ for the state (2-core dev box): ten times the poll's cost, so young jobs, the co
 poll, skip it."""
 ROW_CHECK_EVERY_S = 1.0
 
-_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
+_IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,200}")
 
 JobId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$", description="job id")]
 _ERRORS: dict[int | str, dict[str, Any]] = {
@@ -84,7 +84,7 @@ def create_generation(
     ] = None,
 ) -> GenerationAccepted:
     """Validate and queue a job. Never waits on a worker."""
-    if idempotency_key is not None and not _IDEMPOTENCY_KEY.match(idempotency_key):
+    if idempotency_key is not None and not _IDEMPOTENCY_KEY.fullmatch(idempotency_key):
         raise BadRequest(
             "Idempotency-Key", "use 1 to 200 visible ASCII characters, no spaces (e.g. a UUID)"
         )

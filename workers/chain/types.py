@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from core.requirements import Requirements
 from core.result import CostLine
-from core.spec import JobSpec, Requirements, Tokens
+from core.spec import JobSpec
+from core.tokens import Tokens
 
 # Bump when generated output changes: it is part of every L1 cache key.
 GENERATOR_VERSION = "template-3"

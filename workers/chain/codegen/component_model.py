@@ -7,7 +7,8 @@ import re
 from dataclasses import dataclass, field
 
 from core.errors import GenerationError
-from core.spec import JS_RESERVED, JobSpec, RequirementItem, Requirements
+from core.requirements import JS_RESERVED, RequirementItem, Requirements
+from core.spec import JobSpec
 from workers.chain.codegen.tsx import camel, identifier, js_string, pascal, union_of
 
 # The element DOM events of each type are attached to (an alert's events: its button).

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from core.spec import Tokens
+from core.tokens import Tokens
 from workers.chain.codegen.tsx import kebab
 
 # Styling role -> token names that can fill it, best first (matched as name substrings).

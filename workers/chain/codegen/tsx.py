@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 
-_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _UNSAFE = {
     "<": "\\u003c",
     ">": "\\u003e",
@@ -33,7 +33,7 @@ def js_string(value: str | int | float) -> str:
 
 def identifier(name: str) -> str:
     """Re-check a name (already validated by the job contract) before it becomes code."""
-    if not _IDENT.match(name):
+    if not _IDENT.fullmatch(name):
         raise ValueError(f"not an identifier: {name!r}")
     return name
 

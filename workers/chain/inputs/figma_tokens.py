@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from core.errors import GenerationError
-from core.spec import Tokens
+from core.tokens import Tokens
 
 MAX_NODES = 50_000
 SCALE = ("xs", "sm", "md", "lg", "xl", "2xl", "3xl", "4xl")

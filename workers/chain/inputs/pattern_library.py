@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.spec import Requirements
+from core.requirements import Requirements
 from workers.chain.types import Pattern
 
 

@@ -14,7 +14,8 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
-from core.spec import JobSpec, Requirements
+from core.requirements import Requirements
+from core.spec import JobSpec
 from workers.chain.inputs.pattern_library import PATTERNS
 from workers.chain.types import Pattern
 

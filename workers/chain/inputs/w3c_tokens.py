@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from core.spec import Tokens
+from core.tokens import Tokens
 
 _SHADOW = re.compile(
     r"^(?P<inset>inset\s+)?(?P<x>-?[\d.]+px)\s+(?P<y>-?[\d.]+px)\s+(?P<blur>-?[\d.]+px)"

@@ -20,8 +20,8 @@ from pydantic import ValidationError
 from config.llm_prices import cost_usd
 from config.settings import get_settings
 from core.errors import DependencyUnavailable, GenerationError
+from core.requirements import PROP_TYPES, Requirements
 from core.result import CostLine
-from core.spec import PROP_TYPES, Requirements
 from workers.chain.codegen.component_model import build_model
 from workers.chain.providers.template import TemplateProvider
 from workers.chain.quality.checks import parse_problem

@@ -3,7 +3,7 @@ Deterministic: the same context gives byte-identical code."""
 
 from __future__ import annotations
 
-from core.spec import Requirements
+from core.requirements import Requirements
 from workers.chain.codegen.component_model import build_model
 from workers.chain.codegen.component_render import render_component
 from workers.chain.codegen.stories_render import render_stories

@@ -10,7 +10,7 @@ from typing import Any
 import tree_sitter_typescript
 from tree_sitter import Language, Node, Parser
 
-from core.spec import Requirements
+from core.requirements import Requirements
 from workers.chain.codegen.component_model import ComponentModel, event_name
 from workers.chain.codegen.tsx import camel, kebab
 

@@ -10,7 +10,8 @@ import tree_sitter_typescript
 from tree_sitter import Language, Parser
 
 from core.errors import GenerationError
-from core.spec import COMPONENT_TYPES, JobSpec, Requirements
+from core.requirements import Requirements
+from core.spec import COMPONENT_TYPES, JobSpec
 from workers.chain import run_chain
 from workers.chain.codegen.component_model import GENERATED_NAMES, build_model
 from workers.chain.quality.checks import accessibility_checks, check_requirements
