@@ -84,7 +84,7 @@ def test_token_values_allow_real_css() -> None:
     assert JobSpec.model_validate(make_body(tokens=tokens)).tokens is not None
 
 
-@pytest.mark.parametrize("name", ["class", "on-click", "1st", "a b", "children", "x" * 65])
+@pytest.mark.parametrize("name", ["class", "on-click", "1st", "a b", "constructor", "x" * 65])
 def test_prop_names_must_be_safe_identifiers(name: str) -> None:
     fields = error_fields(make_body(requirements={"props": [{"name": name}]}))
     assert fields == ["requirements.props"]

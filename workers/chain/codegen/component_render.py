@@ -20,7 +20,7 @@ def _interface(model: ComponentModel) -> list[str]:
     for prop in model.props:
         lines.append(f"  {prop.name}{'' if prop.required else '?'}: {prop.ts_type};")
     for event in model.events:
-        lines.append(f"  {event.name}?: {event.signature};")
+        lines.append(f"  {event.name}{'' if event.required else '?'}: {event.signature};")
     for state in model.states:
         lines.append(f"  {state}?: boolean;")
     lines.append("}")

@@ -8,11 +8,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from workers.chain.codegen.component_model import ComponentModel, Event, Prop
-from workers.chain.codegen.tsx import js_string, kebab
+from core.prop_types import PropType
+from workers.chain.codegen.component_model import (
+    STATE_FOR_ARIA,
+    ComponentModel,
+    Event,
+    Prop,
+    event_fits,
+)
+from workers.chain.codegen.tsx import js_string, kebab, pascal
 
 COLUMN_STYLE = 'style={{ ...tokenStyle, ...styles.root, flexDirection: "column" }}'
 _ROLE_OK = {"alert", "status", "switch", "tablist", "radiogroup", "group", "region", "button"}
+# Roles the template's own element already has: asking for them needs no attribute.
+NATIVE_ROLE_MARKERS = {
+    "button": "<button", "checkbox": 'type="checkbox"', "article": "<article",
+    "radio": 'type="radio"', "textbox": "<input", "combobox": "<select",
+}  # fmt: skip
 
 
 @dataclass
@@ -29,14 +41,68 @@ class Parts:
     cls: str
     props: set[str] = field(default_factory=set)
     states: set[str] = field(default_factory=set)
+    attrs: set[str] = field(default_factory=set)  # attributes placed once
 
 
-def call_custom(event: Event, value: str | None = None) -> str:
-    if event.signature.startswith("(checked"):
-        return f"{event.name}?.({value or 'true'});"
-    if event.signature.startswith("(value"):
-        return f"{event.name}?.({value or js_string('')});"
-    return f"{event.name}?.();"
+@dataclass(frozen=True)
+class Scope:
+    """Values a handler has in scope to pass to callbacks: its React event (kind and
+    element, as `event`) and expressions of each primitive type."""
+
+    event: tuple[str, str] | None = None
+    string: str | None = None
+    boolean: str | None = None
+    number: str | None = None
+
+
+def _value(param: PropType, scope: Scope) -> str | None:
+    """An expression of the declared parameter type, or None when there is none."""
+    if param.kind == "string":
+        return scope.string or js_string("")
+    if param.kind == "number":
+        return scope.number or "0"
+    if param.kind == "boolean":
+        return scope.boolean or "true"
+    if param.kind == "enum" and param.values:
+        return js_string(param.values[0])
+    if param.kind == "array":
+        return "[]"
+    if param.kind == "event" and scope.event is not None:
+        if param.event == "Event":
+            return "event.nativeEvent"
+        return "event" if event_fits(param, *scope.event) else None
+    return None
+
+
+def call_custom(event: Event, scope: Scope) -> str | None:
+    """A call with a value of each declared parameter type; optional ones the scope
+    cannot fill are left out. None when a required one cannot be filled: never called."""
+    args = []
+    for param in event.fn.params:
+        value = _value(param.type, scope)
+        if value is None:
+            if param.optional:
+                break
+            return None
+        args.append(value)
+    return f"{event.name}?.({', '.join(args)});"
+
+
+def flag(parts: Parts, base: str) -> str | None:
+    """A boolean expression for a state ("disabled"): the state prop, a boolean prop of
+    that name or `is` + name, or !!prop of another type (an error message)."""
+    model = parts.model
+    for name in (base, "is" + pascal(base)):
+        if name in model.states:
+            parts.states.add(name)
+            return name
+        prop = model.prop(name)
+        if prop is not None and prop.kind == "boolean":
+            parts.props.add(name)
+            return name
+        if prop is not None and prop.kind in ("string", "number", "enum"):
+            return f"!!{name}"
+    return None
 
 
 def text_expr(parts: Parts) -> str:
@@ -58,11 +124,22 @@ def aria_label(parts: Parts) -> list[str]:
     return ["aria-label={ariaLabel}"]
 
 
-def state_attr(parts: Parts, state: str, attr: str, *, expr: str | None = None) -> list[str]:
-    if state not in parts.model.states:
+def state_attr(parts: Parts, state: str, attr: str, *, expr: str = "{} || undefined") -> list[str]:
+    """`attr={expr}` with the state's flag in `expr`'s {} when the component has it."""
+    name = flag(parts, state)
+    if name is None:
         return []
-    parts.states.add(state)
-    return [f"{attr}={{{expr or state + ' || undefined'}}}"]
+    return [f"{attr}={{{expr.format(name)}}}"]
+
+
+def aria_states(parts: Parts, attrs: list[str]) -> list[str]:
+    """aria-* requirements for a state (aria-disabled, aria-required, ...) that the
+    template's own attributes `attrs` have not set."""
+    added = []
+    for item in parts.model.accessibility:
+        if item in STATE_FOR_ARIA and not any(a.startswith(item + "=") for a in attrs + added):
+            added += state_attr(parts, STATE_FOR_ARIA[item], item)
+    return added
 
 
 def data_attrs(parts: Parts) -> list[str]:
@@ -77,46 +154,82 @@ def data_attrs(parts: Parts) -> list[str]:
         if state not in parts.states:
             parts.states.add(state)
             attrs.append(f"data-{kebab(state)}={{{state} || undefined}}")
+    return attrs + live_region(parts)
+
+
+def live_region(parts: Parts, politeness: str = '"polite"') -> list[str]:
+    """aria-live / aria-atomic where asked for, once."""
+    attrs = []
+    if "aria-live" in parts.model.accessibility and "aria-live" not in parts.attrs:
+        attrs.append(f"aria-live={{{politeness}}}")
+    if "aria-atomic" in parts.model.accessibility and "aria-atomic" not in parts.attrs:
+        attrs.append("aria-atomic={true}")
+    parts.attrs.update(("aria-live", "aria-atomic"))
     return attrs
 
 
 def role_attr(parts: Parts, native_role: str | None) -> list[str]:
-    wanted = [r for r in parts.model.roles if r in _ROLE_OK and r != native_role]
+    native = {native_role} | {r for r in parts.model.roles if r in NATIVE_ROLE_MARKERS}
+    wanted = [r for r in parts.model.roles if r in _ROLE_OK and r not in native]
     return [f"role={{{js_string(wanted[0])}}}"] if wanted else []
 
 
 def extras(parts: Parts) -> list[str]:
-    """String, number and node props the template did not place: shown in the content."""
+    """String, number, node and array props the template did not place: shown in the
+    content."""
     lines = []
     for prop in parts.model.props:
-        if prop.name in parts.props or prop.kind not in ("string", "number", "node"):
+        if prop.name in parts.props or prop.kind not in ("string", "number", "node", "array"):
             continue
         parts.props.add(prop.name)
+        cls = f"{parts.cls}__{kebab(prop.name)}"
         if prop.kind == "node":
             lines.append(f"{{{prop.name}}}")
+        elif prop.kind == "array":
+            span = f'<span className="{cls}">{{{prop.name}.join(", ")}}</span>'
+            lines.append(f"{{{prop.name} !== undefined ? {span} : null}}")
         else:
-            cls = f"{parts.cls}__{kebab(prop.name)}"
             span = f'<span className="{cls}">{{{prop.name}}}</span>'
             lines.append(f"{{{prop.name} !== undefined ? {span} : null}}")
     return lines
 
 
 def native_handlers(parts: Parts, *, skip: tuple[str, ...]) -> list[str]:
-    return [f"{e.name}={{{e.name}}}" for e in parts.model.events if e.native and e.name not in skip]
+    """DOM events attached to the template's main element as they are."""
+    return [
+        f"{e.name}={{{e.name}}}"
+        for e in parts.model.events
+        if e.native and not e.on_root and e.name not in skip
+    ]
 
 
-def activation(parts: Parts, param: str, *, native: str, value: str | None = None) -> list[str]:
-    """Body lines of the main handler: guard, the DOM event, component events, callbacks."""
+def root_handlers(parts: Parts) -> list[str]:
+    """DOM events typed for the outermost element, attached there."""
+    return [f"{e.name}={{{e.name}}}" for e in parts.model.events if e.on_root]
+
+
+def activation(parts: Parts, scope: Scope, *, native: str | None = None) -> list[str]:
+    """Body lines of the main handler: guard, the DOM event, component events."""
     model = parts.model
-    guards = [s for s in ("disabled", "loading") if s in model.states]
+    guards = [g for g in (flag(parts, s) for s in ("disabled", "loading")) if g]
     body = [f"if ({' || '.join(guards)}) return;"] if guards else []
-    body += [f"{e.name}?.({param});" for e in model.events if e.native and e.name == native]
-    body += [call_custom(e, value) for e in model.events if not e.native]
-    for prop in model.props:
-        if prop.kind == "function":
-            parts.props.add(prop.name)
-            body.append(f"{prop.name}?.();")
-    return body
+    if scope.event is not None:
+        body += [
+            f"{e.name}?.(event);"
+            for e in model.events
+            if e.native and not e.on_root and e.name == native
+        ]
+    calls = [call_custom(e, scope) for e in model.events if not e.native]
+    return body + [c for c in calls if c is not None]
+
+
+def main_event_calls(parts: Parts, name: str) -> list[str]:
+    """`name?.(event);` where the template's own handler receives that DOM event."""
+    return [
+        f"{e.name}?.(event);"
+        for e in parts.model.events
+        if e.native and not e.on_root and e.name == name
+    ]
 
 
 def element(tag: str, attrs: list[str], children: list[str]) -> list[str]:
@@ -128,9 +241,7 @@ def element(tag: str, attrs: list[str], children: list[str]) -> list[str]:
 
 def forward_keydown(parts: Parts) -> list[str]:
     """A requested onKeyDown still hears keys when the component handles some itself."""
-    return [
-        f"  {e.name}?.(event);" for e in parts.model.events if e.native and e.name == "onKeyDown"
-    ]
+    return ["  " + call for call in main_event_calls(parts, "onKeyDown")]
 
 
 def keydown_activates(parts: Parts, *, target: str = "HTMLElement") -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from workers.chain.codegen.component_model import ComponentModel, Prop
+from workers.chain.codegen.component_model import ComponentModel, Event, Prop
 from workers.chain.codegen.tsx import js_string, pascal
 
 
@@ -19,9 +19,21 @@ def sample_value(prop: Prop, model: ComponentModel) -> str:
     return {
         "number": "1",
         "boolean": "false",
-        "function": "() => undefined",
+        "array": "[]",
         "node": js_string(_humanize(model.name)),
     }.get(prop.kind, js_string(_humanize(model.name)))
+
+
+_RETURNS = {
+    "void": "undefined", "boolean": "false", "string": '""', "number": "0",
+    "Promise<void>": "Promise.resolve()",
+}  # fmt: skip
+
+
+def sample_callback(event: Event) -> str:
+    """A function a story can pass for a required callback: ignores its arguments and
+    returns a value of the declared return type."""
+    return f"() => {_RETURNS[event.fn.returns]}"
 
 
 def _unique(name: str, taken: set[str]) -> str:
@@ -53,6 +65,7 @@ def _args(args: dict[str, str]) -> str:
 
 def render_stories(model: ComponentModel) -> str:
     required = {p.name: sample_value(p, model) for p in model.props if p.required}
+    required |= {e.name: sample_callback(e) for e in model.events if e.required}
     lines = [
         'import type { Meta, StoryObj } from "@storybook/react";',
         f'import {{ {model.name} }} from "./component";',

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from workers.chain.codegen import markup
-from workers.chain.codegen.markup import Markup, Parts
+from workers.chain.codegen.markup import Markup, Parts, Scope
 from workers.chain.codegen.tsx import js_string
 
 
 def button(p: Parts) -> Markup:
-    body = markup.activation(p, "event", native="onClick")
+    scope = Scope(event=("MouseEvent", "HTMLButtonElement"))
+    body = markup.activation(p, scope, native="onClick")
     setup = [
         "const handleClick = (event: React.MouseEvent<HTMLButtonElement>): void => {",
         *("  " + b for b in body),
@@ -20,19 +21,21 @@ def button(p: Parts) -> Markup:
         p.props.add("icon")
         children.append('<span aria-hidden="true">{icon}</span>')
     children.append(markup.text_expr(p))
-    if "loading" in p.model.states:
-        children.append('{loading ? <span role="status">{"Loading"}</span> : null}')
+    if (loading := markup.flag(p, "loading")) is not None:
+        children.append(f'{{{loading} ? <span role="status">{{"Loading"}}</span> : null}}')
     attrs = [
         'type="button"',
         *markup.root_attrs(p),
         *markup.aria_label(p),
         *markup.role_attr(p, "button"),
     ]
-    attrs += markup.state_attr(p, "disabled", "disabled", expr="disabled")
+    attrs += markup.state_attr(p, "disabled", "disabled", expr="{}")
     attrs += markup.state_attr(p, "disabled", "aria-disabled")
     attrs += markup.state_attr(p, "loading", "aria-busy")
     for pressed in ("pressed", "selected"):
-        attrs += markup.state_attr(p, pressed, "aria-pressed", expr=pressed)
+        if not any(a.startswith("aria-pressed=") for a in attrs):
+            attrs += markup.state_attr(p, pressed, "aria-pressed", expr="{}")
+    attrs += markup.aria_states(p, attrs)
     attrs += [
         "onClick={handleClick}",
         *markup.native_handlers(p, skip=("onClick",)),
@@ -48,28 +51,30 @@ def card(p: Parts) -> Markup:
         *markup.root_attrs(p),
         "aria-labelledby={titleId}",
         *markup.aria_label(p),
-        *markup.role_attr(p, None),
+        *markup.role_attr(p, "article"),
     ]
     if interactive:
-        body = markup.activation(p, "event", native="onClick")
-        setup += [
-            "const activate = (): void => {",
-            *("  " + b for b in body if "(event)" not in b),
-            "};",
-        ]
+        body = markup.activation(p, Scope())
+        setup += ["const activate = (): void => {", *("  " + b for b in body), "};"]
         setup += ["const handleClick = (event: React.MouseEvent<HTMLElement>): void => {"]
-        setup += [f"  {e.name}?.(event);" for e in p.model.events if e.name == "onClick"]
+        setup += ["  " + c for c in markup.main_event_calls(p, "onClick")]
         setup += ["  activate();", "};", *markup.keydown_activates(p)]
         attrs += ["tabIndex={0}", "onClick={handleClick}", "onKeyDown={handleKeyDown}"]
         attrs += markup.native_handlers(p, skip=("onClick", "onKeyDown"))
-    attrs += markup.state_attr(p, "selected", "aria-current", expr='selected ? "true" : undefined')
-    attrs += markup.state_attr(p, "disabled", "aria-disabled") + markup.data_attrs(p)
+    attrs += markup.state_attr(p, "selected", "aria-current", expr='{} ? "true" : undefined')
+    attrs += markup.state_attr(p, "disabled", "aria-disabled")
+    attrs += markup.aria_states(p, attrs) + markup.data_attrs(p)
     children = []
     media = p.model.prop("media")
     if media is not None:
         p.props.add("media")
         children.append("{media}")
-    children.append(f"<h3 id={{titleId}}>{markup.text_expr(p)}</h3>")
+    if p.model.text_prop == "children":
+        # The content names the card when it has no title of its own.
+        p.props.add("children")
+        children.append("<div id={titleId}>{children}</div>")
+    else:
+        children.append(f"<h3 id={{titleId}}>{markup.text_expr(p)}</h3>")
     footer = p.model.prop("footer")
     if footer is not None:
         p.props.add("footer")
@@ -83,14 +88,14 @@ def tabs(p: Parts) -> Markup:
     options = markup.options_of(p)
     values = list(options.values) if options else ["First", "Second"]
     literal = "[" + ", ".join(js_string(v) for v in values) + "]"
-    body = markup.activation(p, "event", native="onClick", value="tabItems[index]")
+    body = markup.activation(p, Scope(string="tabItems[index]", number="index"))
     initial = f"Math.max(0, tabItems.indexOf({options.name}))" if options else "0"
     setup = [
         f"const tabItems: readonly string[] = {literal};",
         "const baseId = React.useId();",
         f"const [shownTab, setShownTab] = React.useState<number>({initial});",
         "const selectTab = (index: number): void => {",
-        *("  " + b for b in body if "(event)" not in b),
+        *("  " + b for b in body),
         "  setShownTab(index);",
         "};",
         "const focusTab = (index: number): void => {",
@@ -118,10 +123,12 @@ def tabs(p: Parts) -> Markup:
         "aria-controls={`${baseId}-panel-${index}`}",
         "tabIndex={index === shownTab ? 0 : -1}",
     ]
-    tab_attrs += markup.state_attr(p, "disabled", "disabled", expr="disabled")
-    clicks = [e for e in p.model.events if e.native and e.name == "onClick"]
+    tab_attrs += markup.state_attr(p, "disabled", "disabled", expr="{}")
+    clicks = markup.main_event_calls(p, "onClick")
     click = (
-        "(event) => { " + " ".join(f"{e.name}?.(event);" for e in clicks) + " selectTab(index); }"
+        "(event) => { " + " ".join(clicks) + " selectTab(index); }"
+        if clicks
+        else ("() => selectTab(index)")
     )
     tab_attrs += [f"onClick={{{click}}}", *markup.native_handlers(p, skip=("onClick",))]
     tab = markup.element("button", ["key={tab}", *tab_attrs], ["{tab}"])
@@ -140,7 +147,8 @@ def tabs(p: Parts) -> Markup:
             ["{tabItems[shownTab]}", *markup.extras(p)],
         ),
     ]
-    root = [markup.root_attrs(p)[0], markup.COLUMN_STYLE]
+    root = [markup.root_attrs(p)[0], markup.COLUMN_STYLE, *markup.root_handlers(p)]
+    root += markup.aria_states(p, root)
     return Markup(setup, markup.element("div", [*root, *markup.data_attrs(p)], children))
 
 
@@ -154,13 +162,13 @@ def badge(p: Parts) -> Markup:
     setup: list[str] = []
     if p.model.events:
         # A clickable badge acts as a button: focusable, and Enter/Space do what a click does.
-        body = markup.activation(p, "event", native="onClick")
+        body = markup.activation(p, Scope())
         setup = [
             "const activate = (): void => {",
-            *("  " + b for b in body if "(event)" not in b),
+            *("  " + b for b in body),
             "};",
             "const handleClick = (event: React.MouseEvent<HTMLSpanElement>): void => {",
-            *(f"  {e.name}?.(event);" for e in p.model.events if e.name == "onClick"),
+            *("  " + c for c in markup.main_event_calls(p, "onClick")),
             "  activate();",
             "};",
             *markup.keydown_activates(p, target="HTMLSpanElement"),
@@ -169,33 +177,51 @@ def badge(p: Parts) -> Markup:
             attrs.append('role="button"')
         attrs += ["tabIndex={0}", "onClick={handleClick}", "onKeyDown={handleKeyDown}"]
         attrs += markup.native_handlers(p, skip=("onClick", "onKeyDown"))
+    attrs += markup.aria_states(p, attrs)
     return Markup(
         setup, markup.element("span", [*attrs, *markup.data_attrs(p)], children + markup.extras(p))
     )
 
 
+def _severity(p: Parts) -> str | None:
+    """The enum prop that says how urgent the alert is (severity, or variant with info)."""
+    for name in ("severity", "variant"):
+        prop = p.model.prop(name)
+        if prop is not None and prop.kind == "enum" and "info" in prop.values:
+            return name
+    return None
+
+
 def alert(p: Parts) -> Markup:
-    severity = p.model.prop("severity")
-    polite = "status" in p.model.roles and "alert" not in p.model.roles
-    role = "{" + js_string("status" if polite else "alert") + "}"
-    if severity is not None and not p.model.roles:
-        # No role asked for: an "info" message is announced politely, the rest assertively.
-        p.props.add("severity")
-        role = '{severity === "info" ? "status" : "alert"}' if "info" in severity.values else role
+    roles = [r for r in p.model.roles if r in ("alert", "status")]
+    severity = _severity(p)
+    if severity is not None and (not roles or set(roles) == {"alert"}):
+        # An "info" message is announced politely, the rest assertively.
+        p.props.add(severity)
+        role = f'{{{severity} === "info" ? "status" : "alert"}}'
+        live = f'{severity} === "info" ? "polite" : "assertive"'
+    else:
+        polite = roles[:1] == ["status"]
+        role = "{" + js_string("status" if polite else "alert") + "}"
+        live = js_string("polite" if polite else "assertive")
     # Any event needs a control to fire it: the dismiss button.
-    dismissible = "dismissible" in p.model.states or bool(p.model.events)
+    dismissible = markup.flag(p, "dismissible")
     setup = ["const [isShown, setIsShown] = React.useState<boolean>(true);"]
-    children = [f"<strong>{markup.text_expr(p)}</strong>", *markup.extras(p)]
-    if dismissible:
-        body = markup.activation(p, "event", native="onClick")
+    icon = p.model.prop("icon")
+    children = []
+    if icon is not None and icon.kind == "node":
+        p.props.add("icon")
+        children.append('<span aria-hidden="true">{icon}</span>')
+    children += [f"<strong>{markup.text_expr(p)}</strong>", *markup.extras(p)]
+    if dismissible is not None or p.model.events:
+        scope = Scope(event=("MouseEvent", "HTMLButtonElement"))
+        body = markup.activation(p, scope, native="onClick")
         setup += [
             "const handleDismiss = (event: React.MouseEvent<HTMLButtonElement>): void => {",
             *("  " + b for b in body),
             "  setIsShown(false);",
             "};",
         ]
-        show = "dismissible" if "dismissible" in p.model.states else "true"
-        p.states.add("dismissible")
         button = markup.element(
             "button",
             [
@@ -206,7 +232,9 @@ def alert(p: Parts) -> Markup:
             ],
             ['{"\u00d7"}'],
         )
-        children += [f"{{{show} ? (", *("  " + b for b in button), ") : null}"]
+        children += [f"{{{dismissible or 'true'} ? (", *("  " + b for b in button), ") : null}"]
     setup.append("if (!isShown) return <></>;")
-    attrs = [*markup.root_attrs(p), f"role={role}", *markup.aria_label(p), *markup.data_attrs(p)]
+    attrs = [*markup.root_attrs(p), f"role={role}", *markup.aria_label(p)]
+    attrs += markup.live_region(p, live) + markup.root_handlers(p)
+    attrs += markup.aria_states(p, attrs) + markup.data_attrs(p)
     return Markup(setup, markup.element("div", attrs, children))

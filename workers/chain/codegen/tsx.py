@@ -7,28 +7,19 @@ surrounding <script>/<style> or a comment, or end a line in older engines, are e
 
 from __future__ import annotations
 
-import json
 import re
 
+from core.prop_types import ts_string
+from core.requirements import camel, pascal
+
+__all__ = ["camel", "identifier", "js_string", "kebab", "pascal", "union_of"]
+
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_UNSAFE = {
-    "<": "\\u003c",
-    ">": "\\u003e",
-    "&": "\\u0026",
-    "\u2028": "\\u2028",
-    "\u2029": "\\u2029",
-    "`": "\\u0060",
-    "$": "\\u0024",
-}
 
 
 def js_string(value: str | int | float) -> str:
     """A double-quoted JS string literal of `value`; safe in code, JSX braces and CSS."""
-    encoded = json.dumps(str(value), ensure_ascii=True)
-    for raw, escaped in _UNSAFE.items():
-        encoded = encoded.replace(raw, escaped)
-    # "*/" cannot survive: "*" and "/" are left alone, but a "/" after "*" is escaped.
-    return encoded.replace("*/", "*\\/")
+    return ts_string(value)
 
 
 def identifier(name: str) -> str:
@@ -36,20 +27,6 @@ def identifier(name: str) -> str:
     if not _IDENT.fullmatch(name):
         raise ValueError(f"not an identifier: {name!r}")
     return name
-
-
-def pascal(text: str) -> str:
-    """A PascalCase identifier from free text ("focus-visible" -> "FocusVisible")."""
-    words = re.findall(r"[A-Za-z0-9]+", text)
-    joined = "".join(w[:1].upper() + w[1:] for w in words)
-    if not joined or not joined[0].isalpha():
-        joined = "X" + joined
-    return joined
-
-
-def camel(text: str) -> str:
-    joined = pascal(text)
-    return joined[:1].lower() + joined[1:]
 
 
 def kebab(text: str) -> str:

@@ -12,6 +12,7 @@ from tree_sitter import Language, Node, Parser
 
 from core.requirements import Requirements
 from workers.chain.codegen.component_model import ComponentModel, event_name
+from workers.chain.codegen.markup import NATIVE_ROLE_MARKERS
 from workers.chain.codegen.tsx import camel, kebab
 
 _parser_lock = threading.Lock()
@@ -99,8 +100,11 @@ def _a11y_check(item: str, code: str, model: ComponentModel) -> dict[str, Any]:
     if item.startswith("aria-"):
         found = f"{item}=" in code
         return _check(name, found, "attribute present" if found else "attribute missing")
-    if (role := re.match(r"^role\s*[=:]\s*([a-z]+)$", item)) is not None:
-        found = re.search(rf'role=\{{?"{role.group(1)}"', code) is not None
+    if (role := model.role_for.get(item)) is not None:
+        native = NATIVE_ROLE_MARKERS.get(role)
+        if native is not None and native in code:
+            return _check(name, True, f"native element with role {role}")
+        found = _has_role(code, role)
         return _check(name, found, "role set" if found else "role missing")
     if item in ("keyboard", "keyboard-navigation", "keyboard navigation"):
         found = "onKeyDown=" in code or _NATIVE_KEYBOARD.search(code) is not None
@@ -171,7 +175,8 @@ _STATE_ARIA = {"checkbox": "aria-checked", "switch": "aria-checked", "tabs": "ar
 
 
 def _has_role(code: str, role: str) -> bool:
-    return re.search(rf'role=\{{?"{role}"', code) is not None or f'"{role}" : "' in code
+    """role="x", role={"x"}, or a role expression that can be "x"."""
+    return re.search(rf'role=(\{{[^{{}}]*)?"{role}"', code) is not None
 
 
 def accessibility_checks(model: ComponentModel, code: str) -> list[dict[str, Any]]:

@@ -20,6 +20,41 @@ from workers.chain.types import ChainContext, GeneratedCode
 HOSTILE = 'a "q" `t` ${x} </script> */ \u2028 line\nbreak & <b>'
 
 
+# Requirements typed as React developers write them: literal unions (hostile ones too),
+# arrays, callbacks whose signatures the component can and cannot satisfy, typed states.
+TYPED: dict[str, Any] = {
+    "props": [
+        {"name": "children", "type": "React.ReactNode"},
+        {"name": "tone", "type": "| 'primary' | 'secondary' | \"ghost\""},
+        {"name": "hostile", "type": "'a\"b' | '</script>' | '${x}' | '*/' | 'it\\'s'"},
+        {"name": "tags?", "type": "string[]"},
+        {"name": "modes", "type": "('a' | 'b')[]"},
+        {"name": "counts", "type": "Array<number>"},
+        {"name": "caption", "type": "string | undefined"},
+        {"name": "onClose", "type": "() => void"},
+        {"name": "onPick", "type": "(value: string, index?: number) => void", "required": True},
+        {"name": "onSave", "type": "() => Promise<void>"},
+    ],
+    "events": [
+        {"name": "onClose", "type": "() => void"},
+        {"name": "onClick", "type": "(event: React.MouseEvent<HTMLDivElement>) => void"},
+        {"name": "onFocus", "type": "(event: React.FocusEvent<HTMLElement>) => void"},
+        {"name": "onKeyDown",
+         "type": "(event: React.KeyboardEvent<HTMLInputElement>, extra?: string) => void"},
+        {"name": "onToggle", "type": "(checked: boolean) => void"},
+        {"name": "onNative", "type": "(e: Event) => boolean"},
+        {"name": "onMode", "type": "(mode: 'x' | 'y', list: string[]) => void"},
+        {"name": "onChange", "type": "(event: React.ChangeEvent<HTMLSelectElement>) => void"},
+    ],
+    "states": [{"name": "value", "type": "string"}, {"name": "isPressed", "type": "boolean"},
+               {"name": "total", "type": "number"}, {"name": "disabled"}],
+    "accessibility": [{"name": "role", "description": "Should be 'status'"},
+                      {"name": "aria-live"}, {"name": "aria-atomic"}, {"name": "aria-required"},
+                      {"name": "aria-describedby"}, {"name": "aria-labelledby"},
+                      {"name": "aria-invalid"}],
+}  # fmt: skip
+
+
 def typecheck_or_skip() -> TypeChecker:
     try:
         checker().check({"component.tsx": "export const ok: number = 1;\n"})
@@ -29,8 +64,9 @@ def typecheck_or_skip() -> TypeChecker:
 
 
 def varied_specs() -> list[JobSpec]:
-    """All 10 types, each with proposed requirements, with a rich hostile set, and with a
-    minimal one: 30 inputs with different tokens, prop sets and names."""
+    """All 10 types, each with proposed requirements, with a rich hostile set, with a
+    minimal one and with TypeScript-typed ones: 40 inputs with different tokens, prop sets
+    and names."""
     tokens_sets: list[dict[str, Any]] = [
         {"colors": {"brand": "#123456"}},
         {"colors": {"primary": "#fff", "text-1": "rgb(1, 2, 3)"}, "spacing": {"s": 4},
@@ -52,9 +88,10 @@ def varied_specs() -> list[JobSpec]:
         "accessibility": [{"name": "aria-label"}, {"name": "keyboard"}, {"name": "role=status"}],
     }  # fmt: skip
     minimal = {"props": [{"name": "title", "type": "string"}]}
+    variants = (("Proposed", None), ("Rich", rich), ("Minimal", minimal), ("Typed", TYPED))
     specs = []
     for index, component_type in enumerate(COMPONENT_TYPES):
-        for variant, requirements in (("Proposed", None), ("Rich", rich), ("Minimal", minimal)):
+        for variant, requirements in variants:
             specs.append(
                 JobSpec.model_validate(
                     {
