@@ -13,10 +13,11 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from core.css_values import accepts
 from core.errors import GenerationError
+from core.figma_file_check import MAX_NODES, FigmaFileError, check_figma_file
 from core.tokens import Tokens
 
-MAX_NODES = 50_000
 SCALE = ("xs", "sm", "md", "lg", "xl", "2xl", "3xl", "4xl")
 PILL_RADIUS = 999
 
@@ -47,6 +48,15 @@ def _solid(paint: dict[str, Any]) -> str | None:
 def _px(value: Any) -> str:
     number = float(value)
     return f"{int(number)}px" if number.is_integer() else f"{round(number, 2)}px"
+
+
+def _font_family(name: str) -> str | None:
+    """A Figma family name as CSS: bare when it is plain words ("Inter"), else quoted
+    ("'Font Awesome 6 Free'"); None for a name CSS could not carry safely."""
+    for family in (name, f"'{name}'"):
+        if accepts(family, "font-family") and "," not in family:
+            return family
+    return None
 
 
 def _shadow(effects: list[Any]) -> str | None:
@@ -114,8 +124,10 @@ class _Collector:
         style = node.get("style")
         if node.get("type") == "TEXT" and isinstance(style, dict) and "fontSize" in style:
             entry: dict[str, str | int | float] = {"fontSize": _px(style["fontSize"])}
-            if isinstance(style.get("fontFamily"), str):
-                entry["fontFamily"] = style["fontFamily"]
+            if isinstance(style.get("fontFamily"), str) and (
+                family := _font_family(style["fontFamily"])
+            ):
+                entry["fontFamily"] = family
             if isinstance(style.get("fontWeight"), int | float):
                 entry["fontWeight"] = int(style["fontWeight"])
             if isinstance(style.get("lineHeightPx"), int | float):
@@ -139,13 +151,17 @@ class _Collector:
 
 def extract_tokens(figma_file: dict[str, Any], styles_meta: list[Any] | None = None) -> Tokens:
     """Tokens of a Figma file; `styles_meta` (GET /v1/files/:key/styles) adds style names
-    the file itself does not carry."""
-    document = figma_file.get("document")
-    if not isinstance(document, dict):
-        raise GenerationError("the Figma file has no document node; send GET /v1/files JSON")
+    the file itself does not carry, and is given exactly for a file fetched by key. The file
+    is checked first (core.figma_file_check): the API checked an inline one already; a
+    fetched one, checked only here, may be larger (only what is read is checked)."""
+    try:
+        check_figma_file(figma_file, fetched=styles_meta is not None)
+    except FigmaFileError as exc:
+        raise GenerationError(f"the Figma file cannot be read: {exc}") from None
+    document = figma_file["document"]
     style_names = {
         str(item.get("node_id")): str(item.get("name"))
-        for item in styles_meta or []
+        for item in (styles_meta if isinstance(styles_meta, list) else [])
         if isinstance(item, dict) and item.get("name")
     }
     for style_id, style in (figma_file.get("styles") or {}).items():
