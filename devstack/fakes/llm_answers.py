@@ -5,16 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-
-def _request(body: dict[str, Any]) -> dict[str, Any]:
-    user = next(m for m in body["messages"] if m["role"] == "user")
-    return json.loads(user["content"])
+from devstack.fakes.openai_api import request_data, request_step
 
 
 def canned_answer(body: dict[str, Any]) -> str:
-    request = _request(body)
-    name = request["component_name"]
-    if request["task"].startswith("Propose"):
+    name = request_data(body)["component_name"]
+    if request_step(body) == "propose_requirements":
         return json.dumps(
             {
                 "props": [

@@ -4,6 +4,9 @@ POST /v1/chat/completions answers from a script of contents when one is queued, 
 from a responder function; every request body is recorded, and each answer reports the
 usage it was told to (so tests can check costs against it). An `outage` makes it fail
 every request the way a real provider does when it is down, rate-limiting or stuck.
+`scripted` holds whole answers (any text, e.g. a component a steered model would write);
+`request_step` and `request_data` read what ComponentForge asked (the step named in the
+system message, the JSON between the data block's marker lines).
 """
 
 from __future__ import annotations
@@ -43,6 +46,21 @@ class LLMState:
     def requests_about(self, component_name: str) -> list[dict[str, Any]]:
         with self.lock:
             return [r for r in self.requests if component_name in json.dumps(r)]
+
+
+def request_step(body: dict[str, Any]) -> str:
+    """The step a request is for: the system message's `Step: <name>` line."""
+    system = next(m["content"] for m in body["messages"] if m["role"] == "system")
+    return next(line[6:] for line in system.splitlines() if line.startswith("Step: "))
+
+
+def request_data(body: dict[str, Any]) -> dict[str, Any]:
+    """The job's data: the first user message is a marker line, JSON, a marker line."""
+    user = next(m["content"] for m in body["messages"] if m["role"] == "user")
+    lines = user.split("\n")
+    data = json.loads("\n".join(lines[1:-1]))
+    assert isinstance(data, dict)
+    return data
 
 
 def _handler(state: LLMState) -> type[BaseHTTPRequestHandler]:

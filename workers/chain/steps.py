@@ -10,6 +10,7 @@ from workers.chain.codegen.component_model import build_model
 from workers.chain.codegen.token_styles import token_vars
 from workers.chain.inputs.figma_tokens import extract_tokens
 from workers.chain.inputs.retrieval import rank
+from workers.chain.providers.template import TemplateProvider
 from workers.chain.quality.checks import (
     accessibility_checks,
     check_requirements,
@@ -17,9 +18,11 @@ from workers.chain.quality.checks import (
     token_adherence,
     token_usage,
 )
+from workers.chain.quality.policy import Finding, check_files
 from workers.chain.quality.report_html import render_report
 from workers.chain.quality.typecheck import TypeCheckUnavailable, checker
-from workers.chain.types import ChainContext, Provider, Step
+from workers.chain.types import ChainContext, GeneratedCode, Provider, Step
+from workers.observability import metrics
 
 PASS_SCORE = 0.8
 
@@ -68,7 +71,23 @@ class GenerateCode:
     name = "generate_code"
 
     def run(self, ctx: ChainContext, provider: Provider) -> None:
-        ctx.code = provider.generate_code(ctx)
+        code = provider.generate_code(ctx)
+        findings = check_files(_files(code))
+        if findings and provider.name != TemplateProvider.name:
+            # The model was steered (by its input or otherwise): asking it again would ask
+            # the same steered model, so this job gets the template's code instead.
+            for finding in findings:
+                metrics.CODE_POLICY_VIOLATIONS.labels(rule=finding.rule).inc()
+            action = "fell back to the template"
+            ctx.code_policy = {"provider": provider.name, "action": action,
+                               "findings": [f.as_dict() for f in findings]}  # fmt: skip
+            rules = ", ".join(sorted({f.rule for f in findings}))
+            ctx.notes.append(
+                f"generate_code: {provider.name}'s code broke the code policy ({rules}); "
+                "the template provider's code replaced it"
+            )
+            code = TemplateProvider().generate_code(ctx)
+        ctx.code = code
 
 
 class ValidateQuality:
@@ -83,6 +102,8 @@ class ValidateQuality:
         }
         typescript = _typecheck(ctx, {"component.tsx": code, "stories.tsx": ctx.code.stories_tsx})
         checks = _compile_checks(problems, typescript)
+        policy_findings = check_files(_files(ctx.code))
+        checks += _policy_checks(policy_findings)
         model = build_model(ctx.spec, ctx.requirements)
         requirement_checks = check_requirements(ctx.requirements, model, code)
         checks += requirement_checks + accessibility_checks(model, code)
@@ -94,7 +115,8 @@ class ValidateQuality:
         )
         ctx.quality = {
             "score": round(score, 3),
-            "passed": score >= PASS_SCORE and compiles,
+            # Code that breaks the code policy fails, however good it is otherwise.
+            "passed": score >= PASS_SCORE and compiles and not policy_findings,
             "tsx_parses": {name: problem is None for name, problem in problems.items()},
             "requirements": {
                 "total": len(requirement_checks),
@@ -106,6 +128,11 @@ class ValidateQuality:
             "typescript": _typescript_summary(typescript),
             "pattern_candidates": [[pid, score] for pid, score in ctx.pattern_candidates],
             "checks": checks,
+            "policy": {
+                "findings": ctx.code_policy.get("findings", []),
+                "action": ctx.code_policy.get("action", "none"),
+                "final_findings": [f.as_dict() for f in policy_findings],
+            },
         }
         ctx.report_html = render_report(
             component_name=ctx.spec.component_name,
@@ -130,6 +157,19 @@ def _compile_checks(
         checks.append({"name": f"tsc --strict: {name}", "passed": not diagnostics,
                        "detail": detail or "no errors"})  # fmt: skip
     return checks
+
+
+def _files(code: GeneratedCode) -> dict[str, str]:
+    return {"component.tsx": code.component_tsx, "stories.tsx": code.stories_tsx}
+
+
+def _policy_checks(findings: list[Finding]) -> list[dict[str, Any]]:
+    """One failed check per finding in the final code (none when it is clean)."""
+    return [
+        {"name": f"policy: {f.rule}", "passed": False,
+         "detail": f"{f.file} line {f.line}, column {f.column}: {f.detail}"}
+        for f in findings
+    ]  # fmt: skip
 
 
 def _token_summary(ctx: ChainContext, code: str) -> dict[str, Any]:

@@ -57,6 +57,9 @@ class ChainContext:
     pattern: Pattern | None = None
     pattern_candidates: list[tuple[str, float]] = field(default_factory=list)
     code: GeneratedCode | None = None
+    # What the code policy found in a provider's answer before the template replaced it:
+    # {"provider", "findings": [Finding.as_dict()...], "action"}; empty when nothing was found.
+    code_policy: dict[str, Any] = field(default_factory=dict)
     quality: dict[str, Any] = field(default_factory=dict)
     report_html: str = ""
     costs: list[CostLine] = field(default_factory=list)

@@ -60,6 +60,12 @@ AUTH_FAILURES = Counter(
     "auth_failures", "Requests refused for their credentials (missing, malformed, unknown, "
     "revoked, role)", ["reason"],
 )  # fmt: skip
+# Counted by generate_code when a provider's code breaks the code policy (the rule is one
+# of workers.chain.quality.policy's short names); the template's code replaces it.
+CODE_POLICY_VIOLATIONS = Counter(
+    "code_policy_violations", "Findings of the code policy in a provider's generated code",
+    ["rule"],
+)  # fmt: skip
 QUOTA_REFUSALS = Counter(
     "quota_refusals", "Submissions refused by a tenant's quota or budget", ["tenant", "kind"]
 )

@@ -26,6 +26,25 @@ def _rows(rows: list[list[str]]) -> str:
     return "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
 
 
+def _policy_section(policy: dict[str, Any]) -> str:
+    """What the code policy found in the provider's answer (and did about it), and in
+    the final code."""
+    e = escape
+    rows = [
+        [e(stage), f"<code>{e(str(f['rule']))}</code>", e(str(f["file"])),
+         f"{int(f['line'])}:{int(f['column'])}", e(str(f["detail"]))]
+        for stage, key in (("provider's answer", "findings"), ("final code", "final_findings"))
+        for f in policy.get(key, [])
+    ]  # fmt: skip
+    if not rows:
+        return "<h2>Code policy</h2><p>No findings.</p>"
+    action = e(str(policy.get("action", "none")))
+    return (
+        f"<h2>Code policy</h2><p>Action: {action}.</p><table><tr><th>in</th><th>rule</th>"
+        f"<th>file</th><th>line:col</th><th>detail</th></tr>{_rows(rows)}</table>"
+    )
+
+
 def render_report(
     *,
     component_name: str,
@@ -57,6 +76,7 @@ def render_report(
     else:
         ts_line = f"not run ({e(str(typescript.get('reason', 'unavailable')))}); parse only"
     adherence = tokens.get("adherence", {})
+    policy_html = _policy_section(quality.get("policy", {}))
     raw = ", ".join(f"<code>{e(v)}</code>" for v in adherence.get("raw", [])) or "none"
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -70,6 +90,7 @@ def render_report(
 <p>Types: {ts_line}.</p>
 <h2>Requirements</h2><table><tr><th>requirement</th><th>result</th><th>detail</th></tr>
 {_rows(check_rows)}</table>
+{policy_html}
 <h2>Design tokens</h2>
 <p>Token adherence: {adherence.get("share", 0):.0%} of colours and sizes in the code come from
 the tokens; other literals: {raw}.</p>

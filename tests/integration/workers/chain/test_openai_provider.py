@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from config.llm_prices import PRICES_USD_PER_MILLION
-from devstack.fakes.openai_api import LLMState
+from devstack.fakes.openai_api import LLMState, request_data
 from tests.conftest import LLM_KEY
 from tests.helpers import make_job, queue_job, submit_and_wait, wait_for_end
 
@@ -51,7 +51,7 @@ def test_job_succeeds_and_its_costs_match_the_usage(
     # Prompts carry the tokens, and generate_code's carries the proposed requirements.
     asked = llm.requests_about(name)
     assert len(asked) == 2
-    propose, generate = (json.loads(r["messages"][1]["content"]) for r in asked)
+    propose, generate = (request_data(r) for r in asked)
     assert propose["design_tokens"]["colors"]["primary"] == "#0055ff"
     assert generate["requirements"]["props"][1]["values"] == ["calm", "loud"]
     assert all(r["response_format"] == {"type": "json_object"} for r in asked)
