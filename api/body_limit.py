@@ -1,15 +1,36 @@
-"""Refuse request bodies over MAX_BODY_BYTES before anything parses them (413)."""
+"""Refuse request bodies over MAX_BODY_BYTES before anything parses them (413): by their
+Content-Length before the app runs, or, for a body without one (chunked), as soon as
+what has arrived is over the limit."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
-class _TooLarge(Exception):
-    pass
+class BodyTooLarge(HTTPException):
+    """Raised from the body's stream. An HTTPException, so that FastAPI lets it through
+    where it reads the body (it answers 400 for any other exception there); api.errors
+    answers it with too_large_body."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(status_code=413)
+        self.max_bytes = max_bytes
+
+
+def too_large_body(max_bytes: int) -> dict[str, Any]:
+    """The 413's body: the limit, and what to send instead."""
+    return {
+        "error": {
+            "type": "payload_too_large",
+            "message": f"request body is over {max_bytes} bytes; send a smaller "
+            "design (e.g. a figma_file_key instead of the inline file)",
+            "fields": [{"field": "body", "reason": f"larger than {max_bytes} bytes"}],
+        }
+    }
 
 
 class BodyLimitMiddleware:
@@ -34,7 +55,7 @@ class BodyLimitMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise _TooLarge
+                    raise BodyTooLarge(self.max_bytes)
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -44,20 +65,13 @@ class BodyLimitMiddleware:
 
         try:
             await self.app(scope, counting_receive, tracking_send)
-        except _TooLarge:
+        except BodyTooLarge:
+            # Read outside the app's error handlers (a middleware's own read).
             if not started:
                 await self._refuse(send)
 
     async def _refuse(self, send: Send) -> None:
-        body: dict[str, Any] = {
-            "error": {
-                "type": "payload_too_large",
-                "message": f"request body is over {self.max_bytes} bytes; send a smaller "
-                "design (e.g. a figma_file_key instead of the inline file)",
-                "fields": [{"field": "body", "reason": f"larger than {self.max_bytes} bytes"}],
-            }
-        }
-        payload = json.dumps(body).encode()
+        payload = json.dumps(too_large_body(self.max_bytes)).encode()
         await send(
             {
                 "type": "http.response.start",

@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.body_limit import BodyTooLarge, too_large_body
 from core.errors import (
     BadRequest,
     ComponentForgeError,
@@ -21,8 +22,10 @@ from core.errors import (
     Forbidden,
     IdempotencyConflict,
     JobNotFound,
+    MalformedJson,
     QuotaExceeded,
     Unauthorized,
+    UnsupportedMediaType,
 )
 from core.redaction import public_message
 from workers.resilience.classification import REDIS_FULL, describe, is_redis_full, is_transient
@@ -32,6 +35,8 @@ logger = logging.getLogger(__name__)
 _NAMED_FIELD = re.compile(r"([a-z_][a-z_.]*): (.+)", re.DOTALL)
 
 STATUS_BY_ERROR: dict[type[ComponentForgeError], int] = {
+    MalformedJson: 400,
+    UnsupportedMediaType: 415,
     BadRequest: 422,
     Unauthorized: 401,
     Forbidden: 403,
@@ -111,22 +116,17 @@ def _dependency_down(exc: Exception) -> JSONResponse:
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
-    async def _on_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        content_type = request.headers.get("content-type", "")
-        if request.method == "POST" and "json" not in content_type:
-            return error_response(
-                415,
-                "unsupported_media_type",
-                "send the job as JSON with the header Content-Type: application/json",
-                [{"field": "Content-Type", "reason": f"got {content_type or 'none'!r}"}],
-            )
+    async def _on_validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        # A body that is not JSON (415) or not strict JSON (400) never gets here:
+        # api.strict_body refuses it first.
         return _validation_problem(exc)
 
     @app.exception_handler(ComponentForgeError)
     async def _on_domain(_: Request, exc: ComponentForgeError) -> JSONResponse:
         status = next((s for t, s in STATUS_BY_ERROR.items() if isinstance(exc, t)), 500)
         message = public_message(exc)
-        fields = [{"field": exc.field, "reason": message}] if exc.field else None
+        reason = exc.reason if isinstance(exc, MalformedJson) else message
+        fields = [{"field": exc.field, "reason": reason}] if exc.field else None
         response = error_response(status, exc.error_type, message, fields)
         if isinstance(exc, Unauthorized):
             response.headers["WWW-Authenticate"] = exc.challenge
@@ -134,9 +134,26 @@ def install_error_handlers(app: FastAPI) -> None:
             response.headers.update(_quota_headers(exc))
         return response
 
+    @app.exception_handler(BodyTooLarge)
+    async def _on_too_large(_: Request, exc: BodyTooLarge) -> JSONResponse:
+        # Raised while the body streams in (a chunked body has no Content-Length).
+        return JSONResponse(too_large_body(exc.max_bytes), status_code=413)
+
     @app.exception_handler(StarletteHTTPException)
-    async def _on_http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return error_response(exc.status_code, "http_error", str(exc.detail))
+    async def _on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 405:
+            allowed = (exc.headers or {}).get("Allow", "")
+            response = error_response(
+                405,
+                "method_not_allowed",
+                f"{request.method} is not allowed on {request.url.path}; use {allowed}",
+                [{"field": "method", "reason": f"{request.method} is not one of {allowed}"}],
+            )
+        else:
+            response = error_response(exc.status_code, "http_error", str(exc.detail))
+        # Starlette's 405 carries Allow (RFC 9110 requires it).
+        response.headers.update(exc.headers or {})
+        return response
 
     # Redis's errors get a handler of their own: Starlette re-raises what the catch-all
     # `Exception` handler answered (so the server logs it and drops the connection).

@@ -84,6 +84,32 @@ class ErrorResponse(BaseModel):
     error: ErrorBody
 
 
+ERROR_DESCRIPTIONS: dict[int, str] = {
+    400: "malformed JSON: not JSON, or not strict JSON (a duplicate key, NaN or Infinity, "
+    "a number that overflows, an integer over 20 digits, a lone surrogate, nesting over "
+    "32 levels, invalid UTF-8); error.fields names where",
+    401: "no API key, or not a valid one",
+    403: "the key's role does not allow this",
+    404: "nothing by that name in your tenant",
+    409: "Idempotency-Key reused with another body",
+    413: "body over MAX_BODY_BYTES",
+    415: "the body is not sent as Content-Type: application/json",
+    422: "invalid field (named in error.fields)",
+    429: "a tenant limit (rate, jobs in flight, monthly budget); see Retry-After",
+    503: "a dependency (Redis, the queue, Postgres) is unavailable; nothing was changed, "
+    "retry shortly",
+}
+
+
+def error_responses(
+    *statuses: int, described: dict[int, str] | None = None
+) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for the errors a route answers, each in the one error shape;
+    `described` words a status for the route."""
+    words = {**ERROR_DESCRIPTIONS, **(described or {})}
+    return {status: {"model": ErrorResponse, "description": words[status]} for status in statuses}
+
+
 class UsageJobs(BaseModel):
     succeeded: int
     failed: int

@@ -29,6 +29,25 @@ class BadRequest(ComponentForgeError):
         self.field = field
 
 
+class MalformedJson(ComponentForgeError):
+    """A body that is not strict JSON (core.strict_json): the API answers 400, a queued
+    message's job fails with it."""
+
+    error_type = "malformed_json"
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+class UnsupportedMediaType(ComponentForgeError):
+    """A body sent to a JSON route as something else (415)."""
+
+    error_type = "unsupported_media_type"
+    field = "Content-Type"
+
+
 class IdempotencyConflict(ComponentForgeError):
     """Same Idempotency-Key, different body."""
 

@@ -20,6 +20,7 @@ from pydantic import (
 )
 
 from config.settings import get_settings
+from core.figma_file_check import check_figma_file
 from core.requirements import Requirements
 from core.tokens import Tokens
 
@@ -34,10 +35,30 @@ PascalName = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Za-z0-9]{0,63}$
 IdText = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,128}$")]
 
 
+_SOURCE_KINDS: dict[str, dict[str, Any]] = {
+    "figma_file_key": {"type": "string"},
+    "screenshot_sha256": {"type": "string"},
+    # GET /v1/files/:key's JSON: its "document" is what is read (core.figma_file_check).
+    "figma_file": {
+        "type": "object",
+        "required": ["document"],
+        "properties": {"document": {"type": "object"}},
+    },
+}
+
+
+def _exactly_one_source(schema: dict[str, Any]) -> None:
+    """The schema says what _exactly_one checks: one branch per kind, its field given
+    and not null (the others may be absent or null)."""
+    schema["oneOf"] = [
+        {"required": [name], "properties": {name: kind}} for name, kind in _SOURCE_KINDS.items()
+    ]
+
+
 class Source(BaseModel):
     """Exactly one way of naming the design."""
 
-    model_config = _STRICT
+    model_config = ConfigDict(**_STRICT, json_schema_extra=_exactly_one_source)
 
     figma_file_key: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,128}$")] | None = (
         None
@@ -51,6 +72,7 @@ class Source(BaseModel):
         # A live job's body sits in Redis (and the message): bounded apart from the body.
         limit = get_settings().max_inline_figma_bytes
         if value is not None:
+            check_figma_file(value)  # first: the size below needs JSON-safe, finite values
             size = len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode())
             if size > limit:
                 raise ValueError(
@@ -88,10 +110,20 @@ class Options(BaseModel):
     cache: CacheMode = CacheMode.DEFAULT
 
 
+def _type_given_or_exported(schema: dict[str, Any]) -> None:
+    """component_type may be left to a RequirementsExport's componentType."""
+    schema["required"] = [n for n in schema.get("required", []) if n != "component_type"]
+    schema["anyOf"] = [
+        {"required": ["component_type"]},
+        {"required": ["requirements"],
+         "properties": {"requirements": {"type": "object", "required": ["componentType"]}}},
+    ]  # fmt: skip
+
+
 class JobSpec(BaseModel):
     """A generation job as submitted (POST /v1/generations body, or queue kwargs)."""
 
-    model_config = _STRICT
+    model_config = ConfigDict(**_STRICT, json_schema_extra=_type_given_or_exported)
 
     component_name: PascalName
     component_type: ComponentType
@@ -102,6 +134,24 @@ class JobSpec(BaseModel):
     tenant_id: IdText | None = None
     session_id: IdText | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _exported_component_type(cls, data: Any) -> Any:
+        """A RequirementsExport names the type too ("Button"): it fills a missing
+        component_type and must agree with a given one."""
+        exported = _export_component_type(data)
+        if exported is None:
+            return data
+        given = data.get("component_type")
+        if given is None:
+            return {**data, "component_type": exported}
+        if given != exported:
+            raise ValueError(
+                f"component_type {given!r} and requirements.componentType "
+                f"{data['requirements']['componentType']!r} disagree; give one, or the same"
+            )
+        return data
+
     @model_validator(mode="after")
     def _tokens_need_a_file(self) -> JobSpec:
         if self.tokens is None and self.source.screenshot_sha256 is not None:
@@ -110,3 +160,17 @@ class JobSpec(BaseModel):
                 "(figma_file_key or figma_file) they are extracted from it"
             )
         return self
+
+
+def _export_component_type(data: Any) -> str | None:
+    if not isinstance(data, dict) or not isinstance(data.get("requirements"), dict):
+        return None
+    exported = data["requirements"].get("componentType")
+    if exported is None:
+        return None
+    if not isinstance(exported, str) or exported.lower() not in COMPONENT_TYPES:
+        raise ValueError(
+            f"requirements.componentType {exported!r} is not a known component type; "
+            f"use one of {', '.join(t.title() for t in COMPONENT_TYPES)}"
+        )
+    return exported.lower()

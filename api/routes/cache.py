@@ -8,17 +8,28 @@ from fastapi import APIRouter, Path, Response
 
 from api.deps import CacheRedisDep, Submitter
 from api.errors import error_response
-from api.schemas import ErrorResponse
+from api.schemas import error_responses
 from core.cache_key import normalize_key
 from workers.storage import figma_client, l1_cache
 
 router = APIRouter(prefix="/v1/cache", tags=["cache"])
 
+CacheKey = Annotated[
+    str,
+    # Documented, and checked by normalize_key (whose 422 says what to send instead).
+    Path(
+        description="exact:<sha256> (as in a job's cache_key) or the bare sha256",
+        json_schema_extra={"pattern": r"^(exact:)?[0-9a-f]{64}$"},
+    ),
+]
+
 
 @router.delete(
     "/figma/{file_key}",
     status_code=204,
-    responses={404: {"model": ErrorResponse, "description": "nothing cached for that file"}},
+    responses=error_responses(
+        401, 403, 404, 422, 503, described={404: "nothing cached for that file"}
+    ),
 )
 def delete_figma_entries(
     file_key: Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,128}$")],
@@ -35,12 +46,16 @@ def delete_figma_entries(
 @router.delete(
     "/{key}",
     status_code=204,
-    responses={
-        404: {"model": ErrorResponse, "description": "no such entry"},
-        422: {"model": ErrorResponse, "description": "not an exact:<sha256> key"},
-    },
+    responses=error_responses(
+        401,
+        403,
+        404,
+        422,
+        503,
+        described={404: "no such entry", 422: "not an exact:<sha256> key"},
+    ),
 )
-def delete_cache_entry(key: str, client: CacheRedisDep, caller: Submitter) -> Response:
+def delete_cache_entry(key: CacheKey, client: CacheRedisDep, caller: Submitter) -> Response:
     """Remove an entry of your tenant; the next job with those inputs is generated afresh.
     `key` is `exact:<sha256>` (as in a job's cache_key) or the bare sha256."""
     normalized = normalize_key(key)

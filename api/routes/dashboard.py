@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from api.auth import authenticate
 from api.deps import EngineDep, Reader, RedisDep, SettingsDep
+from api.schemas import error_responses
 from core.errors import Unauthorized
 from workers.observability.dashboard_data import summary
 
@@ -29,7 +30,7 @@ async def dashboard(request: Request) -> HTMLResponse:
     return HTMLResponse(PAGE)
 
 
-@router.get("/v1/dashboard/summary")
+@router.get("/v1/dashboard/summary", responses=error_responses(401, 422, 503))
 async def dashboard_summary(
     caller: Reader,
     engine: EngineDep,

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import re
 import time
-from typing import Annotated, Any
+from typing import Annotated
 
 import redis
 from fastapi import APIRouter, Header, Path, Query, Response
@@ -18,11 +18,12 @@ from api import job_views
 from api.deps import EngineDep, PresignS3Dep, Reader, RedisDep, SettingsDep, Submitter
 from api.errors import rate_limit_headers
 from api.schemas import (
-    ErrorResponse,
     GenerationAccepted,
     GenerationCreate,
     GenerationPublic,
+    error_responses,
 )
+from api.strict_body import StrictJsonRoute
 from api.submissions import submit_within_quota
 from api.tenant_limits import PAID_PROVIDERS, check_provider_and_model, limits_of
 from core.access import Principal, Role
@@ -37,7 +38,7 @@ from workers.storage.spend import month_of
 
 logger = logging.getLogger(__name__)
 
-router = APIRouter(prefix="/v1/generations", tags=["generations"])
+router = APIRouter(prefix="/v1/generations", tags=["generations"], route_class=StrictJsonRoute)
 
 ROW_CHECK_AFTER_S = 2.0
 """A queued or running job older than this is checked against its generations row, at
@@ -51,19 +52,10 @@ ROW_CHECK_EVERY_S = 1.0
 _IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,200}")
 
 JobId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$", description="job id")]
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorResponse, "description": "malformed JSON"},
-    401: {"model": ErrorResponse, "description": "no API key, or not a valid one"},
-    403: {"model": ErrorResponse, "description": "the key's role cannot submit"},
-    409: {"model": ErrorResponse, "description": "Idempotency-Key reused with another body"},
-    413: {"model": ErrorResponse, "description": "body over MAX_BODY_BYTES"},
-    422: {"model": ErrorResponse, "description": "invalid field (named in error.fields)"},
-    429: {
-        "model": ErrorResponse,
-        "description": "a tenant limit (rate, jobs in flight, monthly budget); see Retry-After",
-    },
-    503: {"model": ErrorResponse, "description": "queue unavailable; nothing was queued"},
-}
+_ERRORS = error_responses(
+    400, 401, 403, 409, 413, 415, 422, 429, 503,
+    described={403: "the key's role cannot submit", 503: "queue unavailable; nothing was queued"},
+)  # fmt: skip
 
 
 def status_url(job_id: str) -> str:
@@ -126,10 +118,9 @@ def _in_callers_tenant(spec: GenerationCreate, caller: Principal) -> GenerationC
 @router.get(
     "/{job_id}",
     response_model=GenerationPublic,
-    responses={
-        401: {"model": ErrorResponse, "description": "no API key, or not a valid one"},
-        404: {"model": ErrorResponse, "description": "no job with that id in your tenant"},
-    },
+    responses=error_responses(
+        401, 404, 422, 503, described={404: "no job with that id in your tenant"}
+    ),
 )
 async def get_generation(
     job_id: JobId,

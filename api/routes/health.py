@@ -94,7 +94,10 @@ def _circuits() -> dict[str, Any]:
     }
 
 
-@router.get("/readyz")
+@router.get(
+    "/readyz",
+    responses={503: {"description": "a dependency the API needs is down (same body as 200)"}},
+)
 async def readyz() -> JSONResponse:
     """Each dependency up or down, and the circuit breakers' states; 503 when one the API
     needs is down (an open circuit alone is not: jobs are still accepted)."""

@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from sqlalchemy import Engine, text
 
 from api.deps import EngineDep, Reader, RedisDep, SettingsDep
-from api.schemas import ErrorResponse, UsageJobs, UsageLimits, UsagePublic
+from api.schemas import UsageJobs, UsageLimits, UsagePublic, error_responses
 from api.tenant_limits import limits_of
 from config.settings import Settings
 from workers.storage import spend
@@ -31,7 +31,7 @@ _MONTH = text(
 @router.get(
     "",
     response_model=UsagePublic,
-    responses={401: {"model": ErrorResponse, "description": "no API key, or not a valid one"}},
+    responses=error_responses(401, 503),
 )
 def usage(
     caller: Reader, engine: EngineDep, client: RedisDep, settings: SettingsDep

@@ -76,8 +76,8 @@ def _state_of_unaccepted(
         id=job_id,
         status=JobStatus.FAILED,
         spec={},
-        component_type=str(body.get("component_type", ""))[:32],
-        component_name=str(body.get("component_name", ""))[:64],
+        component_type=_storable(body.get("component_type", ""), 32),
+        component_name=_storable(body.get("component_name", ""), 64),
         cache_key="",
         created_at=now,
         attempts=1,
@@ -85,6 +85,12 @@ def _state_of_unaccepted(
         tenant_id=_existing_tenant(body.get("tenant_id")),
     )
     return state
+
+
+def _storable(value: Any, length: int) -> str:
+    """A refused body's text, cut to its column, lone surrogates replaced (such a body
+    is refused for them, and Redis and Postgres cannot store them)."""
+    return str(value)[:length].encode("utf-8", "replace").decode()
 
 
 def _existing_tenant(named: Any) -> str | None:

@@ -1,8 +1,8 @@
 """A job published straight onto the queue, checked as the API checks a request: the
 message's arguments (what generation.run takes, of the right types), the body's size
-(MAX_BODY_BYTES), the body itself (core.spec) and its tenant (an existing one). What
-fails is raised as an error the task ends the job with, under the job id, so it leaves
-a row and a reason.
+(MAX_BODY_BYTES), strict JSON (core.strict_json), the body itself (core.spec) and its
+tenant (an existing one). What fails is raised as an error the task ends the job with,
+under the job id, so it leaves a row and a reason.
 
 The queue is a trust boundary: a message may not touch what is not its own. One whose
 job id the API could not have made, or that reuses the id of a job that has a row or
@@ -18,7 +18,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from config.settings import get_settings
-from core.errors import ComponentForgeError, InvalidJob, UnknownTenant
+from core import strict_json
+from core.errors import ComponentForgeError, InvalidJob, MalformedJson, UnknownTenant
 from core.spec import JobSpec
 from core.state import JobState, is_job_id
 from workers.clients import db_engine, redis_client
@@ -115,6 +116,7 @@ def accept_queued_job(job_id: str, request: dict[str, Any] | None) -> JobState |
             f"the queued message names job {job_id}, which has no state and no record, "
             f"and carries no request (the job body) to run; {_FIX}",
         )
+    check_strict_json(request)
     check_size(request)
     try:
         spec = JobSpec.model_validate(request)
@@ -141,6 +143,18 @@ def check_tenant(tenant_id: str | None) -> None:
         )
     if not tenant_lookups.tenant_exists(db_engine(), tenant_id):
         raise UnknownTenant(f"tenant_id: no tenant {tenant_id!r}; {_FIX}")
+
+
+def check_strict_json(request: dict[str, Any]) -> None:
+    """What the API refuses as malformed JSON (400), in the decoded body: a lone
+    surrogate (not text: it cannot even be stored), a non-finite number, an integer over
+    20 digits, nesting over 32 levels (core.strict_json)."""
+    try:
+        strict_json.check(request)
+    except MalformedJson as exc:
+        raise InvalidJob(
+            f"{exc.field}: {exc.reason} (the API answers 400 malformed_json); {_FIX}"
+        ) from None
 
 
 def check_size(request: dict[str, Any]) -> None:

@@ -43,6 +43,14 @@ def oversized_body() -> dict[str, Any]:
     return make_job(component_name="HugeBadge", tokens={"colors": colors})
 
 
+def nested(depth: int) -> dict[str, Any]:
+    """An object `depth` objects deep."""
+    value: dict[str, Any] = {}
+    for _ in range(depth):
+        value = {"a": value}
+    return value
+
+
 @pytest.mark.usefixtures("worker")
 @pytest.mark.parametrize(
     ("kwargs", "error_type", "said"),
@@ -60,9 +68,30 @@ def oversized_body() -> dict[str, Any]:
         ({"request": ["PrimaryButton", "button"]}, "invalid_message", "request is an array"),
         ({"job_id": 42}, "invalid_message", "job_id is a number"),
         ({"job_id": None}, "invalid_message", "carries no request"),
+        (
+            {"request": make_job(component_name="Bad\ud800Name")},
+            "validation_error",
+            "component_name: the string holds a lone UTF-16 surrogate",
+        ),
+        (
+            {"request": make_job(source={"figma_file": {"document": {"name": "\udfff"}}})},
+            "validation_error",
+            "source.figma_file.document.name: the string holds a lone UTF-16 surrogate",
+        ),
+        (
+            {"request": make_job(tokens={"spacing": {"md": float("nan")}})},
+            "validation_error",
+            "tokens.spacing.md: nan is not a JSON number",
+        ),
+        (
+            {"request": make_job(source={"figma_file": nested(40)})},
+            "validation_error",
+            "nested deeper than 32 levels",
+        ),
     ],
     ids=["oversized-body", "unknown-kwarg", "request-not-an-object", "job-id-not-a-string",
-         "no-state-no-request"],
+         "no-state-no-request", "lone-surrogate-name", "lone-surrogate-figma-file",
+         "nan", "too-deep"],
 )  # fmt: skip
 def test_a_message_that_cannot_run_ends_failed_with_a_row(
     admin: httpx.Client, engine: Engine, kwargs: dict[str, Any], error_type: str, said: str

@@ -10,7 +10,13 @@ import pytest
 from config.settings import get_settings
 from core.errors import InvalidJob
 from tests.helpers import make_job
-from workers.pipeline.queued import RefusedMessage, check_arguments, check_size, job_id_of
+from workers.pipeline.queued import (
+    RefusedMessage,
+    check_arguments,
+    check_size,
+    check_strict_json,
+    job_id_of,
+)
 from workers.resilience.dead_letters import UnrunnableMessage
 
 
@@ -69,3 +75,19 @@ def test_a_body_over_the_api_limit_is_invalid_naming_it() -> None:
         check_size(body)
     assert f"{limit}-byte limit (MAX_BODY_BYTES" in str(raised.value)
     check_size(make_job())  # an ordinary body passes
+
+
+@pytest.mark.parametrize(
+    ("body", "said"),
+    [
+        (make_job(component_name="X\ud800"), "component_name: the string holds a lone"),
+        (make_job(tokens={"spacing": {"md": float("inf")}}), "tokens.spacing.md: inf is not"),
+    ],
+    ids=["lone-surrogate", "infinity"],
+)
+def test_what_the_api_refuses_as_malformed_json_is_invalid(body: dict[str, Any], said: str) -> None:
+    with pytest.raises(InvalidJob) as raised:
+        check_strict_json(body)
+    assert said in str(raised.value)
+    assert "400 malformed_json" in str(raised.value)
+    check_strict_json(make_job())  # an ordinary body passes

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from core.errors import GenerationError
+from core.figma_file_check import MAX_NODES
 from core.spec import JobSpec
 from tests.helpers import FIGMA_FILE
 from workers.chain import run_chain
@@ -127,3 +128,78 @@ def test_tokens_json_carries_the_w3c_format_too() -> None:
     }  # fmt: skip
     assert len(w3c["shadow"]["elevation-medium"]["$value"]) == 2
     assert w3c["shadow"]["elevation-focus"]["$value"]["inset"] is True
+
+
+class FetchedFiles:
+    """A Figma client whose file is whatever the test says (the API never saw it)."""
+
+    def __init__(self, figma: dict[str, Any]) -> None:
+        self.figma = figma
+
+    def file(self, key: str) -> dict[str, Any]:
+        return self.figma
+
+    def styles(self, key: str) -> list[Any]:
+        return []
+
+
+def primary_node(figma: dict[str, Any]) -> dict[str, Any]:
+    return figma["document"]["children"][0]["children"][0]["children"][0]  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "wanted"),
+    [(["fills", 0, "color", "r"], float("nan"), "fills[0].color.r = nan is not a finite number"),
+     (["fills", 0, "color", "r"], 1.7, "fills[0].color.r = 1.7 is outside 0..1"),
+     (["cornerRadius"], 10**4000, "cornerRadius = an integer of about 4001 digits"),
+     (["fills"], "red", "fills is text, not a list"),
+     (["style"], {"fontSize": "big"}, "style.fontSize is text, not a number"),
+     (["name"], "Prim\ud800", "name holds a lone surrogate")],
+)  # fmt: skip
+def test_a_bad_fetched_file_is_a_generation_error_naming_the_node(
+    path: list[Any], value: Any, wanted: str
+) -> None:
+    figma = load_file()
+    target: Any = primary_node(figma)
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    spec = JobSpec.model_validate(
+        {"component_name": "PrimaryButton", "component_type": "button",
+         "source": {"figma_file_key": "abc"}}
+    )  # fmt: skip
+    with pytest.raises(GenerationError) as caught:
+        run_chain(spec, figma=FetchedFiles(figma))
+    message = str(caught.value)
+    assert message.startswith("the Figma file cannot be read: node ")
+    assert wanted in message
+    message.encode("utf-8")
+
+
+def test_font_families_become_css_family_names() -> None:
+    def text_node(family: str) -> dict[str, Any]:
+        style = {"fontFamily": family, "fontSize": 10 + len(family), "fontWeight": 400}
+        return {"id": family, "name": family, "type": "TEXT", "style": style}
+
+    families = ["Inter", "Font Awesome 6 Free", "Evil'; x", "A</style>"]
+    figma = {"document": {"id": "0:0", "children": [text_node(f) for f in families]}}
+    typography = extract_tokens(figma).typography
+    assert typography["inter"] == {"fontSize": "15px", "fontFamily": "Inter", "fontWeight": 400}
+    assert typography["font-awesome-6-free"]["fontFamily"] == "'Font Awesome 6 Free'"  # type: ignore[index]
+    assert "fontFamily" not in typography["evil-x"]  # type: ignore[operator]
+    assert "fontFamily" not in typography["a-style"]  # type: ignore[operator]
+
+
+def test_styles_meta_of_the_wrong_shape_is_ignored() -> None:
+    assert extract_tokens(load_file(), {"not": "a list"}).colors  # type: ignore[arg-type]
+
+
+def test_a_fetched_file_may_be_larger_than_an_inline_one() -> None:
+    # Past MAX_NODES the extractor reads nothing, so a fetched file is not refused for it.
+    figma = load_file()
+    figma["document"]["children"].append(
+        {"id": "9:9", "type": "CANVAS", "children": [{"id": "x"}] * MAX_NODES}
+    )
+    assert extract_tokens(figma, []).colors["brand-primary"] == "#2563eb"
+    with pytest.raises(GenerationError, match="more than 50000 nodes"):
+        extract_tokens(figma)

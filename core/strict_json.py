@@ -1,0 +1,166 @@
+"""Strict JSON: what a request body (or a queued message's body) may hold beyond what
+`json.loads` accepts.
+
+Python's parser takes duplicate keys (the last wins), NaN and Infinity, numbers that
+overflow to inf, integers of any length and lone UTF-16 surrogates ("\\ud800"), none of
+which another JSON reader agrees on, and a lone surrogate cannot even be encoded back to
+UTF-8 (the body's hash, Redis, Postgres). Each is refused here, naming where it is, as
+`MalformedJson` (the API answers 400; the queue fails the job with the reason).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any
+
+from core.errors import MalformedJson
+
+MAX_DEPTH = 32
+"""Objects and arrays nested deeper than this are refused (a job is ~6 deep; an inline
+Figma file's node tree rarely 20)."""
+MAX_INT_DIGITS = 20
+"""Longer integers are refused: past 64 bits no JSON reader agrees on their value."""
+
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_SMALLER = "send a smaller number (or a string)"
+
+
+class _Refused:
+    """A number the parser met that is refused; found (with its path) by the walk."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+
+class _Duplicated(dict[str, Any]):
+    """An object that had a key twice (the walk names it, with the object's path)."""
+
+    duplicate: str = ""
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            marked = _Duplicated(pairs)
+            marked.duplicate = key
+            return marked
+        result[key] = value
+    return result
+
+
+def _constant(name: str) -> _Refused:
+    return _Refused(f"{name} is not a JSON number; send a finite number (or null)")
+
+
+def _float(text: str) -> float | _Refused:
+    value = float(text)
+    if math.isinf(value):
+        return _Refused(f"{text[:40]} overflows a 64-bit float; send a smaller number")
+    return value
+
+
+def _int(text: str) -> int | _Refused:
+    if len(text.lstrip("-")) > MAX_INT_DIGITS:
+        return _Refused(
+            f"an integer of {len(text.lstrip('-'))} digits, over {MAX_INT_DIGITS}; {_SMALLER}"
+        )
+    return int(text)
+
+
+def loads(body: bytes) -> Any:
+    """Parse a request body as strict JSON (UTF-8, see the module's docstring); raises
+    MalformedJson naming what is wrong and where."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise MalformedJson(
+            "body", f"invalid UTF-8 at byte {exc.start}; send the body encoded as UTF-8"
+        ) from None
+    try:
+        value = json.loads(
+            text,
+            object_pairs_hook=_object,
+            parse_constant=_constant,
+            parse_float=_float,
+            parse_int=_int,
+        )
+    except json.JSONDecodeError as exc:
+        raise MalformedJson(
+            "body", f"not valid JSON ({exc.msg} at character {exc.pos}); send one JSON object"
+        ) from None
+    except RecursionError:
+        raise MalformedJson("body", _too_deep()) from None
+    check(value)
+    return value
+
+
+def check(value: Any) -> None:
+    """Raise MalformedJson for what strict JSON may not hold in an already decoded
+    value (a queued message's body): nesting deeper than MAX_DEPTH, lone surrogates in
+    keys or strings, non-finite floats, integers over MAX_INT_DIGITS digits."""
+    _walk(value, "", 0)
+
+
+def _walk(value: Any, path: str, depth: int) -> None:
+    """`path` is "" at the top, then as the API names fields: source.figma_file[3]."""
+    where = path or "body"
+    if isinstance(value, dict | list):
+        if depth >= MAX_DEPTH:
+            raise MalformedJson(where, _too_deep())
+        if isinstance(value, _Duplicated):
+            raise MalformedJson(
+                where,
+                f"the key {_quoted(value.duplicate)} appears more than once; send each "
+                "key once per object",
+            )
+        if isinstance(value, list):
+            for index, item in enumerate(value):
+                _walk(item, f"{path}[{index}]", depth + 1)
+            return
+        for key, item in value.items():
+            if not isinstance(key, str):  # a decoded message's keys are strings; be sure
+                raise MalformedJson(where, f"a key is {type(key).__name__}, not a string")
+            if _has_lone_surrogate(key):
+                raise MalformedJson(where, f"the key {_quoted(key)} {_SURROGATE}")
+            _walk(item, _child(path, key), depth + 1)
+    elif isinstance(value, str):
+        if _has_lone_surrogate(value):
+            raise MalformedJson(where, f"the string {_SURROGATE}")
+    elif isinstance(value, _Refused):
+        raise MalformedJson(where, value.reason)
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise MalformedJson(where, _constant(str(value)).reason)
+    elif isinstance(value, int) and abs(value) >= 10**MAX_INT_DIGITS:
+        raise MalformedJson(where, f"an integer over {MAX_INT_DIGITS} digits; {_SMALLER}")
+
+
+_SURROGATE = (
+    "holds a lone UTF-16 surrogate (an unpaired \\ud800-\\udfff escape), which is not "
+    "text; send valid Unicode"
+)
+
+
+def _has_lone_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _too_deep() -> str:
+    return f"objects and arrays nested deeper than {MAX_DEPTH} levels; flatten the body"
+
+
+def _quoted(key: str) -> str:
+    """A key as users see it: JSON-quoted, ASCII only (a surrogate stays an escape)."""
+    return json.dumps(key[:64])
+
+
+def _child(path: str, key: str) -> str:
+    if not _PLAIN_KEY.fullmatch(key):
+        return f"{path}[{_quoted(key)}]"
+    return f"{path}.{key}" if path else key
