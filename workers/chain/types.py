@@ -11,7 +11,7 @@ from core.spec import JobSpec
 from core.tokens import Tokens
 
 # Bump when generated output changes: it is part of every L1 cache key.
-GENERATOR_VERSION = "template-3"
+GENERATOR_VERSION = "template-4"
 ARTIFACT_NAMES = (
     "component.tsx",
     "stories.tsx",

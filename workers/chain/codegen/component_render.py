@@ -46,6 +46,7 @@ def _styles_block(model: ComponentModel, tokens: TokenVars) -> list[str]:
         "backgroundColor": tokens.var("background", "transparent"),
         "borderColor": tokens.var("border", "currentColor"),
         "borderRadius": tokens.var("radius", "4px"),
+        "borderWidth": tokens.var("border-width", "1px"),
         "padding": tokens.var("spacing", "8px"),
         "gap": tokens.var("gap", "4px"),
     }
@@ -59,6 +60,9 @@ def _styles_block(model: ComponentModel, tokens: TokenVars) -> list[str]:
     lines = ["const styles = {", f"  root: {_style(root)},"]
     lines.append(f"  danger: {_style({'color': tokens.var('danger', 'crimson')})},")
     lines.append(f"  muted: {_style({'color': tokens.var('muted', 'gray')})},")
+    # A checkbox's or radio's box: the `sizes` group's token when there is one.
+    box = tokens.var("size", "1em")
+    lines.append(f"  control: {_style({'width': box, 'height': box})},")
     lines.append("} satisfies Record<string, React.CSSProperties>;")
     return lines
 

@@ -106,7 +106,7 @@ def checkbox(p: Parts) -> Markup:
         *("  " + b for b in body),
         "};",
     ]
-    attrs = ['type="checkbox"', *markup.aria_label(p)]
+    attrs = ['type="checkbox"', "style={styles.control}", *markup.aria_label(p)]
     checked = markup.flag(p, "checked")
     if checked is not None:
         mixed = markup.flag(p, "indeterminate")
@@ -147,6 +147,7 @@ def radio(p: Parts) -> Markup:
         literal = js_string(value)
         attrs = [
             'type="radio"',
+            "style={styles.control}",
             "name={groupName}",
             f"value={{{literal}}}",
             f"checked={{chosenValue === {literal}}}",

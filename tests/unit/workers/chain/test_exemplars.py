@@ -23,24 +23,6 @@ def load(name: str) -> dict[str, Any]:
     return body
 
 
-def flat_tokens(tokens: dict[str, Any]) -> dict[str, Any]:
-    """The exemplar's tokens in the long-standing flat groups (nested colours joined
-    with "-", borders.radius as borderRadius), for the codegen apart from token groups."""
-    colors: dict[str, Any] = {}
-    for name, value in tokens.get("colors", {}).items():
-        if isinstance(value, dict):
-            colors |= {f"{name}-{inner}": v for inner, v in value.items()}
-        else:
-            colors[name] = value
-    flat: dict[str, Any] = {"colors": colors}
-    for group in ("typography", "spacing", "shadows"):
-        if group in tokens:
-            flat[group] = tokens[group]
-    if "radius" in tokens.get("borders", {}):
-        flat["borderRadius"] = {"radius": tokens["borders"]["radius"]}
-    return flat
-
-
 def assert_passes(body: dict[str, Any]) -> None:
     spec = JobSpec.model_validate(body)
     result = run_chain(spec)
@@ -53,13 +35,6 @@ def assert_passes(body: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_exemplar_with_flat_tokens_passes_quality_and_tsc(name: str) -> None:
-    typecheck_or_skip()
-    body = load(name)
-    assert_passes({**body, "tokens": flat_tokens(body["tokens"])})
-
-
-@pytest.mark.parametrize("name", NAMES)
 def test_exemplar_as_given_passes_quality_and_tsc(name: str) -> None:
     typecheck_or_skip()
     assert_passes(load(name))
@@ -68,7 +43,6 @@ def test_exemplar_as_given_passes_quality_and_tsc(name: str) -> None:
 def test_requirements_export_sample_uses_the_approved_proposals() -> None:
     typecheck_or_skip()
     body = load("button-export")
-    body = {**body, "tokens": flat_tokens(body["tokens"])}
     spec = JobSpec.model_validate(body)
     assert spec.component_type == "button"  # from the export's componentType
     assert spec.requirements is not None
@@ -79,6 +53,6 @@ def test_requirements_export_sample_uses_the_approved_proposals() -> None:
         "children",
     ]  # fullWidth was not approved
     assert [e.name for e in spec.requirements.events] == ["onClick"]
-    grouped = JobSpec.model_validate({**load("button"), "tokens": body["tokens"]})
+    grouped = JobSpec.model_validate(load("button"))
     assert spec.requirements == grouped.requirements
     assert_passes(body)
