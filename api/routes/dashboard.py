@@ -1,22 +1,49 @@
-"""GET /dashboard (a page with no build step) and the live numbers it reads."""
+"""GET /dashboard (a page with no build step), its scripts and styles, and the live
+numbers it reads (/dashboard/data; /v1/dashboard/summary for scripts)."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse
+from sqlalchemy import Engine
 
 from api.auth import authenticate
-from api.deps import EngineDep, Reader, RedisDep, SettingsDep
+from api.deps import EngineDep, PresignS3Dep, Reader, RedisDep, SettingsDep
+from api.routes.health import CHECKS
+from api.routes.health import _run_check as run_check  # /readyz's own check runner
 from api.schemas import error_responses
+from config.settings import Settings
 from core.errors import Unauthorized
-from workers.observability.dashboard_data import summary
+from workers.clients import s3_client
+from workers.observability.dashboard_data import overview, summary
+from workers.observability.infrastructure_facts import bucket_facts, postgres_facts
+from workers.storage import artifacts
 
 router = APIRouter(tags=["dashboard"])
-PAGE = (Path(__file__).resolve().parents[1] / "static" / "dashboard.html").read_text()
+STATIC = Path(__file__).resolve().parents[1] / "static"
+PAGE = (STATIC / "dashboard.html").read_text()
+# The page and its assets load only from this origin, and script only from files (no
+# inline script, no eval): a job's name cannot become code, and nothing leaves the API.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+ASSET_TYPES = {".js": "text/javascript", ".css": "text/css", ".txt": "text/plain"}
+SERVICES_TTL_S = 5.0
+"""/readyz's checks, run at most this often however many dashboards are open."""
+_services: tuple[float, dict[str, Any]] = (0.0, {})
 
 
 @router.get("/dashboard", response_class=HTMLResponse, include_in_schema=False)
@@ -27,7 +54,68 @@ async def dashboard(request: Request) -> HTMLResponse:
         await authenticate(request)
     except Unauthorized as exc:
         raise Unauthorized(str(exc), challenge='Basic realm="componentforge"') from None
-    return HTMLResponse(PAGE)
+    return HTMLResponse(PAGE, headers=SECURITY_HEADERS | {"Cache-Control": "no-store"})
+
+
+@router.get("/dashboard/assets/{name:path}", include_in_schema=False)
+def dashboard_asset(name: str) -> FileResponse:
+    """The page's scripts and styles, open (they hold no data): a browser fetches them
+    without the key it gave the page (Chromium sends it with the page's own requests
+    only), so they cannot ask for one."""
+    path = (STATIC / name).resolve()
+    if not path.is_relative_to(STATIC) or path.suffix not in ASSET_TYPES or not path.is_file():
+        raise HTTPException(
+            404, "no such dashboard asset: the page's scripts (.js) and styles (.css) only"
+        )
+    return FileResponse(
+        path,
+        media_type=ASSET_TYPES[path.suffix],
+        headers=SECURITY_HEADERS | {"Cache-Control": "public, max-age=300"},
+    )
+
+
+async def _service_checks() -> dict[str, Any]:
+    global _services
+    expires, checks = _services
+    if expires > time.monotonic():
+        return checks
+    results = await asyncio.gather(*(run_check(name, check) for name, check in CHECKS.items()))
+    checks = dict(zip(CHECKS, results, strict=True))
+    _services = (time.monotonic() + SERVICES_TTL_S, checks)
+    return checks
+
+
+def _infrastructure(engine: Engine, settings: Settings) -> dict[str, Any]:
+    return {
+        "s3": bucket_facts(s3_client(), settings.s3_bucket),
+        "postgres": postgres_facts(engine),
+    }
+
+
+@router.get("/dashboard/data", responses=error_responses(401, 503), include_in_schema=False)
+async def dashboard_data(
+    caller: Reader,
+    engine: EngineDep,
+    client: RedisDep,
+    settings: SettingsDep,
+    s3: PresignS3Dep,
+) -> Any:
+    """What the page draws: your tenant's cards, cache ladder, recent components and
+    trends; the services and circuits; and for an admin every tenant's, with a row per
+    tenant and the storage and Postgres facts."""
+
+    def presign(key: str) -> str:
+        return artifacts.presigned_url(s3, settings.s3_bucket, key, ttl_s=settings.s3_presign_ttl_s)
+
+    data = await run_in_threadpool(
+        overview, engine, client, settings, tenant=caller.scope, presign=presign
+    )
+    data["services"] = {name: check["up"] for name, check in (await _service_checks()).items()}
+    admin = caller.scope is None
+    data["infrastructure"] = (
+        await run_in_threadpool(_infrastructure, engine, settings) if admin else None
+    )
+    return data
 
 
 @router.get("/v1/dashboard/summary", responses=error_responses(401, 422, 503))

@@ -1,25 +1,30 @@
 """The numbers behind /dashboard: read live from Postgres and Redis, one query per panel.
 
-Aggregates use the (component_type, created_at) and created_at indexes, so they stay
-cheap as generations grow.
+`summary` is GET /v1/dashboard/summary's tables; `overview` is what the page draws
+(GET /dashboard/data). Aggregates range-scan the created_at indexes (the tenant's one
+for a tenant), so they stay cheap as generations grow.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import redis
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
 from config.settings import Settings
+from workers.observability.dashboard_trends import TENANT_CLAUSE, trends
+from workers.resilience.circuit_breaker import read_all
+from workers.storage import spend
 from workers.storage.admission import in_flight
 
 _TOTALS = text(
     """
     SELECT count(*) AS jobs,
            count(*) FILTER (WHERE success) AS succeeded,
-           count(*) FILTER (WHERE NOT success) AS failed,
+           count(*) FILTER (WHERE status = 'failed') AS failed,
            coalesce(sum(cost_usd), 0) AS cost_usd,
            coalesce(sum(saved_usd), 0) AS saved_usd,
            coalesce(sum(prompt_tokens + completion_tokens), 0) AS llm_tokens,
@@ -49,7 +54,7 @@ _BY_TYPE = text(
 _ERRORS = text(
     """
     SELECT error_type, count(*) AS jobs FROM generations
-    WHERE created_at >= :since AND NOT success
+    WHERE created_at >= :since AND status = 'failed'
       AND (CAST(:tenant AS text) IS NULL OR tenant_id = :tenant)
     GROUP BY 1 ORDER BY 2 DESC LIMIT 10
     """
@@ -71,7 +76,7 @@ _TENANT_CACHE = text(
 _BY_TENANT = text(
     """
     SELECT coalesce(tenant_id, '-') AS tenant, count(*) AS jobs,
-           count(*) FILTER (WHERE NOT success) AS failed,
+           count(*) FILTER (WHERE status = 'failed') AS failed,
            coalesce(sum(cost_usd), 0) AS cost_usd, coalesce(sum(saved_usd), 0) AS saved_usd
     FROM generations WHERE created_at >= :since GROUP BY 1 ORDER BY 2 DESC LIMIT 50
     """
@@ -131,3 +136,231 @@ def summary(
         live["in_flight"] = in_flight(client, tenant, stale_after_s=settings.job_state_ttl_s)
     data["live"] = live
     return _json_safe(data)
+
+
+# --- /dashboard/data: the page's cards, cache ladder, recent components and trends ------
+
+TARGETS = {"l1_hit_rate_min": 0.20, "l4_p50_s_max": 60.0, "error_rate_max": 0.01}
+"""The wireframe's targets: a card passes when its number meets them."""
+LADDER = (
+    ("L0", "Figma answers"),
+    ("L1", "exact match"),
+    ("L2", "semantic"),
+    ("L3", "pattern"),
+    ("L4", "full generation"),
+)
+ENABLED_LAYERS = frozenset({"L0", "L1", "L4"})  # L2 and L3 are not built yet
+RECENT_LIMIT = 20
+
+# All of these read ix_generations_tenant_created_at (a tenant) or ix_generations_created_at
+# (an admin): a range of the last 24 h, or the newest rows read backwards.
+_DAY = text(
+    f"""
+    SELECT count(*) AS jobs,
+           count(*) FILTER (WHERE created_at >= :today) AS jobs_today,
+           count(*) FILTER (WHERE status = 'succeeded') AS succeeded,
+           count(*) FILTER (WHERE status = 'failed') AS failed,
+           count(*) FILTER (WHERE status = 'cancelled') AS cancelled,
+           coalesce(sum(cost_usd), 0) AS cost_usd,
+           coalesce(sum(saved_usd), 0) AS saved_usd
+    FROM generations WHERE created_at >= :since AND {TENANT_CLAUSE}
+    """
+)
+_LADDER = text(
+    f"""
+    SELECT cache_layer AS layer, count(*) AS jobs,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_ms) AS p50_ms,
+           percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms) AS p95_ms,
+           coalesce(sum(saved_usd), 0) AS saved_usd
+    FROM generations
+    WHERE created_at >= :since AND success AND cache_layer IS NOT NULL AND {TENANT_CLAUSE}
+    GROUP BY 1
+    """
+)
+# cache_stats is deployment-wide (no tenant column): an admin's alone. Primary key
+# (bucket_start, layer) serves the range.
+_L0 = text(
+    """
+    SELECT coalesce(sum(hits), 0) AS hits, coalesce(sum(misses), 0) AS misses,
+           coalesce(sum(lookup_ms_sum), 0) AS lookup_ms_sum,
+           coalesce(sum(saved_usd), 0) AS saved_usd
+    FROM cache_stats WHERE bucket_start >= :since AND layer = 'L0'
+    """
+)
+_RECENT_COMPONENTS = text(
+    f"""
+    SELECT id, tenant_id, component_name, component_type, status, error_type,
+           quality_score, cache_layer, duration_ms, created_at, finished_at,
+           result -> 'artifacts' AS artifacts, result ->> 'trace_url' AS trace_url
+    FROM generations WHERE {TENANT_CLAUSE}
+    ORDER BY created_at DESC LIMIT {RECENT_LIMIT}
+    """
+)
+_BUDGETS = text(
+    """
+    SELECT id, monthly_budget_usd FROM tenants
+    WHERE CAST(:tenant AS text) IS NULL OR id = :tenant ORDER BY id LIMIT 1000
+    """
+)
+
+
+def _card(value: float | None, *, passed: bool | None, target: str) -> dict[str, Any]:
+    """A key metric against its target; `status` None when there is nothing to judge."""
+    status = None if value is None or passed is None else ("pass" if passed else "warn")
+    return {"value": value, "target": target, "status": status}
+
+
+def _ladder(rows: dict[str, Any], l0: Any | None) -> list[dict[str, Any]]:
+    """Each layer: the share of succeeded jobs it answered (L0: of Figma look-ups), its
+    p50/p95 job latency, and what its answers saved. L2/L3 honestly say not enabled."""
+    answered = sum(r.jobs for r in rows.values())
+    ladder = []
+    for layer, name in LADDER:
+        entry: dict[str, Any] = {"layer": layer, "name": name, "enabled": layer in ENABLED_LAYERS}
+        if layer == "L0":
+            lookups = (l0.hits + l0.misses) if l0 is not None else 0
+            entry |= {
+                "lookups": lookups,
+                "hit_rate": l0.hits / lookups if lookups else None,
+                "p50_ms": None,
+                "mean_lookup_ms": round(l0.lookup_ms_sum / lookups, 2) if lookups else None,
+                "saved_usd": float(l0.saved_usd) if l0 is not None else None,
+                "available": l0 is not None,  # deployment-wide: an admin's only
+            }
+        else:
+            row = rows.get(layer)
+            jobs = row.jobs if row else 0
+            entry |= {
+                "jobs": jobs,
+                "hit_rate": jobs / answered if answered else None,
+                "p50_ms": round(row.p50_ms, 1) if row else None,
+                "p95_ms": round(row.p95_ms, 1) if row else None,
+                "saved_usd": float(row.saved_usd) if row else 0.0,
+                "available": True,
+            }
+        ladder.append(entry)
+    return ladder
+
+
+def _artifact_links(raw: Any, presign: Callable[[str], str]) -> list[dict[str, str]]:
+    if not isinstance(raw, dict):
+        return []
+    return [{"name": name, "url": presign(key)} for name, key in sorted(raw.items())]
+
+
+def _recent(conn: Connection, tenant: str | None, presign: Callable[[str], str]) -> list[Any]:
+    return [
+        {
+            "id": r.id,
+            "tenant": r.tenant_id,
+            "name": r.component_name,
+            "type": r.component_type,
+            "status": r.status,
+            "error_type": r.error_type,
+            "quality_score": r.quality_score,
+            "cache_layer": r.cache_layer,
+            "duration_ms": r.duration_ms,
+            "finished_at": r.finished_at,
+            "status_url": f"/v1/generations/{r.id}",
+            "artifacts": _artifact_links(r.artifacts, presign),
+            "trace_url": r.trace_url,
+        }
+        for r in conn.execute(_RECENT_COMPONENTS, {"tenant": tenant})
+    ]
+
+
+def _budget(
+    conn: Connection, client: redis.Redis, engine: Engine, settings: Settings, tenant: str | None
+) -> dict[str, Any]:
+    """Month-to-date paid spend (the Redis counters the budget check reads) against the
+    monthly budget: the tenant's, or (an admin) the sum over tenants."""
+    month = spend.month_of()
+    budget = spent = 0.0
+    rows = list(conn.execute(_BUDGETS, {"tenant": tenant}))
+    for row in rows:
+        own = row.monthly_budget_usd
+        budget += float(own) if own is not None else settings.default_monthly_budget_usd
+        spent += spend.spent_usd(client, engine, row.id, month)
+    if not rows and tenant is not None:
+        budget = settings.default_monthly_budget_usd
+    return {"month": month, "spent_usd": round(spent, 6), "budget_usd": round(budget, 6)}
+
+
+def overview(
+    engine: Engine,
+    client: redis.Redis,
+    settings: Settings,
+    *,
+    tenant: str | None,
+    presign: Callable[[str], str],
+) -> dict[str, Any]:
+    """Everything /dashboard draws but the live service checks and the storage facts:
+    cards against TARGETS, the cache ladder, the circuits, the last RECENT_LIMIT
+    components, trends over 24 h and (an admin) a row per tenant."""
+    now = datetime.now(UTC)
+    since = now - timedelta(hours=24)
+    today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    params = {"since": since, "today": today, "tenant": tenant}
+    with engine.connect() as conn:
+        day = conn.execute(_DAY, params).one()
+        layers = {r.layer: r for r in conn.execute(_LADDER, params)}
+        l0 = conn.execute(_L0, params).one() if tenant is None else None
+        budget = _budget(conn, client, engine, settings, tenant)
+        days_in_month = (today.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(
+            days=1
+        )
+        daily_budget = budget["budget_usd"] / days_in_month.day
+        series = trends(conn, now=now, tenant=tenant, daily_budget_usd=daily_budget)
+        recent = _recent(conn, tenant, presign)
+        by_tenant = [] if tenant else _rows(conn, _BY_TENANT, since, tenant)
+    answered = sum(r.jobs for r in layers.values())
+    l1_rate = layers["L1"].jobs / answered if "L1" in layers else (0.0 if answered else None)
+    l4_p50_s = layers["L4"].p50_ms / 1000 if "L4" in layers else None
+    ended = day.succeeded + day.failed  # a cancelled job is not an error
+    error_rate = day.failed / ended if ended else None
+    cards = {
+        "l1_hit_rate": _card(
+            l1_rate, passed=l1_rate is not None and l1_rate >= TARGETS["l1_hit_rate_min"],
+            target="≥ 20%",
+        ),
+        "l4_p50_s": _card(
+            l4_p50_s, passed=l4_p50_s is not None and l4_p50_s <= TARGETS["l4_p50_s_max"],
+            target="≤ 60 s",
+        ),
+        "error_rate": _card(
+            error_rate, passed=error_rate is not None and error_rate < TARGETS["error_rate_max"],
+            target="< 1%",
+        ),
+        "jobs_today": {"value": day.jobs_today, "last_24h": day.jobs},
+        "spend": budget
+        | {
+            "status": "pass" if budget["spent_usd"] <= budget["budget_usd"] else "warn",
+            "cost_24h_usd": float(day.cost_usd),
+            "saved_24h_usd": float(day.saved_usd),
+        },
+    }  # fmt: skip
+    try:
+        circuits = {
+            service: {"state": c.state, "recent_failures": c.failures}
+            for service, c in read_all(client).items()
+        }
+    except redis.RedisError as exc:
+        circuits = {"error": type(exc).__name__}
+    return _json_safe(
+        {
+            "tenant": tenant,
+            "generated_at": now,
+            "totals_24h": {
+                "jobs": day.jobs,
+                "succeeded": day.succeeded,
+                "failed": day.failed,
+                "cancelled": day.cancelled,
+            },
+            "cards": cards,
+            "ladder": _ladder(layers, l0),
+            "circuits": circuits,
+            "recent": recent,
+            "trends": series,
+            "by_tenant": by_tenant,
+        }
+    )
