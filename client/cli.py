@@ -8,7 +8,9 @@ from typing import Any
 
 import click
 
+from client.account_commands import cache, usage
 from client.database import plain_errors
+from client.jobs_commands import cancel, download, status, submit, wait_command
 from client.keys_commands import keys
 from client.tenants_commands import tenants
 from config.logging import configure_logging
@@ -22,7 +24,8 @@ class _Cli(click.Group):
 
 @click.group(cls=_Cli)
 def main() -> None:
-    """ComponentForge Jobs: API keys and tenants, against DATABASE_URL."""
+    """ComponentForge Jobs: jobs over the HTTP API (COMPONENTFORGE_URL,
+    COMPONENTFORGE_API_KEY); API keys and tenants against DATABASE_URL."""
     # Key creation and revocation are logged (stderr), so the key stays stdout's last line.
     # A host that set up logging already (a test's capture) keeps its own.
     if not logging.getLogger().handlers:
@@ -31,3 +34,5 @@ def main() -> None:
 
 main.add_command(keys)
 main.add_command(tenants)
+for command in (submit, wait_command, status, download, cancel, usage, cache):
+    main.add_command(command)
