@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import redis
@@ -21,6 +22,7 @@ from core.errors import (
     DependencyUnavailable,
     Forbidden,
     IdempotencyConflict,
+    JobConflict,
     JobNotFound,
     MalformedJson,
     QuotaExceeded,
@@ -42,6 +44,7 @@ STATUS_BY_ERROR: dict[type[ComponentForgeError], int] = {
     Forbidden: 403,
     JobNotFound: 404,
     IdempotencyConflict: 409,
+    JobConflict: 409,
     QuotaExceeded: 429,
     DependencyUnavailable: 503,
 }
@@ -94,6 +97,13 @@ def _validation_problem(exc: RequestValidationError) -> JSONResponse:
             f"the body is not valid JSON ({detail} at character {position})",
             [{"field": "body", "reason": str(detail)}],
         )
+    fields = validation_fields(errors)
+    return error_response(422, "validation_error", validation_summary(fields), fields)
+
+
+def validation_fields(errors: Sequence[Any]) -> list[dict[str, str]]:
+    """Pydantic's errors as {field, reason}: the fields of a 422 (and of a batch's
+    refused item, validated on its own)."""
     fields = []
     for error in errors:
         field = _field_path(tuple(error.get("loc", ())))
@@ -102,8 +112,11 @@ def _validation_problem(exc: RequestValidationError) -> JSONResponse:
         if field == "body" and (named := _NAMED_FIELD.fullmatch(reason)):
             field, reason = named.group(1), named.group(2)
         fields.append({"field": field, "reason": reason})
-    summary = "; ".join(f"{f['field']}: {f['reason']}" for f in fields[:5])
-    return error_response(422, "validation_error", f"invalid request: {summary}", fields)
+    return fields
+
+
+def validation_summary(fields: list[dict[str, str]]) -> str:
+    return "invalid request: " + "; ".join(f"{f['field']}: {f['reason']}" for f in fields[:5])
 
 
 def _dependency_down(exc: Exception) -> JSONResponse:

@@ -8,8 +8,10 @@ from typing import Any
 from api.schemas import GenerationPublic
 from config.settings import Settings
 from core.state import JobState, JobStatus
+from workers.clients import db_engine
 from workers.storage import artifacts
 from workers.storage.models import Generation
+from workers.webhooks.deliveries import webhook_view
 
 
 def _iso(epoch_s: float | None) -> str | None:
@@ -33,7 +35,11 @@ def _with_urls(result: dict[str, Any] | None, s3: Any, settings: Settings) -> di
     return {**result, "artifacts": urls}
 
 
-def from_state(state: JobState, s3: Any, settings: Settings) -> GenerationPublic:
+def from_state(
+    state: JobState, s3: Any, settings: Settings, *, with_webhook: bool = True
+) -> GenerationPublic:
+    """`with_webhook`: read its webhook's attempts (Postgres; only for a job with one)."""
+    webhook = _webhook(state.id, state.webhook_url) if with_webhook and state.webhook_url else None
     return GenerationPublic.model_validate(
         {
             "id": state.id,
@@ -50,12 +56,17 @@ def from_state(state: JobState, s3: Any, settings: Settings) -> GenerationPublic
             "finished_at": _iso(state.finished_at),
             "error": state.error,
             "result": _with_urls(state.result.as_dict() if state.result else None, s3, settings),
+            "cancel_requested": state.cancel_requested is not None,
+            "webhook": webhook,
         }
     )
 
 
-def from_row(row: Generation, s3: Any, settings: Settings) -> GenerationPublic:
-    """A job whose live state expired: rebuilt from its generations row."""
+def from_row(
+    row: Generation, s3: Any, settings: Settings, *, with_webhook: bool = True
+) -> GenerationPublic:
+    """A job whose live state expired: rebuilt from its generations row (its webhook
+    from its attempts, if it has any)."""
     error = None
     if not row.success:
         error = {"type": row.error_type or "failed", "message": row.error_message or ""}
@@ -63,7 +74,7 @@ def from_row(row: Generation, s3: Any, settings: Settings) -> GenerationPublic:
     return GenerationPublic.model_validate(
         {
             "id": row.id,
-            "status": JobStatus.SUCCEEDED if row.success else JobStatus.FAILED,
+            "status": JobStatus(row.status),
             "stage": None,
             "component_type": row.component_type,
             "component_name": row.component_name,
@@ -78,5 +89,12 @@ def from_row(row: Generation, s3: Any, settings: Settings) -> GenerationPublic:
             "finished_at": row.finished_at.isoformat().replace("+00:00", "Z"),
             "error": error,
             "result": _with_urls(row.result, s3, settings),
+            "cancel_requested": row.status == JobStatus.CANCELLED,
+            "webhook": _webhook(row.id, None) if with_webhook else None,
         }
     )
+
+
+def _webhook(job_id: str, url: str | None) -> dict[str, Any] | None:
+    """The job's webhook and its attempts (workers.webhooks.deliveries)."""
+    return webhook_view(db_engine(), job_id, url)

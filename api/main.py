@@ -9,8 +9,18 @@ from fastapi import FastAPI
 
 from api.body_limit import BodyLimitMiddleware
 from api.errors import install_error_handlers
+from api.job_notifications import JobNotifications
 from api.request_metrics import RequestMetricsMiddleware
-from api.routes import cache, dashboard, generations, health, usage
+from api.routes import (
+    batches,
+    cache,
+    cancel,
+    dashboard,
+    generation_events,
+    generations,
+    health,
+    usage,
+)
 from api.routes import metrics as metrics_routes
 from config.logging import configure_logging
 from config.settings import get_settings
@@ -18,8 +28,12 @@ from workers.clients import close_clients
 
 
 @asynccontextmanager
-async def _lifespan(_: FastAPI) -> AsyncIterator[None]:
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    notifications = JobNotifications(get_settings().redis_url)
+    notifications.start()
+    app.state.job_notifications = notifications
     yield
+    await notifications.stop()
     close_clients()
 
 
@@ -33,7 +47,12 @@ def create_app() -> FastAPI:
         lifespan=_lifespan,
     )
     install_error_handlers(app)
+    # Before generations: OPTIONS /v1/generations/batch must name the batch route's POST,
+    # not GET /v1/generations/{job_id}'s (the first route that matches the path answers).
+    app.include_router(batches.router)
     app.include_router(generations.router)
+    app.include_router(cancel.router)
+    app.include_router(generation_events.router)
     app.include_router(cache.router)
     app.include_router(usage.router)
     app.include_router(health.router)

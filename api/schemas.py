@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from core.spec import JobSpec
 from core.state import JobStatus
@@ -52,6 +52,20 @@ class GenerationResult(BaseModel):
     """unavailable: the cache Redis was down; the job ran (and stored) without it."""
 
 
+class WebhookAttemptPublic(BaseModel):
+    at: str
+    status_code: int | None
+    """The receiver's HTTP status; null when none answered (or the call was refused)."""
+    outcome: Literal["delivered", "failed", "refused", "retrying"]
+    error: str | None
+
+
+class WebhookPublic(BaseModel):
+    url: str
+    state: Literal["pending", "delivered", "failed"]
+    attempts: list[WebhookAttemptPublic]
+
+
 class GenerationPublic(BaseModel):
     id: str
     status: JobStatus
@@ -67,6 +81,10 @@ class GenerationPublic(BaseModel):
     finished_at: str | None
     error: ErrorDetail | None
     result: GenerationResult | None
+    cancel_requested: bool = False
+    """A cancel was asked for (POST .../cancel): a running job stops at its next step."""
+    webhook: WebhookPublic | None = None
+    """options.webhook_url's deliveries; null when the job has none (README: Webhooks)."""
 
 
 class FieldProblem(BaseModel):
@@ -143,3 +161,63 @@ class UsagePublic(BaseModel):
     remaining_usd: float
     in_flight: int
     limits: UsageLimits
+
+
+class BatchCreate(BaseModel):
+    """POST /v1/generations/batch: jobs submitted together, each validated on its own."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # Any object: each is validated as a JobSpec by the route, item by item, so one
+    # invalid item is refused in its own `items` entry, not the whole batch.
+    jobs: list[dict[str, Any]] = Field(
+        min_length=1,
+        max_length=100,
+        description="1 to 100 jobs, each the body of POST /v1/generations (JobSpec); "
+        "an item that is not a valid job is refused alone, in items[].error",
+    )
+
+
+class BatchItem(BaseModel):
+    """One job of a batch, by its index in `jobs`: accepted (id, status) or refused
+    (error, with its fields as a single submit's 422 names them)."""
+
+    index: int
+    id: str | None = None
+    status: JobStatus | None = None
+    error: ErrorBody | None = None
+
+
+class BatchAccepted(BaseModel):
+    id: str
+    status_url: str
+    accepted: int
+    refused: int
+    items: list[BatchItem]
+
+
+class BatchCounts(BaseModel):
+    queued: int = 0
+    running: int = 0
+    succeeded: int = 0
+    failed: int = 0
+    cancelled: int = 0
+
+
+class BatchJob(BaseModel):
+    id: str
+    status: str
+    """A job status, or `unknown` when neither its live state nor its row is found."""
+    stage: str | None
+    component_name: str | None
+    component_type: str | None
+    cache_layer: str | None
+
+
+class BatchPublic(BaseModel):
+    id: str
+    created_at: str
+    total: int
+    """Jobs accepted into the batch (refused items are not members)."""
+    counts: BatchCounts
+    jobs: list[BatchJob]

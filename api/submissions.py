@@ -16,11 +16,14 @@ from datetime import UTC, datetime
 import redis
 from sqlalchemy import Engine
 
+from api.tenant_limits import PAID_PROVIDERS, check_provider_and_model, limits_of
 from config.celery_app import app as celery_app
 from config.settings import Settings
 from core import keys
+from core.access import Principal, Role
 from core.canonical import canonical_json
 from core.errors import (
+    BadRequest,
     BudgetExhausted,
     DependencyUnavailable,
     IdempotencyConflict,
@@ -116,6 +119,48 @@ def submit_within_quota(
             "the job queue is unavailable; nothing was queued, retry shortly"
         ) from exc
     return job_id, True, admission
+
+
+def submit_as(
+    caller: Principal,
+    spec: JobSpec,
+    *,
+    client: redis.Redis,
+    settings: Settings,
+    engine: Engine,
+    idempotency_key: str | None,
+) -> tuple[str, bool, Admission, Quota]:
+    """Queue a job for an API caller, within its tenant's limits (providers, models,
+    rate, in flight, budget): what POST /v1/generations and each item of a batch do.
+    Returns (job id, created, the admission, the quota applied); raises what refuses it
+    (BadRequest, QuotaExceeded, IdempotencyConflict, DependencyUnavailable)."""
+    spec = _in_callers_tenant(spec, caller)
+    tenant = spec.tenant_id or caller.tenant_id
+    limits = limits_of(tenant)
+    check_provider_and_model(spec, limits, settings)
+    quota = Quota(
+        tenant,
+        requests_per_minute=limits.requests_per_minute,
+        max_in_flight=limits.max_in_flight,
+        budget_usd=limits.monthly_budget_usd if spec.options.provider in PAID_PROVIDERS else None,
+        month=month_of(),
+    )
+    job_id, created, admission = submit_within_quota(
+        client, settings, spec, idempotency_key=idempotency_key, quota=quota, engine=engine
+    )
+    return job_id, created, admission, quota
+
+
+def _in_callers_tenant(spec: JobSpec, caller: Principal) -> JobSpec:
+    """The job belongs to the key's tenant; a body naming another is refused (an admin
+    may submit for any tenant)."""
+    if spec.tenant_id is not None and spec.tenant_id != caller.tenant_id:
+        if caller.role is not Role.ADMIN:
+            raise BadRequest(
+                "tenant_id", "is not your API key's tenant; leave it out (the key sets it)"
+            )
+        return spec
+    return spec.model_copy(update={"tenant_id": caller.tenant_id})
 
 
 def _unlimited(tenant: str) -> Quota:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from config.llm_prices import price_table
 from config.settings import Settings, get_settings
 from core.errors import BadRequest
 from core.spec import JobSpec
+from core.webhook_url import HOSTS_HINT, check_url, host_allowed
 from workers.clients import db_engine
 from workers.storage.tenants import TenantLimits, load_limits
 
@@ -32,6 +33,8 @@ class Limits:
     monthly_budget_usd: float
     allowed_providers: list[str] | None
     allowed_models: list[str] | None
+    webhook_hosts: list[str] = field(default_factory=list)
+    """Hosts its jobs' webhooks may call (core.webhook_url.host_allowed); none by default."""
 
 
 _cache: dict[str, tuple[float, Limits]] = {}
@@ -71,6 +74,7 @@ def _with_defaults(row: TenantLimits | None, settings: Settings) -> Limits:
         ),
         allowed_providers=row.allowed_providers,
         allowed_models=row.allowed_models,
+        webhook_hosts=list(row.webhook_hosts or []),
     )
 
 
@@ -84,7 +88,9 @@ def model_of(spec: JobSpec, settings: Settings) -> str | None:
 
 def check_provider_and_model(spec: JobSpec, limits: Limits, settings: Settings) -> None:
     """Refuse (422) a provider or model the tenant may not use, and a paid model with no
-    price (it would be booked at $0)."""
+    price (it would be booked at $0); and a webhook host it has not allowed (every
+    submit path calls this, so the webhook check rides along)."""
+    check_webhook_host(spec, limits)
     provider = spec.options.provider
     allowed = limits.allowed_providers
     if allowed is not None and provider not in allowed:
@@ -109,3 +115,21 @@ def check_provider_and_model(spec: JobSpec, limits: Limits, settings: Settings) 
             f"{model!r} has no price, so its cost could not be counted; priced models: "
             f"{', '.join(sorted(priced))} (an operator adds prices with LLM_PRICES_JSON)",
         )
+
+
+def check_webhook_host(spec: JobSpec, limits: Limits) -> None:
+    """Refuse (422) options.webhook_url on a host the tenant has not allowed; an empty
+    allow-list refuses every webhook. The delivery checks again (the list may change)."""
+    url = spec.options.webhook_url
+    if url is None:
+        return
+    host = check_url(url, allow_http=True)  # the form was checked with the spec
+    if host_allowed(host, limits.webhook_hosts):
+        return
+    tenant = spec.tenant_id or "TENANT"
+    allowed = ", ".join(limits.webhook_hosts) or "none"
+    raise BadRequest(
+        "options.webhook_url",
+        f"host {host!r} is not on your tenant's webhook allow-list (allowed: {allowed}); "
+        f"an operator allows it with: {HOSTS_HINT.format(tenant=tenant, host=host)}",
+    )

@@ -1,4 +1,5 @@
-"""`componentforge tenants set | show`: a tenant's limits and its own Figma token.
+"""`componentforge tenants set | show`: a tenant's limits, its own Figma token and its
+webhooks (allowed hosts; a signing secret, printed once when rotated).
 
 A limit left unset (None) follows the deployment's default; `default` resets one. The
 Figma token is read from stdin, never from the command line (argv is visible to every
@@ -16,6 +17,7 @@ import click
 from client.database import engine
 from client.params import TENANT
 from core.spec import Options
+from core.webhook_url import check_host_pattern
 from workers.storage.tenants import (
     TenantLimits,
     has_figma_token,
@@ -23,6 +25,7 @@ from workers.storage.tenants import (
     set_figma_token,
     update_limits,
 )
+from workers.storage.tenants import rotate_webhook_secret as rotate_webhook_secret_of
 
 DEFAULT = "default"
 PROVIDERS = get_args(Options.model_fields["provider"].annotation)
@@ -88,6 +91,15 @@ class _Names(_Limit):
         return names
 
 
+def _host_patterns(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> tuple[str, ...]:
+    try:
+        return tuple(check_host_pattern(value) for value in values)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
+
+
 @click.group()
 def tenants() -> None:
     """A tenant's limits and Figma token."""
@@ -102,6 +114,25 @@ def tenants() -> None:
 @click.option("--models", type=_Names(), help="Allowed models (of priced ones).")
 @click.option("--figma-token-stdin", is_flag=True, help="Read its Figma token from stdin.")
 @click.option("--clear-figma-token", is_flag=True, help="Remove its Figma token.")
+@click.option(
+    "--webhook-host",
+    "webhook_hosts",
+    multiple=True,
+    callback=_host_patterns,
+    help="Allow its webhooks to call this host (or *.example.com); repeatable.",
+)
+@click.option(
+    "--remove-webhook-host",
+    "removed_hosts",
+    multiple=True,
+    callback=_host_patterns,
+    help="Take a host off its webhook allow-list; repeatable.",
+)
+@click.option(
+    "--rotate-webhook-secret",
+    is_flag=True,
+    help="Make a new webhook signing secret and print it (shown once).",
+)
 def set_(
     tenant: str,
     requests_per_minute: Any,
@@ -111,6 +142,9 @@ def set_(
     models: Any,
     figma_token_stdin: bool,
     clear_figma_token: bool,
+    webhook_hosts: tuple[str, ...],
+    removed_hosts: tuple[str, ...],
+    rotate_webhook_secret: bool,
 ) -> None:
     """Create TENANT or change its limits; `default` resets a limit to the deployment's."""
     if figma_token_stdin and clear_figma_token:
@@ -128,8 +162,16 @@ def set_(
     # The token first: without TENANT_SECRETS_KEY it fails, and then nothing has changed.
     if figma_token_stdin or clear_figma_token:
         set_figma_token(engine(), tenant, token)
+    if webhook_hosts or removed_hosts:
+        current = (load_limits(engine(), tenant) or TenantLimits()).webhook_hosts or []
+        kept = [host for host in current if host not in removed_hosts]
+        changes["webhook_hosts"] = kept + [h for h in webhook_hosts if h not in kept]
+    secret = rotate_webhook_secret_of(engine(), tenant) if rotate_webhook_secret else None
     limits = update_limits(engine(), tenant, **changes)
     click.echo(describe(tenant, limits, has_figma_token(engine(), tenant)))
+    if secret is not None:
+        # Last, alone on its line, and only now: it is not stored in clear anywhere.
+        click.echo(f"webhook secret (shown once; verify deliveries with it):\n{secret}")
 
 
 @tenants.command()
@@ -158,6 +200,7 @@ def describe(tenant: str, limits: TenantLimits, figma: bool) -> str:
         ("providers", shown(limits.allowed_providers)),
         ("models", shown(limits.allowed_models)),
         ("figma token", "set" if figma else "not set"),
+        ("webhook hosts", ",".join(limits.webhook_hosts or []) or "none"),
     ]
     width = max(len(label) for label, _ in rows)
     return "\n".join(f"{label.ljust(width)}  {value}" for label, value in rows)

@@ -67,7 +67,7 @@ def _transport_options(settings: Settings) -> dict[str, Any]:
     return {"confirm_publish": True}
 
 
-app = Celery("componentforge", include=["tasks.generation"])
+app = Celery("componentforge", include=["tasks.generation", "tasks.webhooks"])
 # Read on the app's first use, not at import: a process that imports this module before
 # its environment is complete (a test session, before its services start) still gets the
 # final settings.

@@ -182,6 +182,27 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
 
+    # Job events (GET /v1/generations/{id}/events and the long-poll's wake-ups)
+    events_keepalive_s: float = Field(default=15.0, gt=0)
+    """An event stream sends a `: keep-alive` comment after this long without an event."""
+    events_reread_s: float = Field(default=5.0, gt=0)
+    """A waiting stream or long-poll re-reads the job at least this often, in case a
+    notification was lost (the API's subscriber reconnecting)."""
+
+    # --- webhooks (options.webhook_url; README: Webhooks) --------------------------
+    webhook_allow_http: bool = False
+    """Local development only: accept http:// webhook URLs (https otherwise)."""
+    webhook_allow_private: bool = False
+    """Local development only: deliver to private, loopback and link-local addresses
+    (refused otherwise, after DNS resolution: workers.webhooks.address_guard)."""
+    webhook_timeout_s: float = Field(default=10.0, gt=0)
+    """One delivery attempt's limit (connect, send, read the answer)."""
+    webhook_retry_scale: float = Field(default=1.0, gt=0)
+    """Multiplies the retry schedule (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h): tests
+    shrink it (0.01 makes the first retry 50 ms)."""
+    webhook_dispatch_interval_s: float = Field(default=1.0, gt=0)
+    """How often each worker sends the deliveries that are due to the queue."""
+
     @field_validator("llm_prices_json")
     @classmethod
     def _prices_parse(cls, value: str) -> str:

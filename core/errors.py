@@ -55,6 +55,13 @@ class IdempotencyConflict(ComponentForgeError):
     field = "Idempotency-Key"
 
 
+class JobConflict(ComponentForgeError):
+    """The job's state forbids the request (cancelling one that already ended)."""
+
+    error_type = "conflict"
+    field = "job_id"
+
+
 class InvalidJob(ComponentForgeError):
     """A queue-submitted job whose body does not validate. Never retried."""
 

@@ -1,7 +1,8 @@
 """Every Redis name the system uses, in one place (DESIGN.md fixes them): job state, its
-end channel, the live-job index, idempotency claims, tenants' quotas and spend, leases,
-circuit breakers, the reaper's lock, the L0/L1 caches and the dead-letter queue. Changing
-one orphans what is already stored under the old name."""
+end channel, its event stream and change channel, the live-job index, idempotency
+claims, tenants' quotas and spend, leases, circuit breakers, the reaper's lock, the L0/L1
+caches and the dead-letter queue. Changing one orphans what is already stored under the
+old name."""
 
 from __future__ import annotations
 
@@ -58,6 +59,39 @@ def done_channel(job_id: str) -> str:
     return f"job-done:{job_id}"
 
 
+def events_key(job_id: str) -> str:
+    """Stream of the job's state changes (status, stage, cache_layer, attempts, at), the
+    last ~JOB_EVENTS_MAXLEN, expiring with the job's hash: what
+    GET /v1/generations/{id}/events sends and resumes from (workers.storage.job_events)."""
+    return f"job-events:{job_id}"
+
+
+def changed_channel(job_id: str) -> str:
+    """Pub/sub channel told (the new stream entry's id) each time the job's state changes,
+    so API processes wake its waiters instead of polling (api.job_notifications)."""
+    return f"job-changed:{job_id}"
+
+
+CHANGED_CHANNEL_PATTERN = "job-changed:*"
+"""Every job's change channel: the one PSUBSCRIBE of each API process."""
+JOB_EVENTS_MAXLEN = 100
+"""About how many events a job's stream keeps (XADD MAXLEN ~): far more than one job
+makes, so a resume never misses one."""
+
+
+def webhooks_due_key(queue: str) -> str:
+    """Sorted set of the jobs whose webhook delivery is due on `queue`, scored by when
+    (unix milliseconds): job_state.finish adds a job in its end transaction, each
+    worker sends the due ones to the queue (workers.webhooks.schedule)."""
+    return f"webhooks:due:{queue}"
+
+
+def webhook_key(job_id: str) -> str:
+    """A job's pending webhook delivery (url, tenant, event, attempts), kept until its
+    last attempt: it outlives the job's hash when retries run for hours."""
+    return f"webhook:{job_id}"
+
+
 def idempotency_key(tenant: str, key: str) -> str:
     """A tenant's Idempotency-Key claim: `{body sha256}:{job id}` (another tenant's key
     of the same text is another claim)."""
@@ -83,3 +117,9 @@ def figma_key(tenant: str, file_key: str, endpoint: str) -> str:
 def dead_letter_queue(origin: str) -> str:
     """Where messages from queue `origin` that cannot or will no longer run wait."""
     return f"{origin}.dead"
+
+
+def batch_key(batch_id: str) -> str:
+    """A batch's Redis copy (workers.storage.batches): its tenant, creation time and
+    member job ids, expiring with its jobs' state; the batches row is the lasting one."""
+    return f"batch:{batch_id}"

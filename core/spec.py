@@ -23,6 +23,7 @@ from config.settings import get_settings
 from core.figma_file_check import check_figma_file
 from core.requirements import Requirements
 from core.tokens import Tokens
+from core.webhook_url import MAX_URL_CHARS, check_url
 
 ComponentType = Literal[
     "button", "card", "input", "select", "checkbox", "radio", "switch", "tabs", "badge", "alert"
@@ -108,6 +109,16 @@ class Options(BaseModel):
     provider: Literal["template", "openai"] = "template"
     model: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:/-]{1,100}$")] | None = None
     cache: CacheMode = CacheMode.DEFAULT
+    webhook_url: Annotated[str, StringConstraints(max_length=MAX_URL_CHARS)] | None = None
+    """POSTed the job's status document when it ends (README: Webhooks): https on a host
+    the tenant allowed (checked where the tenant is known: api.tenant_limits)."""
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url_form(cls, value: str | None) -> str | None:
+        if value is not None:
+            check_url(value, allow_http=get_settings().webhook_allow_http)
+        return value
 
 
 def _type_given_or_exported(schema: dict[str, Any]) -> None:

@@ -29,9 +29,11 @@ class JobStatus(StrEnum):
     SUCCEEDED = "succeeded"
     #: ended with an error {type, message}
     FAILED = "failed"
+    #: stopped on request (POST /v1/generations/{id}/cancel): no result, no artifacts
+    CANCELLED = "cancelled"
 
 
-TERMINAL = frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED})
+TERMINAL = frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED})
 LIVE = frozenset({JobStatus.QUEUED, JobStatus.RUNNING})
 """A job in one of these holds a message or a lease; one that holds neither is lost."""
 
@@ -56,6 +58,8 @@ class JobState:
     trace_fields: dict[str, str] = field(default_factory=dict)  # the root run, if traced
     tenant_id: str | None = None  # whose job: kept when the body (spec) leaves the hash
     component_id: str = ""  # server-made when accepted: its artifacts' S3 folder
+    webhook_url: str | None = None  # options.webhook_url: kept when the body leaves the hash
+    cancel_requested: str | None = None  # who asked it to stop (workers.storage.cancellation)
 
     @property
     def is_terminal(self) -> bool:
@@ -93,6 +97,8 @@ def decode(job_id: str, raw: dict[str, str]) -> JobState | None:
         trace_fields={k: v for k, v in raw.items() if k.startswith("trace_")},
         tenant_id=raw.get("tenant_id") or None,
         component_id=raw.get("component_id") or legacy_component_id(job_id),
+        webhook_url=raw.get("webhook_url") or None,
+        cancel_requested=raw.get("cancel_requested") or None,
     )
 
 
@@ -133,6 +139,7 @@ def new_job(job_id: str, spec: dict[str, Any], *, created_at: float | None = Non
         created_at=created_at if created_at is not None else time.time(),
         tenant_id=spec.get("tenant_id"),
         component_id=new_component_id(),
+        webhook_url=(spec.get("options") or {}).get("webhook_url"),
     )
 
 
@@ -147,6 +154,8 @@ def creation_fields(state: JobState) -> dict[str, str]:
         "attempts": str(state.attempts),
         **({"tenant_id": state.tenant_id} if state.tenant_id else {}),
         **({"component_id": state.component_id} if state.component_id else {}),
+        # job_state.finish schedules its delivery (workers.webhooks.schedule).
+        **({"webhook_url": state.webhook_url} if state.webhook_url else {}),
         **state.trace_fields,
         # A job failed before it was accepted starts with its reason.
         **({"error": json.dumps(state.error, separators=(",", ":"))} if state.error else {}),

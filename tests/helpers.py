@@ -72,7 +72,7 @@ def wait_for_end(client: httpx.Client, job_id: str, *, timeout_s: float = 60) ->
             continue
         response.raise_for_status()
         status = response.json()
-        if status["status"] in ("succeeded", "failed"):
+        if status["status"] in ("succeeded", "failed", "cancelled"):
             return status
         if time.monotonic() > deadline:
             raise AssertionError(f"job {job_id} still {status['status']} after {timeout_s}s")

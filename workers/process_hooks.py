@@ -24,6 +24,7 @@ from workers.clients import close_clients
 from workers.observability import exposition
 from workers.resilience import reaper, spool_replay
 from workers.storage import artifacts
+from workers.webhooks import dispatcher as webhook_dispatcher
 
 
 @setup_logging.connect
@@ -56,3 +57,5 @@ def _on_worker_ready(sender: Any = None, **_: Any) -> None:
     # The reaper sweeps the queues this worker consumes (sender is its consumer).
     queues = sorted(sender.app.amqp.queues.consume_from) if sender is not None else []
     reaper.start(queues or [get_settings().generation_queue])
+    # Webhook deliveries due on those queues are published from here too.
+    webhook_dispatcher.start(queues or [get_settings().generation_queue])

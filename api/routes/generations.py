@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import time
@@ -17,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from api import job_views
 from api.deps import EngineDep, PresignS3Dep, Reader, RedisDep, SettingsDep, Submitter
 from api.errors import rate_limit_headers
+from api.job_notifications import NotificationsDep
 from api.schemas import (
     GenerationAccepted,
     GenerationCreate,
@@ -24,17 +24,13 @@ from api.schemas import (
     error_responses,
 )
 from api.strict_body import StrictJsonRoute
-from api.submissions import submit_within_quota
-from api.tenant_limits import PAID_PROVIDERS, check_provider_and_model, limits_of
-from core.access import Principal, Role
+from api.submissions import submit_as
 from core.errors import BadRequest, JobNotFound
 from core.state import JobState, JobStatus
 from workers.pipeline.recorded_end import follow_row
 from workers.storage import job_state
-from workers.storage.admission import Quota
 from workers.storage.models import Generation
 from workers.storage.records import load_generation
-from workers.storage.spend import month_of
 
 logger = logging.getLogger(__name__)
 
@@ -80,20 +76,10 @@ def create_generation(
         raise BadRequest(
             "Idempotency-Key", "use 1 to 200 visible ASCII characters, no spaces (e.g. a UUID)"
         )
-    spec = _in_callers_tenant(spec, caller)
-    tenant = spec.tenant_id or caller.tenant_id
-    limits = limits_of(tenant)
-    check_provider_and_model(spec, limits, settings)
-    quota = Quota(
-        tenant,
-        requests_per_minute=limits.requests_per_minute,
-        max_in_flight=limits.max_in_flight,
-        budget_usd=limits.monthly_budget_usd if spec.options.provider in PAID_PROVIDERS else None,
-        month=month_of(),
-    )
-    job_id, created, admission = submit_within_quota(
-        client, settings, spec, idempotency_key=idempotency_key, quota=quota, engine=engine
-    )
+    job_id, created, admission, quota = submit_as(
+        caller, spec, client=client, settings=settings, engine=engine,
+        idempotency_key=idempotency_key,
+    )  # fmt: skip
     if created:
         response.headers.update(rate_limit_headers(quota.requests_per_minute, admission))
     status = JobStatus.QUEUED
@@ -101,18 +87,6 @@ def create_generation(
         status = state.status
     response.headers["Location"] = status_url(job_id)
     return GenerationAccepted(id=job_id, status=status, status_url=status_url(job_id))
-
-
-def _in_callers_tenant(spec: GenerationCreate, caller: Principal) -> GenerationCreate:
-    """The job belongs to the key's tenant; a body naming another is refused (an admin
-    may submit for any tenant)."""
-    if spec.tenant_id is not None and spec.tenant_id != caller.tenant_id:
-        if caller.role is not Role.ADMIN:
-            raise BadRequest(
-                "tenant_id", "is not your API key's tenant; leave it out (the key sets it)"
-            )
-        return spec
-    return spec.model_copy(update={"tenant_id": caller.tenant_id})
 
 
 @router.get(
@@ -129,6 +103,7 @@ async def get_generation(
     engine: EngineDep,
     s3: PresignS3Dep,
     settings: SettingsDep,
+    notifications: NotificationsDep,
     wait: Annotated[
         float,
         Query(
@@ -139,30 +114,34 @@ async def get_generation(
     ] = 0,
 ) -> GenerationPublic:
     deadline = time.monotonic() + min(wait, settings.max_wait_s)
-    pause_s = 0.01
     next_row_check = 0.0
-    while True:
-        state = await run_in_threadpool(job_state.load, client, job_id)
-        if state is None:
-            row = await run_in_threadpool(load_generation, engine, job_id)
-            if row is None or not caller.sees(row.tenant_id):
-                raise JobNotFound(f"no job {job_id}")
-            return job_views.from_row(row, s3, settings)
-        if not caller.sees(state.tenant_id):
-            raise JobNotFound(f"no job {job_id}")  # the same answer as an unknown id
-        if _row_check_due(state, next_row_check):
-            next_row_check = time.monotonic() + ROW_CHECK_EVERY_S
-            row = await run_in_threadpool(_recorded_end, client, engine, job_id)
-            if row is not None:
+    # Registered before the first read: a change between a read and the wait still wakes.
+    with notifications.watch(job_id) as waiter:
+        while True:
+            state = await run_in_threadpool(job_state.load, client, job_id)
+            if state is None:
+                row = await run_in_threadpool(load_generation, engine, job_id)
+                if row is None or not caller.sees(row.tenant_id):
+                    raise JobNotFound(f"no job {job_id}")
                 return job_views.from_row(row, s3, settings)
-        remaining_s = deadline - time.monotonic()
-        if state.is_terminal or remaining_s <= 0:
-            return job_views.from_state(state, s3, settings)
-        await asyncio.sleep(min(pause_s, remaining_s))
-        pause_s = min(pause_s * 2, 0.25)
+            if not caller.sees(state.tenant_id):
+                raise JobNotFound(f"no job {job_id}")  # the same answer as an unknown id
+            if row_check_due(state, next_row_check):
+                next_row_check = time.monotonic() + ROW_CHECK_EVERY_S
+                row = await run_in_threadpool(recorded_end, client, engine, job_id)
+                if row is not None:
+                    return job_views.from_row(row, s3, settings)
+            remaining_s = deadline - time.monotonic()
+            if state.is_terminal or remaining_s <= 0:
+                return job_views.from_state(state, s3, settings)
+            # Woken by the job's change notification; the timeouts re-read anyway, for a
+            # notification missed while the subscriber reconnected and for the row check.
+            await waiter.wait(
+                min(remaining_s, settings.events_reread_s, row_check_in(state, next_row_check))
+            )
 
 
-def _row_check_due(state: JobState, next_check: float) -> bool:
+def row_check_due(state: JobState, next_check: float) -> bool:
     return (
         not state.is_terminal
         and time.time() - state.created_at >= ROW_CHECK_AFTER_S
@@ -170,7 +149,16 @@ def _row_check_due(state: JobState, next_check: float) -> bool:
     )
 
 
-def _recorded_end(client: redis.Redis, engine: Engine, job_id: str) -> Generation | None:
+def row_check_in(state: JobState, next_check: float) -> float:
+    """Seconds until row_check_due can next be true (for a wait to end by then)."""
+    return max(
+        state.created_at + ROW_CHECK_AFTER_S - time.time(),
+        next_check - time.monotonic(),
+        0.0,
+    )
+
+
+def recorded_end(client: redis.Redis, engine: Engine, job_id: str) -> Generation | None:
     """The job's row, if it has ended there, after repairing its live state to say the
     same; None when there is no row or Postgres does not answer (the state answers)."""
     try:

@@ -19,7 +19,7 @@ router = APIRouter(prefix="/v1/usage", tags=["usage"])
 _MONTH = text(
     """
     SELECT count(*) FILTER (WHERE success) AS succeeded,
-           count(*) FILTER (WHERE NOT success) AS failed,
+           count(*) FILTER (WHERE status = 'failed') AS failed,
            count(*) FILTER (WHERE cache_layer IN ('L1', 'L2', 'L3')) AS cache_hits,
            coalesce(sum(saved_usd), 0) AS saved_usd
     FROM generations

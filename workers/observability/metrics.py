@@ -69,3 +69,11 @@ CODE_POLICY_VIOLATIONS = Counter(
 QUOTA_REFUSALS = Counter(
     "quota_refusals", "Submissions refused by a tenant's quota or budget", ["tenant", "kind"]
 )
+# Counted once per cancelled job, by whoever ends it (the API for a queued job, the
+# worker for a running one).
+GENERATION_CANCELLED = Counter("generation_cancelled", "Jobs ended cancelled on request")
+# Counted once per webhook delivery attempt (workers.webhooks.delivery), by its outcome:
+# delivered, failed, refused or retrying.
+WEBHOOK_DELIVERIES = Counter(
+    "webhook_deliveries", "Webhook delivery attempts, by outcome", ["outcome"]
+)

@@ -11,6 +11,7 @@ from core.access import valid_tenant
 from core.errors import ComponentForgeError
 from core.redaction import public_message
 from core.state import JobState, JobStatus
+from core.webhook_url import check_url
 from workers.clients import db_engine, redis_client
 from workers.observability import metrics, tracing
 from workers.pipeline.recorded_end import adopt_recorded_end
@@ -83,8 +84,23 @@ def _state_of_unaccepted(
         attempts=1,
         error=reason,
         tenant_id=_existing_tenant(body.get("tenant_id")),
+        webhook_url=_webhook_url(body),
     )
     return state
+
+
+def _webhook_url(body: dict[str, Any]) -> str | None:
+    """The refused body's options.webhook_url, when it is a URL of the allowed form: it
+    is told of the refusal (the delivery checks the tenant's allow-list and address)."""
+    options = body.get("options")
+    url = options.get("webhook_url") if isinstance(options, dict) else None
+    if not isinstance(url, str):
+        return None
+    try:
+        check_url(url, allow_http=get_settings().webhook_allow_http)
+    except ValueError:
+        return None
+    return url
 
 
 def _storable(value: Any, length: int) -> str:

@@ -7,6 +7,8 @@ import logging
 import time
 from dataclasses import dataclass, field, replace
 
+import redis
+
 from config.settings import get_settings
 from core.result import CostLine, JobCost, JobResult
 from core.spec import CacheMode, JobSpec
@@ -14,9 +16,18 @@ from core.state import JobState
 from workers.chain import ChainResult, run_chain
 from workers.clients import db_engine, http_client, redis_client, s3_client
 from workers.observability import metrics
+from workers.pipeline.cancel import JobCancelled
+from workers.resilience import upload_spool
 from workers.resilience.dependency import REDIS_CACHE
 from workers.resilience.upload_spool import upload_or_spool
-from workers.storage import artifacts, bucket_epoch, figma_tokens, job_state, l1_cache
+from workers.storage import (
+    artifacts,
+    bucket_epoch,
+    cancellation,
+    figma_tokens,
+    job_state,
+    l1_cache,
+)
 from workers.storage.figma_client import FigmaSource
 from workers.storage.l1_cache import L1Record
 from workers.storage.records import CacheEvent
@@ -91,7 +102,8 @@ def _bucket_epoch() -> str | None:
 
 def generate(state: JobState, spec: JobSpec, timings: dict[str, float]) -> Outcome:
     """Run the chain, upload (or spool) the artifacts and store the L1 entry; adds the
-    steps' and the upload's milliseconds to `timings`."""
+    steps' and the upload's milliseconds to `timings`. Raises JobCancelled at a step
+    boundary of a job asked to stop (having deleted what it uploaded)."""
     settings = get_settings()
     client = redis_client()
     tenant = spec.tenant_id or "-"
@@ -103,7 +115,7 @@ def generate(state: JobState, spec: JobSpec, timings: dict[str, float]) -> Outco
     )
     chain = run_chain(
         spec,
-        on_step=lambda step: job_state.set_stage(client, state.id, step),
+        on_step=lambda step: _enter_stage(client, state.id, step),
         step_delay_ms=settings.template_delay_ms,
         figma=figma,
     )
@@ -111,7 +123,7 @@ def generate(state: JobState, spec: JobSpec, timings: dict[str, float]) -> Outco
     timings.update(steps_ms)
     for step, ms in chain.timings_ms.items():
         metrics.AGENT_STEP_DURATION.labels(step=step).observe(ms / 1000)
-    job_state.set_stage(client, state.id, "upload")
+    _enter_stage(client, state.id, "upload")
     upload_started = time.perf_counter()
     per_tenant = settings.l1_scope == "tenant"
     record = _l1_record(state, chain, tenant_id=spec.tenant_id if per_tenant else None)
@@ -120,6 +132,13 @@ def generate(state: JobState, spec: JobSpec, timings: dict[str, float]) -> Outco
         record, artifact_keys=keys, bucket_epoch=_epoch_to_store() if uploaded else None
     )
     timings["upload"] = round((time.perf_counter() - upload_started) * 1000, 3)
+    if (asked := cancellation.claim_ending(client, state.id)) is not None:
+        # Asked to stop while uploading: what was uploaded goes (the job leaves nothing).
+        if uploaded:
+            artifacts.delete_component(s3_client(), settings.s3_bucket, record.component_id)
+        else:
+            upload_spool.discard(record.component_id)
+        raise JobCancelled(by=asked, stage="upload")
     # A cache entry must point at artifacts that exist: none while uploads are pending
     # (no epoch then), and none that outlives them (its TTL ends before their expiry).
     stored = True
@@ -142,6 +161,12 @@ def generate(state: JobState, spec: JobSpec, timings: dict[str, float]) -> Outco
         uploads_pending=not uploaded,
         cache_unavailable=figma.cache_unavailable or not stored,
     )
+
+
+def _enter_stage(client: redis.Redis, job_id: str, stage: str) -> None:
+    """A step boundary: record the stage, and stop here if the job was asked to."""
+    if (asked := job_state.set_stage(client, job_id, stage)) is not None:
+        raise JobCancelled(by=asked, stage=stage)
 
 
 def _l1_record(state: JobState, chain: ChainResult, *, tenant_id: str | None) -> L1Record:

@@ -22,9 +22,10 @@ from core import strict_json
 from core.errors import ComponentForgeError, InvalidJob, MalformedJson, UnknownTenant
 from core.spec import JobSpec
 from core.state import JobState, is_job_id
+from core.webhook_url import HOSTS_HINT, check_url, host_allowed
 from workers.clients import db_engine, redis_client
 from workers.resilience.dead_letters import UnrunnableMessage
-from workers.storage import job_state, records, tenant_lookups
+from workers.storage import job_state, records, tenant_lookups, tenants
 
 _FIX = "it was not run. Fix the publisher, then resubmit"
 _JSON_TYPES = {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}
@@ -123,6 +124,7 @@ def accept_queued_job(job_id: str, request: dict[str, Any] | None) -> JobState |
     except ValidationError as exc:
         raise InvalidJob(_validation_message(exc)) from None
     check_tenant(spec.tenant_id)
+    check_webhook_host(spec)
     state, _ = job_state.create_queued(
         redis_client(),
         job_id,
@@ -143,6 +145,22 @@ def check_tenant(tenant_id: str | None) -> None:
         )
     if not tenant_lookups.tenant_exists(db_engine(), tenant_id):
         raise UnknownTenant(f"tenant_id: no tenant {tenant_id!r}; {_FIX}")
+
+
+def check_webhook_host(spec: JobSpec) -> None:
+    """Raise InvalidJob when options.webhook_url's host is not on the tenant's allow-list
+    (as the API answers 422); the delivery checks it again."""
+    url = spec.options.webhook_url
+    if url is None or spec.tenant_id is None:
+        return
+    host = check_url(url, allow_http=True)  # its form was checked with the spec
+    limits = tenants.load_limits(db_engine(), spec.tenant_id)
+    if not host_allowed(host, limits.webhook_hosts if limits else None):
+        raise InvalidJob(
+            f"options.webhook_url: host {host!r} is not on tenant {spec.tenant_id}'s webhook "
+            f"allow-list; allow it with: "
+            f"{HOSTS_HINT.format(tenant=spec.tenant_id, host=host)}, then resubmit"
+        )
 
 
 def check_strict_json(request: dict[str, Any]) -> None:

@@ -54,7 +54,7 @@ def follow_row(
     job_state.finish(
         client,
         job_id,
-        status=JobStatus.SUCCEEDED if row.success else JobStatus.FAILED,
+        status=JobStatus(row.status),
         ttl_s=get_settings().ended_job_state_ttl_s,
         cache_layer=row.cache_layer,
         result=JobResult.from_dict(row.result) if row.success and row.result else None,

@@ -23,6 +23,7 @@ from core.state import JobState, JobStatus, decode
 from workers.chain import GENERATOR_VERSION
 from workers.clients import redis_client
 from workers.observability import metrics, tracing
+from workers.pipeline.cancel import JobCancelled, end_cancelled
 from workers.pipeline.failure import fail_job
 from workers.pipeline.generate import Outcome, entry_current, from_l1, generate
 from workers.pipeline.queued import accept_queued_job, refuse_if_not_its_own
@@ -30,7 +31,7 @@ from workers.pipeline.recorded_end import adopt_recorded_end
 from workers.resilience.bookkeeping_spool import EXISTED, SPOOLED, record_or_spool
 from workers.resilience.dependency import REDIS_CACHE
 from workers.resilience.lease import JobLease
-from workers.storage import job_state, l1_cache
+from workers.storage import cancellation, job_state, l1_cache
 from workers.storage.generation_row import GenerationRow
 from workers.storage.l1_cache import L1Record
 from workers.storage.records import CacheEvent
@@ -100,6 +101,10 @@ def _run(state: JobState, lease: JobLease) -> None:
     # With the cache on the job-state Redis, its read rides on the mark-running round trip.
     pipelined = lookup and l1_cache.shares_job_redis()
     cached = _mark_running(job, read_l1=pipelined)
+    if job.attempt == 0:
+        # Cancelled while its message waited: the message is acked and dropped.
+        logger.info("job %s was cancelled before it ran; its message is dropped", state.id)
+        return
     if job.attempt > get_settings().job_max_deliveries:
         fail_job(
             state.id,
@@ -110,10 +115,29 @@ def _run(state: JobState, lease: JobLease) -> None:
         )
         return
     record = _look_up(job, cached, lookup=lookup, read=lookup and not pipelined)
-    outcome = from_l1(record) if record is not None else generate(state, job.spec, job.timings)
+    try:
+        outcome = _produce(job, record)
+    except JobCancelled as cancelled:
+        state.attempts = job.attempt
+        end_cancelled(
+            redis_client(), state, by=cancelled.by, stage=cancelled.stage,
+            record_row=lambda row: record_or_spool(row) != EXISTED, also=job.lease.release_in,
+        )  # fmt: skip
+        return
     result = _record(job, outcome)
     if result is not None:
         _finish(job, outcome, result)
+
+
+def _produce(job: _Delivery, record: L1Record | None) -> Outcome:
+    """The job's outcome from its L1 record or a generation; raises JobCancelled when
+    the job was asked to stop before its last cancellable point (claimed here for a
+    hit, inside `generate` for a generation, before its L1 entry is stored)."""
+    if record is None:
+        return generate(job.state, job.spec, job.timings)
+    if (asked := cancellation.claim_ending(redis_client(), job.state.id)) is not None:
+        raise JobCancelled(by=asked, stage="cache_lookup")
+    return from_l1(record)
 
 
 def _mark_running(job: _Delivery, *, read_l1: bool) -> str | None:

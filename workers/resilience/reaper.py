@@ -45,10 +45,11 @@ from config.celery_app import app
 from config.settings import get_settings
 from core.errors import JobOrphaned
 from core.keys import LIVE_JOBS, job_key, lease_key, reaper_lock_key
-from core.state import LIVE, JobStatus
+from core.state import LIVE
 from workers.clients import redis_client
 from workers.observability import metrics
 from workers.pipeline.failure import fail_job
+from workers.storage import job_events
 
 logger = logging.getLogger(__name__)
 
@@ -180,6 +181,15 @@ def _act(
     return counts
 
 
+_REQUEUE_IF_LIVE = """
+local status = redis.call('HGET', KEYS[1], 'status')
+if status == 'queued' or status == 'running' then
+  redis.call('HSET', KEYS[1], 'status', 'queued', 'stage', 'requeued')
+end
+return 0
+"""
+
+
 def _still_orphaned(client: redis.Redis, job_id: str) -> bool:
     """Read again just before acting: a delivery may have started since the sweep read."""
     pipe = client.pipeline(transaction=False)
@@ -207,9 +217,11 @@ def _reap(client: redis.Redis, job_id: str, queue: str, action: Action, job: Obs
     else:
         app.send_task("generation.run", kwargs={"job_id": job_id}, task_id=job_id, queue=queue)
         pipe = client.pipeline(transaction=True)
-        pipe.hset(job_key(job_id), mapping={"status": JobStatus.QUEUED, "stage": "requeued"})
+        # Only a job still live: one cancelled since the re-read stays cancelled.
+        pipe.eval(_REQUEUE_IF_LIVE, 1, job_key(job_id))
         pipe.hincrby(job_key(job_id), "requeues", 1)
         pipe.zadd(LIVE_JOBS, {job_id: time.time()}, xx=True)
+        job_events.record(pipe, job_id)
         pipe.execute()
         logger.warning(
             "reaper: job %s (%s, idle %d s, no lease, no message) re-queued on %s",

@@ -72,6 +72,14 @@ def upload_or_spool(component_id: str, files: dict[str, bytes]) -> tuple[dict[st
         return {name: artifacts.artifact_key(component_id, name) for name in files}, False
 
 
+def discard(component_id: str) -> int:
+    """Drop a component's spooled uploads (its job was cancelled); returns how many."""
+    dropped = [path for path in spool().pending() if path.name.endswith(f"-{component_id}.json")]
+    for path in dropped:
+        path.unlink(missing_ok=True)
+    return len(dropped)
+
+
 def replay() -> int:
     def apply(item: dict[str, Any]) -> None:
         files = {name: base64.b64decode(data) for name, data in item["files"].items()}

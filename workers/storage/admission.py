@@ -26,6 +26,7 @@ IN_FLIGHT_RETRY_S = 5.0
 
 _ADMIT = """
 local idem, rate, live, spend, job, live_jobs = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local events = KEYS[7]
 local job_id, body_hash, idem_ttl = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local rpm, window, cap = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 local budget, state_ttl, job_prefix = tonumber(ARGV[7]), tonumber(ARGV[8]), ARGV[9]
@@ -88,6 +89,11 @@ local fields = {}
 for i = 10, #ARGV do fields[#fields + 1] = ARGV[i] end
 redis.call('HSET', job, unpack(fields))
 redis.call('EXPIRE', job, state_ttl)
+-- Its first event (job_events; MAXLEN as keys.JOB_EVENTS_MAXLEN). Not announced: no
+-- one can be waiting for a job that did not exist.
+redis.call('XADD', events, 'MAXLEN', '~', 100, '*', 'status', 'queued', 'stage', '',
+  'cache_layer', '', 'attempts', '0', 'at', tostring(now))
+redis.call('EXPIRE', events, state_ttl)
 redis.call('ZADD', live_jobs, now, job_id)
 redis.call('ZADD', live, now, job_id)
 redis.call('EXPIRE', live, state_ttl)
@@ -171,6 +177,7 @@ def admit_and_create(
             keys.spend_key(tenant, quota.month),
             keys.job_key(job_id),
             keys.LIVE_JOBS,
+            keys.events_key(job_id),
         ],
         args=argv,
         client=client,
@@ -195,7 +202,7 @@ def undo(client: redis.Redis, *, job_id: str, tenant: str, idempotency_key: str 
     """Take back an admission whose message could not be published: the job's state, its
     slots and its claim, as if it had been refused."""
     pipe = client.pipeline(transaction=True)
-    pipe.delete(keys.job_key(job_id))
+    pipe.delete(keys.job_key(job_id), keys.events_key(job_id))
     pipe.zrem(keys.LIVE_JOBS, job_id)
     pipe.zrem(keys.tenant_live_key(tenant), job_id)
     pipe.zrem(keys.quota_rate_key(tenant), job_id)

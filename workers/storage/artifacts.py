@@ -145,6 +145,21 @@ def upload_artifacts(
     return {name: future.result() for name, future in zip(names, futures, strict=True)}
 
 
+def delete_component(s3: Any, bucket: str, component_id: str) -> int:
+    """Delete every version (and delete marker) of a component's artifacts, in both its
+    folders; returns how many were deleted. For a cancelled job, which leaves nothing:
+    in a versioned bucket a plain delete would keep the uploaded versions."""
+    found: list[dict[str, str]] = []
+    for name in ("component.tsx", "quality-report.html"):  # one name per folder
+        prefix = artifact_key(component_id, name).rsplit("/", 1)[0] + "/"
+        for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=prefix):
+            for entry in page.get("Versions", []) + page.get("DeleteMarkers", []):
+                found.append({"Key": entry["Key"], "VersionId": entry["VersionId"]})
+    for start in range(0, len(found), 1000):  # DeleteObjects takes up to 1000 keys
+        s3.delete_objects(Bucket=bucket, Delete={"Objects": found[start : start + 1000]})
+    return len(found)
+
+
 def presigned_url(s3: Any, bucket: str, key: str, *, ttl_s: int) -> str:
     return s3.generate_presigned_url(
         "get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=ttl_s

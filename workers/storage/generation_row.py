@@ -1,6 +1,7 @@
 """The generations row as a type: one per job, built by whichever path ends the job.
 
-A job succeeds (workers.pipeline.run), fails (workers.pipeline.failure), or never runs
+A job succeeds (workers.pipeline.run), fails (workers.pipeline.failure), is cancelled
+(workers.pipeline.cancel, api.routes.cancel), or never runs
 because its message was unrunnable (workers.resilience.dead_letters); each builds its row
 with a constructor here. records.record_generation inserts `values()`, and the
 bookkeeping spool keeps `values()` on disk and rebuilds the row with `from_values`.
@@ -51,6 +52,9 @@ class GenerationRow:
     error_message: str | None = None
     trace_id: str | None = None
     result: JobResult | None = None
+    status: str | None = None
+    """succeeded, failed or cancelled; unset: what `success` says (a spooled row of an
+    older version has none)."""
 
     @classmethod
     def succeeded(
@@ -70,6 +74,7 @@ class GenerationRow:
         return cls(
             **_job_columns(state, finished_at, attempts),
             success=True,
+            status="succeeded",
             started_at=utc(started_at),
             duration_ms=duration_ms,
             component_id=result.component_id,
@@ -102,11 +107,30 @@ class GenerationRow:
         return cls(
             **_job_columns(state, finished_at, max(state.attempts, 1)),
             success=False,
+            status="failed",
             started_at=utc(started_at) if started_at is not None else None,
             duration_ms=round((finished_at - (started_at or finished_at)) * 1000, 3),
             cache_key=state.cache_key or None,
             error_type=error_type,
             error_message=error_message,
+            trace_id=trace_id,
+        )
+
+    @classmethod
+    def cancelled(
+        cls, state: JobState, *, message: str, finished_at: float, trace_id: str | None
+    ) -> GenerationRow:
+        """A job stopped on request: no result, no artifacts; `success` stays False (it
+        did not succeed), `status` says why."""
+        started_at = state.started_at
+        return cls(
+            **_job_columns(state, finished_at, state.attempts),
+            success=False,
+            status="cancelled",
+            started_at=utc(started_at) if started_at is not None else None,
+            duration_ms=round((finished_at - (started_at or finished_at)) * 1000, 3),
+            error_type="cancelled",
+            error_message=message,
             trace_id=trace_id,
         )
 
@@ -125,6 +149,7 @@ class GenerationRow:
             started_at=moment,
             duration_ms=0.0,
             success=False,
+            status="failed",
             error_type=error_type,
             error_message=error_message,
         )
@@ -134,6 +159,7 @@ class GenerationRow:
         None: for `result` (JSONB) None would be stored as JSON null, not SQL NULL."""
         values = {f.name: getattr(self, f.name) for f in fields(self)}
         values["result"] = self.result.as_dict() if self.result is not None else None
+        values["status"] = self.status or ("succeeded" if self.success else "failed")
         return {name: value for name, value in values.items() if value is not None}
 
     @classmethod

@@ -2,7 +2,9 @@
 
 The API writes it on submit, the worker moves it through running to an end state,
 and GET /v1/generations/{id} reads it. A job not yet ended is also in the index
-`jobs:live`, scored by its last progress, where the reaper looks for orphans.
+`jobs:live`, scored by its last progress, where the reaper looks for orphans. Every
+write also appends the change to the job's event stream and announces it
+(workers.storage.job_events), in the write's own round trip.
 """
 
 from __future__ import annotations
@@ -14,10 +16,13 @@ from typing import Any
 
 import redis
 
+from config.settings import get_settings
 from core.keys import LIVE_JOBS, TENANT_LIVE_AROUND, done_channel, job_key
 from core.result import JobResult
 from core.state import LIVE, JobState, JobStatus, creation_fields, decode, new_job
 from workers.observability import tracing
+from workers.storage import job_events
+from workers.webhooks import schedule as webhook_schedule
 
 _RELEASE_SLOT = """
 local tenant = redis.call('HGET', KEYS[1], 'tenant_id')
@@ -26,6 +31,15 @@ return 0
 """
 """Sent whole (EVAL, ~150 bytes) inside finish's transaction: EVALSHA there could meet
 a script cache that a Redis restart emptied, and loading it first costs a round trip."""
+
+_START = """
+if redis.call('HGET', KEYS[1], 'status') == 'cancelled' then return 0 end
+redis.call('HSET', KEYS[1], 'status', 'running', 'stage', ARGV[1], 'cache_key', ARGV[2])
+redis.call('HSETNX', KEYS[1], 'started_at', ARGV[3])
+return redis.call('HINCRBY', KEYS[1], 'attempts', 1)
+"""
+"""mark_running's write: a job cancelled while its message waited is not started (the
+API's cancel and this start are each atomic, so one of them comes first)."""
 
 
 def create(client: redis.Redis, state: JobState, *, ttl_s: int, queue: str | None = None) -> None:
@@ -40,6 +54,7 @@ def create(client: redis.Redis, state: JobState, *, ttl_s: int, queue: str | Non
     pipe.expire(job_key(state.id), ttl_s)
     if state.status in LIVE:
         pipe.zadd(LIVE_JOBS, {state.id: time.time()})
+    job_events.record(pipe, state.id)
     pipe.execute()
 
 
@@ -77,22 +92,21 @@ def load(client: redis.Redis, job_id: str) -> JobState | None:
 def mark_running(
     client: redis.Redis, job_id: str, *, stage: str, cache_key: str, read_key: str | None = None
 ) -> tuple[int, str | None]:
-    """Record a delivery starting. Returns the attempt number (1 on first delivery) and
-    the value of `read_key` (the L1 entry), read in the same round trip.
+    """Record a delivery starting. Returns the attempt number (1 on first delivery; 0
+    when the job was cancelled: it is not started) and the value of `read_key` (the L1
+    entry), read in the same round trip.
 
     The worker computes the cache key (not the API): it depends on the generator
     version, which is the worker's to know.
     """
     pipe = client.pipeline(transaction=True)
-    mapping = {"status": JobStatus.RUNNING, "stage": stage, "cache_key": cache_key}
-    pipe.hset(job_key(job_id), mapping=mapping)
-    pipe.hsetnx(job_key(job_id), "started_at", repr(time.time()))
-    pipe.hincrby(job_key(job_id), "attempts", 1)
+    pipe.eval(_START, 1, job_key(job_id), stage, cache_key, repr(time.time()))
     if read_key is not None:
         pipe.get(read_key)
     touch(pipe, job_id)
+    job_events.record(pipe, job_id)
     results = pipe.execute()
-    return int(results[2]), results[3] if read_key is not None else None
+    return int(results[0]), results[1] if read_key is not None else None
 
 
 def mark_retrying(client: redis.Redis, job_id: str) -> None:
@@ -100,14 +114,19 @@ def mark_retrying(client: redis.Redis, job_id: str) -> None:
     pipe = client.pipeline(transaction=True)
     pipe.hset(job_key(job_id), mapping={"status": JobStatus.QUEUED, "stage": "waiting_retry"})
     touch(pipe, job_id)
+    job_events.record(pipe, job_id)
     pipe.execute()
 
 
-def set_stage(client: redis.Redis, job_id: str, stage: str) -> None:
+def set_stage(client: redis.Redis, job_id: str, stage: str) -> str | None:
+    """Record the stage now running; returns who asked the job to stop, if anyone did
+    (read in the same round trip: a step boundary checks for a cancel at no cost)."""
     pipe = client.pipeline(transaction=False)
     pipe.hset(job_key(job_id), "stage", stage)
+    pipe.hget(job_key(job_id), "cancel_requested")
     touch(pipe, job_id)
-    pipe.execute()
+    job_events.record(pipe, job_id)
+    return pipe.execute()[1]
 
 
 def finish(
@@ -143,6 +162,9 @@ def finish(
     pipe.zrem(LIVE_JOBS, job_id)
     # Free its tenant's in-flight slot (api quotas), whichever path ended the job.
     pipe.eval(_RELEASE_SLOT, 1, job_key(job_id), job_id, *TENANT_LIVE_AROUND)
+    # Its webhook (if any) is due from this same transaction: an ending never loses it.
+    webhook_schedule.schedule_in(pipe, job_id, status=status, queue=get_settings().generation_queue)
+    job_events.record(pipe, job_id)  # after the EXPIRE: the stream takes the ended TTL
     if also is not None:
         also(pipe)
     pipe.execute()

@@ -57,6 +57,8 @@ class Generation(Base):
     quality_score: Mapped[float | None]
     attempts: Mapped[int] = mapped_column(Integer, default=1)
     success: Mapped[bool] = mapped_column(Boolean)
+    status: Mapped[str] = mapped_column(String(16))
+    """succeeded, failed or cancelled (`success` is True only for succeeded)."""
     error_type: Mapped[str | None] = mapped_column(String(64))
     error_message: Mapped[str | None] = mapped_column(Text)
     trace_id: Mapped[str | None] = mapped_column(String(64))
@@ -105,6 +107,19 @@ class CacheStat(Base):
     saved_usd: Mapped[Decimal] = mapped_column(USD, default=Decimal(0))
 
 
+class Batch(Base):
+    """A batch of jobs submitted together (POST /v1/generations/batch): the ids of the
+    ones accepted, in the order of the request. Job rows are written only when each job
+    ends, so the batch keeps its members itself."""
+
+    __tablename__ = "batches"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    job_ids: Mapped[list[str]] = mapped_column(JSONB)
+
+
 class Tenant(Base):
     """A team sharing the deployment: its limits (NULL: the deployment's default) and its
     own Figma token (encrypted with TENANT_SECRETS_KEY; never stored in clear)."""
@@ -119,6 +134,10 @@ class Tenant(Base):
     allowed_providers: Mapped[list[str] | None] = mapped_column(JSONB)
     allowed_models: Mapped[list[str] | None] = mapped_column(JSONB)
     figma_token_encrypted: Mapped[str | None] = mapped_column(Text)
+    webhook_hosts: Mapped[list[str] | None] = mapped_column(JSONB)
+    """Hosts its jobs' webhooks may call (`*.example.com` too); NULL or empty: none."""
+    webhook_secret_encrypted: Mapped[str | None] = mapped_column(Text)
+    """Its Standard Webhooks signing secret (`whsec_...`), sealed like the Figma token."""
 
 
 class ApiKey(Base):
@@ -136,3 +155,25 @@ class ApiKey(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (Index("ix_api_keys_tenant_id", "tenant_id"),)
+
+
+class WebhookDelivery(Base):
+    """One row per webhook delivery attempt (workers.webhooks.deliveries)."""
+
+    __tablename__ = "webhook_deliveries"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    generation_id: Mapped[str] = mapped_column(String(64))
+    tenant_id: Mapped[str | None] = mapped_column(String(64))
+    url: Mapped[str] = mapped_column(Text)
+    attempt: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    outcome: Mapped[str] = mapped_column(String(16))  # delivered failed refused retrying
+    error: Mapped[str | None] = mapped_column(Text)
+    duration_ms: Mapped[float | None]
+
+    __table_args__ = (
+        Index("ix_webhook_deliveries_generation_id", "generation_id", "attempt"),
+        Index("ix_webhook_deliveries_at", "at"),
+    )

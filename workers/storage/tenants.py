@@ -1,9 +1,12 @@
-"""A tenant's settings in Postgres: its limits (NULL: the deployment's default) and its
-own Figma token, encrypted at rest with TENANT_SECRETS_KEY (Fernet: AES-128-CBC with an
-HMAC, from the `cryptography` package) so that a database dump does not leak it."""
+"""A tenant's settings in Postgres: its limits (NULL: the deployment's default), the
+hosts its webhooks may call, and its own Figma token and webhook secret, encrypted at
+rest with TENANT_SECRETS_KEY (Fernet: AES-128-CBC with an HMAC, from the `cryptography`
+package) so that a database dump does not leak them."""
 
 from __future__ import annotations
 
+import base64
+import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -26,6 +29,7 @@ class TenantLimits:
     monthly_budget_usd: Decimal | None = None
     allowed_providers: list[str] | None = None  # None: every provider
     allowed_models: list[str] | None = None  # None: every priced model
+    webhook_hosts: list[str] | None = None  # None or []: its jobs may call no webhook
 
 
 LIMIT_FIELDS = tuple(TenantLimits.__dataclass_fields__)
@@ -95,4 +99,44 @@ def figma_token(engine: Engine, tenant_id: str) -> SecretStr | None:
         raise ValueError(
             f"tenant {tenant_id}'s Figma token does not decrypt with TENANT_SECRETS_KEY "
             "(the key changed?); set the token again: componentforge tenants set"
+        ) from None
+
+
+def new_webhook_secret() -> str:
+    """A Standard Webhooks secret: `whsec_` and 32 random bytes in base64."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def rotate_webhook_secret(engine: Engine, tenant_id: str) -> str:
+    """Give the tenant a new webhook signing secret (created if new); returns it, the
+    only time it is shown. Deliveries from now on are signed with it."""
+    secret = new_webhook_secret()
+    sealed = _fernet().encrypt(secret.encode()).decode()
+    with Session(engine) as session, session.begin():
+        ensure_tenant(session, tenant_id)
+        row = session.get(Tenant, tenant_id, with_for_update=True)
+        assert row is not None
+        row.webhook_secret_encrypted = sealed
+    return secret
+
+
+def webhook_secret(engine: Engine, tenant_id: str) -> str:
+    """The tenant's webhook signing secret, made on first use (under a row lock, so two
+    first deliveries agree on one)."""
+    with Session(engine) as session, session.begin():
+        row = session.get(Tenant, tenant_id, with_for_update=True)
+        if row is None:
+            raise ValueError(f"no tenant {tenant_id!r}: its webhooks cannot be signed")
+        if row.webhook_secret_encrypted is None:
+            secret = new_webhook_secret()
+            row.webhook_secret_encrypted = _fernet().encrypt(secret.encode()).decode()
+            return secret
+        sealed = row.webhook_secret_encrypted
+    try:
+        return _fernet().decrypt(sealed.encode()).decode()
+    except InvalidToken:
+        raise ValueError(
+            f"tenant {tenant_id}'s webhook secret does not decrypt with TENANT_SECRETS_KEY "
+            "(the key changed?); make a new one: componentforge tenants set "
+            f"{tenant_id} --rotate-webhook-secret"
         ) from None

@@ -217,7 +217,8 @@ def test_a_delivery_that_finds_the_job_already_recorded_keeps_that_ending(
             insert(Generation).values(
                 id=job_id, component_type="button", component_name="RacedButton",
                 tenant_id="tenant-a",
-                created_at=now, finished_at=now, success=False, error_type="timeout",
+                created_at=now, finished_at=now, success=False, status="failed",
+                error_type="timeout",
                 error_message="stopped at the hard time limit by the other delivery",
             )
         )  # fmt: skip

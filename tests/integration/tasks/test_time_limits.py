@@ -70,7 +70,7 @@ def test_a_job_past_its_hard_limit_fails_with_a_reason(
         blocker.execute(
             insert(Generation).values(
                 id=job_id, component_type="button", component_name="Blocker",
-                created_at=now, finished_at=now, success=False,
+                created_at=now, finished_at=now, success=False, status="failed",
             )
         )  # fmt: skip
         # When the job runs into it

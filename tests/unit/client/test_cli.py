@@ -73,4 +73,5 @@ def test_a_tenant_shows_unset_limits_as_default() -> None:
         "providers": "default",
         "models": "m1,m2",
         "figma token": "set",
+        "webhook hosts": "none",
     }

@@ -84,9 +84,9 @@ def nested(depth: int) -> dict[str, Any]:
             "tokens.spacing.md: nan is not a JSON number",
         ),
         (
-            {"request": make_job(source={"figma_file": nested(40)})},
+            {"request": make_job(source={"figma_file": nested(140)})},
             "validation_error",
-            "nested deeper than 32 levels",
+            "nested deeper than 128 levels",
         ),
     ],
     ids=["oversized-body", "unknown-kwarg", "request-not-an-object", "job-id-not-a-string",

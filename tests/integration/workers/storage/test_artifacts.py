@@ -11,6 +11,7 @@ import pytest
 from workers.storage import bucket_epoch
 from workers.storage.artifacts import (
     artifact_key,
+    delete_component,
     ensure_bucket,
     forget_bucket,
     presigned_url,
@@ -81,3 +82,19 @@ def test_a_bucket_has_an_epoch_until_it_is_lost_or_emptied(s3: Any) -> None:
     ensure_bucket(s3, bucket, region="us-east-1", lifecycle_days=90)
     assert bucket_epoch.read(s3, bucket) not in (None, first)
     assert bucket_epoch.read(s3, f"cf-never-made-{uuid.uuid4().hex[:8]}") is None
+
+
+def test_delete_component_removes_every_version_of_both_folders(s3: Any) -> None:
+    bucket = f"cf-storage-{uuid.uuid4().hex[:8]}"
+    ensure_bucket(s3, bucket, region="us-east-1", lifecycle_days=90)
+    files = {"component.tsx": b"a", "quality-report.html": b"<p>", "tokens.json": b"{}"}
+    upload_artifacts(s3, bucket, "gone", files, concurrency=2)
+    upload_artifacts(s3, bucket, "gone", files, concurrency=2)  # a second version of each
+    upload_artifacts(s3, bucket, "kept", files, concurrency=2)
+
+    assert delete_component(s3, bucket, "gone") == 6
+
+    listed = s3.list_object_versions(Bucket=bucket)
+    keys = {v["Key"] for v in listed.get("Versions", []) + listed.get("DeleteMarkers", [])}
+    assert {key for key in keys if "/gone/" in key} == set()
+    assert {artifact_key("kept", name) for name in files} <= keys

@@ -106,6 +106,7 @@ def test_an_item_spooled_before_the_row_type_replays(tmp_path: Path) -> None:
         "completion_tokens": 0,
         "cost_usd": Decimal(0),
         "saved_usd": Decimal(0),
+        "status": "failed",  # an older row names none: its success says which
     }
 
 
@@ -118,3 +119,29 @@ def test_a_result_reads_back_from_the_job_state_as_written() -> None:
     assert state is not None and state.result == result
     assert state.status is JobStatus.SUCCEEDED
     assert "uploads" in result.as_dict() and "bookkeeping" not in result.as_dict()
+
+
+def test_a_cancelled_row_says_so_in_status_and_not_in_success(tmp_path: Path) -> None:
+    # Given a job stopped on request while running
+    state = new_job("job3", SPEC, created_at=100.0)
+    state.status, state.started_at, state.attempts = JobStatus.RUNNING, 101.0, 1
+    # When its row is built
+    row = GenerationRow.cancelled(
+        state, message="cancelled by key abc at generate_code", finished_at=103.0, trace_id=None
+    )
+    # Then it is cancelled, not succeeded, with no result, and stays so through the spool
+    values = row.values()
+    assert values["status"] == "cancelled" and values["success"] is False
+    assert values["error_type"] == "cancelled"
+    assert values["error_message"] == "cancelled by key abc at generate_code"
+    assert "result" not in values
+    assert spooled(row, tmp_path).values() == values
+
+
+def test_status_follows_success_for_rows_that_do_not_name_one() -> None:
+    # A row spooled by an older version has no status: success says which
+    old = {"id": "j", "component_type": "button", "component_name": "B", "success": True,
+           "created_at": datetime(2026, 1, 1, tzinfo=UTC),
+           "finished_at": datetime(2026, 1, 1, tzinfo=UTC)}  # fmt: skip
+    assert GenerationRow.from_values(old).values()["status"] == "succeeded"
+    assert GenerationRow.from_values({**old, "success": False}).values()["status"] == "failed"
