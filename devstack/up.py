@@ -90,7 +90,11 @@ ComponentForge Jobs, starting.
 Point celery, curl or a script at it:
   export {exports}
 
-Submit a job and wait for it:
+Submit jobs from the command line and watch them finish:
+  export COMPONENTFORGE_URL={api} COMPONENTFORGE_API_KEY={keys[Role.SUBMIT]}
+  .venv/bin/componentforge submit samples/ --wait
+
+Or over HTTP:
   export KEY={keys[Role.SUBMIT]}
   curl -s -X POST {api}/v1/generations -H "Authorization: Bearer $KEY" \\
     -H 'Content-Type: application/json' --data @{job}
