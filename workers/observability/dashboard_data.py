@@ -218,12 +218,15 @@ def _ladder(rows: dict[str, Any], l0: Any | None) -> list[dict[str, Any]]:
     for layer, name in LADDER:
         entry: dict[str, Any] = {"layer": layer, "name": name, "enabled": layer in ENABLED_LAYERS}
         if layer == "L0":
-            lookups = (l0.hits + l0.misses) if l0 is not None else 0
+            # SUMs come back as numeric (Decimal): plain numbers before any arithmetic.
+            lookups = int(l0.hits or 0) + int(l0.misses or 0) if l0 is not None else 0
             entry |= {
                 "lookups": lookups,
-                "hit_rate": l0.hits / lookups if lookups else None,
+                "hit_rate": int(l0.hits) / lookups if lookups else None,
                 "p50_ms": None,
-                "mean_lookup_ms": round(l0.lookup_ms_sum / lookups, 2) if lookups else None,
+                "mean_lookup_ms": (
+                    round(float(l0.lookup_ms_sum or 0) / lookups, 2) if lookups else None
+                ),
                 "saved_usd": float(l0.saved_usd) if l0 is not None else None,
                 "available": l0 is not None,  # deployment-wide: an admin's only
             }

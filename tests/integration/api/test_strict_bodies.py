@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from config.settings import get_settings
+from core.strict_json import MAX_DEPTH
 from tests.helpers import make_job
 
 pytestmark = pytest.mark.integration
@@ -71,10 +72,10 @@ def test_a_number_json_cannot_carry_is_400(api: httpx.Client, literal: str, said
 
 
 def test_nesting_deeper_than_the_limit_is_400(api: httpx.Client) -> None:
-    deep = '{"a": ' * 40 + "{}" + "}" * 40
+    deep = '{"a": ' * (MAX_DEPTH + 8) + "{}" + "}" * (MAX_DEPTH + 8)
     body = body_with(f'{{"figma_file": {{"document": {deep}}}}}')
     error = refused(api.post("/v1/generations", content=body, headers=JSON))
-    assert "nested deeper than 32 levels" in error["message"]
+    assert f"nested deeper than {MAX_DEPTH} levels" in error["message"]
 
 
 def test_invalid_utf8_is_400(api: httpx.Client) -> None:
