@@ -34,7 +34,12 @@ class ApiError(Exception):
 
     def __str__(self) -> str:
         shown = f"{self.message} ({self.status})"
-        problems = "; ".join(f"{f.get('field', '?')}: {f.get('reason', '')}" for f in self.fields)
+        # A field's reason the message already says is not said twice.
+        problems = "; ".join(
+            f"{f.get('field', '?')}: {f.get('reason', '')}"
+            for f in self.fields
+            if str(f.get("reason", "")) not in self.message
+        )
         return f"{shown}: {problems}" if problems else shown
 
 
