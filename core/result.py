@@ -48,9 +48,16 @@ class JobResult:
     bookkeeping: Literal["spooled"] | None = None
     uploads: Literal["pending"] | None = None
     cache: Literal["unavailable"] | None = None
+    # The identical job whose generation this one waited for and reuses (single-flight).
+    coalesced_with: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        flags = {"bookkeeping": self.bookkeeping, "uploads": self.uploads, "cache": self.cache}
+        flags = {
+            "bookkeeping": self.bookkeeping,
+            "uploads": self.uploads,
+            "cache": self.cache,
+            "coalesced_with": self.coalesced_with,
+        }
         return {
             "component_id": self.component_id,
             "artifacts": self.artifacts,

@@ -14,7 +14,7 @@ from typing import Any
 
 import redis
 from celery import Task
-from celery.exceptions import SoftTimeLimitExceeded
+from celery.exceptions import Reject, Retry, SoftTimeLimitExceeded
 from celery.worker.request import Request
 
 from config.celery_app import app
@@ -25,6 +25,7 @@ from workers.clients import redis_client
 from workers.pipeline import queued
 from workers.pipeline.failure import fail_job
 from workers.pipeline.run import run_generation
+from workers.pipeline.single_flight import WaitingForIdenticalJob
 from workers.resilience.classification import describe, error_kind, is_transient, retry_after_s
 from workers.resilience.dead_letters import UnrunnableMessage, dead_letter
 from workers.resilience.hold import hold
@@ -116,6 +117,11 @@ def run(
         wait_s = held.retry_in_s
         retry = lambda: self.retry(countdown=wait_s, max_retries=None, throw=False)  # noqa: E731
         raise hold(job_id, "publish its retry", retry) from None
+    except WaitingForIdenticalJob as waiting:
+        # Not a failure either: back to the queue without holding a pool process.
+        countdown = waiting.retry_in_s
+        requeue = lambda: _requeue(self, countdown)  # noqa: E731
+        raise hold(job_id, "publish its requeue", requeue) from None
     except SoftTimeLimitExceeded:
         _fail(
             job_id,
@@ -175,6 +181,19 @@ def _retry_or_fail(
     # retry (the broker is down), which would drop the job: hold it instead.
     retry = lambda: task.retry(exc=exc, countdown=countdown, throw=False)  # noqa: E731
     raise hold(job_id, "publish its retry", retry)
+
+
+def _requeue(task: Task, countdown: float) -> Retry:
+    """Publish the message again after `countdown` with its retry count unchanged: a job
+    waiting for an identical one must not spend the retries kept for dependencies that
+    are down. Celery's retry() would count one."""
+    request = task.request
+    again = task.signature_from_request(request, countdown=countdown, retries=request.retries)
+    try:
+        again.apply_async()
+    except Exception as exc:  # like retry(): `hold` tries again, then gives the message back
+        raise Reject(exc, requeue=False) from exc
+    return Retry(when=countdown, sig=again)
 
 
 def _fail(job_id: str, error: ComponentForgeError, request: dict[str, Any] | None) -> None:

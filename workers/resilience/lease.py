@@ -37,7 +37,8 @@ def _owner_token() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
 
 
-def _holder_is_dead_here(token: str) -> bool:
+def holder_is_dead_here(token: str) -> bool:
+    """A lease token (`host:pid:thread`) of a process on this machine that is gone."""
     host, _, rest = token.partition(":")
     pid_text = rest.partition(":")[0]
     if host != socket.gethostname() or not pid_text.isdigit():
@@ -86,7 +87,7 @@ class JobLease:
         holder = self._client.get(self._key)
         stolen = (
             holder is not None
-            and _holder_is_dead_here(holder)
+            and holder_is_dead_here(holder)
             and self._client.eval(_STEAL, 1, self._key, holder, self._token, self._ttl_ms)
         )
         if stolen:
