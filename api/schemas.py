@@ -50,6 +50,9 @@ class GenerationResult(BaseModel):
     """pending: S3 was unreachable; the artifacts appear (at these keys) when it answers."""
     cache: Literal["used", "unavailable"] = "used"
     """unavailable: the cache Redis was down; the job ran (and stored) without it."""
+    coalesced_with: str | None = None
+    """Set when identical jobs ran at once: the job whose generation this one waited for
+    and reuses (cache_layer L1, cost 0, saved_usd that job's cost)."""
 
 
 class WebhookAttemptPublic(BaseModel):

@@ -101,6 +101,13 @@ class Settings(BaseSettings):
     this many seconds."""
     l1_scope: Literal["tenant", "global"] = "tenant"
     """"global" shares L1 entries across tenants (a single-organisation deployment)."""
+    single_flight_first_wait_s: float = Field(default=0.2, gt=0)
+    """A job waiting for an identical job's generation is re-queued after this long, the
+    wait growing by half each time up to SINGLE_FLIGHT_MAX_COUNTDOWN_S
+    (workers.storage.single_flight)."""
+    single_flight_max_countdown_s: float = Field(default=2.0, gt=0)
+    single_flight_max_wait_s: float = Field(default=300.0, ge=0)
+    """A job that has waited this long for an identical job generates itself."""
     tenant_secrets_key: SecretStr | None = None
     """A Fernet key (32 url-safe base64 bytes) that encrypts tenants' Figma tokens at rest."""
     metrics_token: SecretStr | None = None
@@ -128,6 +135,9 @@ class Settings(BaseSettings):
     figma_timeout_s: float = Field(default=10.0, gt=0)
     figma_cache_ttl_s: int = Field(default=300, ge=1)
     """L0 cache: how long a fetched file (and its styles) is reused."""
+    figma_version_ttl_s: int = Field(default=5, ge=0, le=60)
+    """How long a file's version (a shallow request on each job) is reused: an edit
+    reaches new jobs (a new L1 key) within this. 0: asked on every job."""
 
     # --- llm (provider "openai": any OpenAI-compatible chat-completions API) ----
     openai_base_url: str = "https://api.openai.com/v1"

@@ -98,6 +98,13 @@ def idempotency_key(tenant: str, key: str) -> str:
     return f"idem:{tenant}:{key}"
 
 
+def inflight_key(cache_key: str) -> str:
+    """Single-flight claim: the job id generating for L1 key `cache_key` while it runs,
+    so identical jobs wait for its entry instead of generating too
+    (workers.storage.single_flight)."""
+    return f"inflight:{cache_key}"
+
+
 def lease_key(job_id: str) -> str:
     """The lease of the delivery running a job (workers.resilience.lease)."""
     return f"lease:job:{job_id}"
@@ -108,10 +115,23 @@ def circuit_key(service: str) -> str:
     return f"circuit:{service}"
 
 
-def figma_key(tenant: str, file_key: str, endpoint: str) -> str:
-    """L0: one Figma API answer (`file` or `styles`) of one file, as the tenant's token
-    read it (another tenant must not be served a private file from the cache)."""
-    return f"figma:{tenant}:{file_key}:{endpoint}"
+def figma_key(tenant: str, file_key: str, version: str, endpoint: str) -> str:
+    """L0: one Figma API answer (`file` or `styles`) of one version of a file, as the
+    tenant's token read it (another tenant must not be served a private file from the
+    cache). Keyed by version, an entry is never stale: an edit makes a new version."""
+    return f"figma:{tenant}:{file_key}@{version}:{endpoint}"
+
+
+def figma_versions_pattern(tenant: str, file_key: str) -> str:
+    """SCAN pattern of a tenant's L0 answers of a file, every version (file keys and
+    tenant ids hold no glob characters)."""
+    return f"figma:{tenant}:{file_key}@*"
+
+
+def figma_version_key(tenant: str, file_key: str) -> str:
+    """A file's current Figma version as the tenant's token last read it (a shallow
+    request), kept FIGMA_VERSION_TTL_S: what its jobs' L1 keys and L0 entries name."""
+    return f"figma-version:{tenant}:{file_key}"
 
 
 def dead_letter_queue(origin: str) -> str:

@@ -27,6 +27,12 @@ GENERATION_FAILURE = Counter(
 )
 CACHE_HITS = Counter("cache_hits", "Cache lookups that found an entry", ["layer"])
 CACHE_MISSES = Counter("cache_misses", "Cache lookups that found none", ["layer"])
+SINGLE_FLIGHT_WAITS = Counter(
+    "single_flight_waits", "Re-queues of jobs waiting for an identical job's generation"
+)
+SINGLE_FLIGHT_COALESCED = Counter(
+    "single_flight_coalesced", "Jobs finished from an identical job's generation they waited for"
+)
 CACHE_SAVED = Counter(
     "cache_saved_dollars", "What the generations a cache hit replaced had cost", ["layer"]
 )

@@ -100,19 +100,42 @@ def _bucket_epoch() -> str | None:
     return bucket_epoch.current(s3_client(), settings.s3_bucket, max_age_s=settings.bucket_check_s)
 
 
-def generate(state: JobState, spec: JobSpec, timings: dict[str, float]) -> Outcome:
-    """Run the chain, upload (or spool) the artifacts and store the L1 entry; adds the
-    steps' and the upload's milliseconds to `timings`. Raises JobCancelled at a step
-    boundary of a job asked to stop (having deleted what it uploaded)."""
+def figma_source(spec: JobSpec, *, version: str | None = None) -> FigmaSource:
+    """The job's Figma client, reading with its tenant's token; `version` pins the
+    version of its figma_file_key (the one its L1 key names)."""
     settings = get_settings()
-    client = redis_client()
     tenant = spec.tenant_id or "-"
-    figma = FigmaSource(
+    key = spec.source.figma_file_key
+    return FigmaSource(
         settings,
         http_client(),
         tenant=tenant,
         token=lambda: figma_tokens.token_for(settings, db_engine(), tenant),
+        versions={key: version} if key is not None and version is not None else {},
     )
+
+
+def source_version(spec: JobSpec) -> str | None:
+    """The current version of the job's Figma file (None for other sources): part of its
+    L1 key. Raises as a Figma fetch does (FigmaError, DependencyUnavailable)."""
+    key = spec.source.figma_file_key
+    return None if key is None else figma_source(spec).version(key)
+
+
+def generate(
+    state: JobState,
+    spec: JobSpec,
+    timings: dict[str, float],
+    *,
+    source_version: str | None = None,
+) -> Outcome:
+    """Run the chain, upload (or spool) the artifacts and store the L1 entry; adds the
+    steps' and the upload's milliseconds to `timings`. `source_version`: the Figma file's
+    version the job's L1 key names. Raises JobCancelled at a step boundary of a job asked
+    to stop (having deleted what it uploaded)."""
+    settings = get_settings()
+    client = redis_client()
+    figma = figma_source(spec, version=source_version)
     chain = run_chain(
         spec,
         on_step=lambda step: _enter_stage(client, state.id, step),

@@ -25,9 +25,10 @@ from workers.clients import redis_client
 from workers.observability import metrics, tracing
 from workers.pipeline.cancel import JobCancelled, end_cancelled
 from workers.pipeline.failure import fail_job
-from workers.pipeline.generate import Outcome, entry_current, from_l1, generate
+from workers.pipeline.generate import Outcome, entry_current, from_l1, generate, source_version
 from workers.pipeline.queued import accept_queued_job, refuse_if_not_its_own
 from workers.pipeline.recorded_end import adopt_recorded_end
+from workers.pipeline.single_flight import Flight
 from workers.resilience.bookkeeping_spool import EXISTED, SPOOLED, record_or_spool
 from workers.resilience.dependency import REDIS_CACHE
 from workers.resilience.lease import JobLease
@@ -73,6 +74,8 @@ class _Delivery:
     finished_at: float = 0.0
     cache_available: bool = True  # False once a read of the cache Redis failed
     cache_events: list[CacheEvent] = field(default_factory=list)
+    source_version: str | None = None  # a Figma file's, as its cache key names it
+    coalesced_with: str | None = None  # the identical job whose generation this one waited for
     trace: tracing.TraceRef | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
@@ -92,15 +95,38 @@ def _run(state: JobState, lease: JobLease) -> None:
     """The stages of a delivery: mark it running (reading L1), produce the result from L1
     or the chain, record the row, then end the job."""
     job = _Delivery(state, JobSpec.model_validate(state.spec), lease)
+    try:
+        job.source_version = source_version(job.spec)  # a Figma file's: asks Figma (cheap)
+    except Exception:
+        if _started_without_key(job):
+            raise  # retried or failed as a failed fetch is
+        return
     state.cache_key = cache_key(
         job.spec,
         generator_version=GENERATOR_VERSION,
         per_tenant=get_settings().l1_scope == "tenant",
+        source_version=job.source_version,
     )
     lookup = job.spec.options.cache is not CacheMode.NO_CACHE
     # With the cache on the job-state Redis, its read rides on the mark-running round trip.
     pipelined = lookup and l1_cache.shares_job_redis()
-    cached = _mark_running(job, read_l1=pipelined)
+    # Single-flight: a job that looks up claims its key in that round trip too (no-store
+    # ones may follow, never lead a store); no-cache ones go their own way.
+    may_lead = job.spec.options.cache is CacheMode.DEFAULT
+    flight = Flight(state.id, state.cache_key, may_lead=may_lead) if lookup else None
+    cached = _mark_running(job, read_l1=pipelined, flight=flight)
+    try:
+        _run_claimed(job, cached, flight, lookup=lookup, pipelined=pipelined)
+    finally:
+        if flight is not None:
+            flight.release()
+
+
+def _run_claimed(
+    job: _Delivery, cached: str | None, flight: Flight | None, *, lookup: bool, pipelined: bool
+) -> None:
+    """The rest of `_run`, once the job is marked running (and its claim taken)."""
+    state = job.state
     if job.attempt == 0:
         # Cancelled while its message waited: the message is acked and dropped.
         logger.info("job %s was cancelled before it ran; its message is dropped", state.id)
@@ -114,7 +140,12 @@ def _run(state: JobState, lease: JobLease) -> None:
             ),
         )
         return
+    if flight is not None:
+        flight.follow_or_go_on()  # raises WaitingForIdenticalJob while a leader generates
     record = _look_up(job, cached, lookup=lookup, read=lookup and not pipelined)
+    if record is not None and flight is not None and flight.waited:
+        job.coalesced_with = record.source_job_id
+        metrics.SINGLE_FLIGHT_COALESCED.inc()
     try:
         outcome = _produce(job, record)
     except JobCancelled as cancelled:
@@ -134,23 +165,35 @@ def _produce(job: _Delivery, record: L1Record | None) -> Outcome:
     the job was asked to stop before its last cancellable point (claimed here for a
     hit, inside `generate` for a generation, before its L1 entry is stored)."""
     if record is None:
-        return generate(job.state, job.spec, job.timings)
+        return generate(job.state, job.spec, job.timings, source_version=job.source_version)
     if (asked := cancellation.claim_ending(redis_client(), job.state.id)) is not None:
         raise JobCancelled(by=asked, stage="cache_lookup")
     return from_l1(record)
 
 
-def _mark_running(job: _Delivery, *, read_l1: bool) -> str | None:
-    """Count the delivery and mark the job running; returns the L1 entry when `read_l1`
-    (read in the same round trip)."""
+def _started_without_key(job: _Delivery) -> bool:
+    """A delivery whose source version Figma did not give: counted as started (attempts,
+    as a failed fetch was) with no cache key; False when the job was cancelled while its
+    message waited (then it is dropped, not failed)."""
+    job.attempt, _ = job_state.mark_running(
+        redis_client(), job.state.id, stage="cache_lookup", cache_key=""
+    )
+    return job.attempt != 0
+
+
+def _mark_running(job: _Delivery, *, read_l1: bool, flight: Flight | None) -> str | None:
+    """Count the delivery and mark the job running, taking `flight`'s claim; returns the
+    L1 entry when `read_l1` (read in the same round trip)."""
     state = job.state
-    job.attempt, cached = job_state.mark_running(
+    job.attempt, reply = job_state.mark_running(
         redis_client(),
         state.id,
         stage="cache_lookup",
         cache_key=state.cache_key,
-        read_key=state.cache_key if read_l1 else None,
+        read_key=state.cache_key if read_l1 and flight is None else None,
+        read=(lambda pipe: flight.claim_in(pipe, read_l1=read_l1)) if flight else None,
     )
+    cached = flight.take(reply) if flight is not None else reply
     if state.started_at is None:
         job.timings["queue"] = round(max(time.time() - state.created_at, 0) * 1000, 3)
     return cached
@@ -217,6 +260,7 @@ def _record(job: _Delivery, outcome: Outcome) -> JobResult | None:
         bookkeeping="spooled" if recorded == SPOOLED else None,
         uploads="pending" if outcome.uploads_pending else None,
         cache="unavailable" if not job.cache_available or outcome.cache_unavailable else None,
+        coalesced_with=job.coalesced_with,
     )
 
 

@@ -1,9 +1,12 @@
 """Figma REST API client behind the L0 cache.
 
 GET /v1/files/:key and /v1/files/:key/styles, with X-Figma-Token: the job's tenant's own
-token (workers.storage.figma_tokens). Answers are kept in Redis for FIGMA_CACHE_TTL_S per
-tenant, file and endpoint (`figma:{tenant}:{file_key}:{endpoint}`), so a burst of jobs on
-one file costs Figma one request, and a tenant is served only what its token read.
+token (workers.storage.figma_tokens). A file's current version comes from a shallow
+request (`?depth=1`: its `version`, else `lastModified`), remembered FIGMA_VERSION_TTL_S
+per tenant and file; it is part of the job's L1 key. Answers are kept in Redis for
+FIGMA_CACHE_TTL_S per tenant, file, version and endpoint
+(`figma:{tenant}:{file_key}@{version}:{endpoint}`), so they are never stale, a burst of
+jobs on one file costs Figma one request, and a tenant is served only what its token read.
 Requests run under the extract_tokens retry policy and the figma circuit breaker
 (workers.resilience.dependency.FIGMA); a 429 is waited out when its Retry-After is within
 the policy's max_retry_after_s, otherwise the job fails saying so.
@@ -23,11 +26,12 @@ from pydantic import SecretStr
 
 from config.settings import Settings
 from core.errors import DependencyUnavailable, FigmaError
-from core.keys import figma_key
+from core.keys import figma_key, figma_version_key, figma_versions_pattern
 from workers.observability import metrics
 from workers.resilience.dependency import FIGMA, REDIS_CACHE
 
 ENDPOINTS = {"file": "/v1/files/{key}", "styles": "/v1/files/{key}/styles"}
+SHALLOW = "/v1/files/{key}?depth=1"  # the file's version, with a tiny document
 
 
 @dataclass
@@ -40,6 +44,29 @@ class FigmaSource:
     token: Callable[[], SecretStr] | None = None  # the tenant's; raises FigmaError if none
     lookups: list[tuple[bool, float]] = field(default_factory=list)  # (hit, ms)
     cache_unavailable: bool = False
+    # file key -> version: the one this job's L1 key names, so its answers are that one's
+    versions: dict[str, str] = field(default_factory=dict)
+
+    def version(self, file_key: str) -> str:
+        """The file's current version: pinned for this job, else remembered (L0, for
+        FIGMA_VERSION_TTL_S), else asked of Figma. Raises as a fetch does (never None)."""
+        if file_key in self.versions:
+            return self.versions[file_key]
+        token = self._token()
+        key = figma_version_key(self.tenant, file_key)
+        cached, available = REDIS_CACHE.guarded(lambda r: r.get(key))
+        if cached is not None:
+            version = cached.decode() if isinstance(cached, bytes) else str(cached)
+        else:
+            answer = json.loads(self._fetch(SHALLOW.format(key=file_key), file_key, token))
+            version = _version_of(answer, file_key)
+            ttl_s = self.settings.figma_version_ttl_s
+            stored = True
+            if ttl_s > 0:
+                _, stored = REDIS_CACHE.guarded(lambda r: r.set(key, version, ex=ttl_s))
+            self.cache_unavailable = self.cache_unavailable or not available or not stored
+        self.versions[file_key] = version
+        return version
 
     def file(self, file_key: str) -> dict[str, Any]:
         document = self._get("file", file_key)
@@ -55,7 +82,7 @@ class FigmaSource:
     def _get(self, endpoint: str, file_key: str) -> Any:
         # First: a tenant without a token is not served even what the L0 cache holds.
         token = self._token()
-        key = figma_key(self.tenant, file_key, endpoint)
+        key = figma_key(self.tenant, file_key, self.version(file_key), endpoint)
         started = time.perf_counter()
         cached, available = REDIS_CACHE.guarded(lambda r: r.get(key))
         if available:
@@ -124,6 +151,18 @@ class FigmaSource:
         raise FigmaError(f"Figma answered HTTP {status} for {url}")
 
 
+def _version_of(answer: Any, file_key: str) -> str:
+    """The shallow answer's `version`, else its `lastModified`."""
+    fields = answer if isinstance(answer, dict) else {}
+    version = fields.get("version") or fields.get("lastModified")
+    if not isinstance(version, str | int) or isinstance(version, bool):
+        raise FigmaError(
+            f"Figma's answer for file {file_key} names no version nor lastModified; "
+            "check that FIGMA_API_URL points at Figma's REST API"
+        )
+    return str(version)
+
+
 def _retry_after_s(response: httpx.Response) -> float:
     try:
         return max(float(response.headers.get("Retry-After", "1")), 0.0)
@@ -132,5 +171,8 @@ def _retry_after_s(response: httpx.Response) -> float:
 
 
 def invalidate(client: redis.Redis, tenant: str, file_key: str) -> int:
-    """Drop a tenant's L0 entries of a file; returns how many there were."""
-    return int(client.delete(*(figma_key(tenant, file_key, endpoint) for endpoint in ENDPOINTS)))
+    """Drop a tenant's L0 entries of a file (every version's, and its remembered version);
+    returns how many there were. A SCAN, but of a rare operator's request."""
+    keys = [figma_version_key(tenant, file_key)]
+    keys += client.scan_iter(match=figma_versions_pattern(tenant, file_key), count=1000)
+    return int(client.delete(*keys))

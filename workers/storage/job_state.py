@@ -90,23 +90,32 @@ def load(client: redis.Redis, job_id: str) -> JobState | None:
 
 
 def mark_running(
-    client: redis.Redis, job_id: str, *, stage: str, cache_key: str, read_key: str | None = None
-) -> tuple[int, str | None]:
+    client: redis.Redis,
+    job_id: str,
+    *,
+    stage: str,
+    cache_key: str,
+    read_key: str | None = None,
+    read: Callable[[redis.client.Pipeline], None] | None = None,
+) -> tuple[int, Any]:
     """Record a delivery starting. Returns the attempt number (1 on first delivery; 0
     when the job was cancelled: it is not started) and the value of `read_key` (the L1
-    entry), read in the same round trip.
+    entry), or the reply of the command `read` queues (the single-flight claim), read in
+    the same round trip.
 
     The worker computes the cache key (not the API): it depends on the generator
     version, which is the worker's to know.
     """
     pipe = client.pipeline(transaction=True)
     pipe.eval(_START, 1, job_key(job_id), stage, cache_key, repr(time.time()))
-    if read_key is not None:
+    if read is not None:
+        read(pipe)
+    elif read_key is not None:
         pipe.get(read_key)
     touch(pipe, job_id)
     job_events.record(pipe, job_id)
     results = pipe.execute()
-    return int(results[0]), results[1] if read_key is not None else None
+    return int(results[0]), results[1] if read_key is not None or read is not None else None
 
 
 def mark_retrying(client: redis.Redis, job_id: str) -> None:
@@ -116,6 +125,27 @@ def mark_retrying(client: redis.Redis, job_id: str) -> None:
     touch(pipe, job_id)
     job_events.record(pipe, job_id)
     pipe.execute()
+
+
+_WAIT = """
+redis.call('HSET', KEYS[1], 'status', 'queued', 'stage', 'waiting_for_identical_job',
+  'waiting_for', ARGV[1])
+redis.call('HSETNX', KEYS[1], 'waiting_since', ARGV[2])
+redis.call('HINCRBY', KEYS[1], 'attempts', -1)
+return redis.call('HINCRBY', KEYS[1], 'waits', 1)
+"""
+"""mark_waiting's write: a wait is not a delivery (`attempts`, which JOB_MAX_DELIVERIES
+bounds, is given back); `waiting_since` keeps the first wait's time, which bounds them."""
+
+
+def mark_waiting(client: redis.Redis, job_id: str, *, leader: str) -> int:
+    """Back to queued while an identical job (`leader`) generates; returns how many
+    times the job has waited, this one included."""
+    pipe = client.pipeline(transaction=True)
+    pipe.eval(_WAIT, 1, job_key(job_id), leader, repr(time.time()))
+    touch(pipe, job_id)
+    job_events.record(pipe, job_id)
+    return int(pipe.execute()[0])
 
 
 def set_stage(client: redis.Redis, job_id: str, stage: str) -> str | None:

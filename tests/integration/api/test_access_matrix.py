@@ -261,8 +261,10 @@ def test_another_tenants_resource_is_an_unknown_one(
     # ... and tenant-b's DELETEs left tenant-a's L1 entry and L0 entries in place
     cache: redis.Redis = cache_redis_client()
     assert cache.exists(tenant_a.cache_key) == 1
+    version = figma_document()["version"]  # tenant-a's file is never edited
     for endpoint in ("file", "styles"):
-        assert cache.exists(figma_key("tenant-a", tenant_a.figma_file_key, endpoint)) == 1
+        key = figma_key("tenant-a", tenant_a.figma_file_key, version, endpoint)
+        assert cache.exists(key) == 1
 
 
 def test_readyz_says_up_or_down_and_nothing_else(start_api: Any) -> None:

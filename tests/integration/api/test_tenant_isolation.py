@@ -88,7 +88,8 @@ def test_tenant_b_cannot_drop_nor_use_tenant_a_figma_answers(
     figma.files[file_key] = figma_document()
     body = make_job(component_name="FigmaTwin", source={"figma_file_key": file_key}, tokens=None)
     assert submit_and_wait(api, body)["status"] == "succeeded"
-    a_entries = [figma_key("tenant-a", file_key, endpoint) for endpoint in ("file", "styles")]
+    version = figma.files[file_key]["version"]
+    a_entries = [figma_key("tenant-a", file_key, version, e) for e in ("file", "styles")]
     assert cache.exists(*a_entries) == 2
     fetched = len(figma.requests_for(file_key))
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from core.cache_key import cache_key, normalize_key
 from core.canonical import canonical_json
 from core.spec import JobSpec
@@ -22,8 +24,10 @@ def make_body(**overrides: Any) -> dict[str, Any]:
     return body
 
 
-def key_of(body: dict[str, Any]) -> str:
-    return cache_key(JobSpec.model_validate(body), generator_version=GENERATOR_VERSION)
+def key_of(body: dict[str, Any], *, version: str = "7") -> str:
+    """`version`: the Figma file's, for a figma_file_key source (ignored otherwise)."""
+    spec = JobSpec.model_validate(body)
+    return cache_key(spec, generator_version=GENERATOR_VERSION, source_version=version)
 
 
 def test_key_shape() -> None:
@@ -51,9 +55,11 @@ def test_each_tenant_has_its_own_key_unless_l1_is_global() -> None:
         JobSpec.model_validate(make_body(tenant_id="acme")),
         JobSpec.model_validate(make_body(tenant_id="other")),
     )
-    assert cache_key(acme, generator_version="v") != cache_key(other, generator_version="v")
-    assert cache_key(acme, generator_version="v", per_tenant=False) == cache_key(
-        other, generator_version="v", per_tenant=False
+    assert cache_key(acme, generator_version="v", source_version="1") != cache_key(
+        other, generator_version="v", source_version="1"
+    )
+    assert cache_key(acme, generator_version="v", per_tenant=False, source_version="1") == (
+        cache_key(other, generator_version="v", per_tenant=False, source_version="1")
     )
 
 
@@ -71,6 +77,28 @@ def test_key_changes_with_each_input() -> None:
     keys = {key_of(body) for body in changed}
     assert plain not in keys
     assert len(keys) == len(changed)
+
+
+def test_a_figma_file_key_is_keyed_by_its_version() -> None:
+    body = make_body()
+    assert key_of(body, version="7") == key_of(body, version="7")
+    assert key_of(body, version="7") != key_of(body, version="8")
+    # lastModified stands in for a version when Figma gives none
+    assert key_of(body, version="2026-10-01T12:00:00Z") != key_of(body, version="7")
+
+
+def test_a_figma_file_key_without_its_version_has_no_key() -> None:
+    spec = JobSpec.model_validate(make_body())
+    with pytest.raises(ValueError, match="version"):
+        cache_key(spec, generator_version=GENERATOR_VERSION)
+
+
+def test_other_sources_ignore_a_version() -> None:
+    for source in ({"figma_file": {"document": {"id": "0:0"}}}, {"screenshot_sha256": "a" * 64}):
+        body = make_body(source=source)
+        assert key_of(body, version="7") == key_of(body, version="8")
+        spec = JobSpec.model_validate(body)
+        assert cache_key(spec, generator_version=GENERATOR_VERSION) == key_of(body)
 
 
 def test_inline_figma_file_is_hashed_not_embedded() -> None:

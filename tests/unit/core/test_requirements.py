@@ -83,8 +83,8 @@ def test_equivalent_inputs_give_equal_specs_and_cache_keys(
 ) -> None:
     first, second = spec_of({"props": [one]}), spec_of({"props": [other]})
     assert first == second
-    key = cache_key(first, generator_version=GENERATOR_VERSION)
-    assert key == cache_key(second, generator_version=GENERATOR_VERSION)
+    key = cache_key(first, generator_version=GENERATOR_VERSION, source_version="1")
+    assert key == cache_key(second, generator_version=GENERATOR_VERSION, source_version="1")
 
 
 def test_normalized_specs_validate_again_unchanged() -> None:

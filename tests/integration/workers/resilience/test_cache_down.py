@@ -38,4 +38,5 @@ def test_jobs_run_uncached_while_the_cache_is_down(
         assert status["cache_layer"] == "L4"
         assert status["result"]["cache"] == "unavailable"
         assert generation_rows(engine, status["id"]) == 1
-    assert len(figma.requests_for("CacheDownFile")) == 4  # file + styles, twice
+    assert len(figma.body_requests_for("CacheDownFile")) == 4  # file + styles, twice
+    assert len(figma.shallow_requests_for("CacheDownFile")) == 2  # its version, each time

@@ -51,7 +51,8 @@ def test_tokens_come_from_the_figma_file(api: httpx.Client, figma: FigmaState) -
     assert tokens["origin"] == f"figma:{key}"
     assert tokens["tokens"]["colors"]["brand-primary"] == "#2563eb"
     assert tokens["tokens"]["typography"]["heading-h1"]["fontSize"] == "32px"
-    assert sorted(figma.requests_for(key)) == [f"/v1/files/{key}", f"/v1/files/{key}/styles"]
+    assert sorted(figma.body_requests_for(key)) == [f"/v1/files/{key}", f"/v1/files/{key}/styles"]
+    assert figma.shallow_requests_for(key) == [f"/v1/files/{key}?depth=1"]
 
 
 def test_second_job_on_a_file_is_served_from_l0(
@@ -59,12 +60,12 @@ def test_second_job_on_a_file_is_served_from_l0(
 ) -> None:
     key = new_file(figma)
     submit_and_wait(api, figma_job(key))
-    fetched = len(figma.requests_for(key))
+    fetched = len(figma.body_requests_for(key))
 
     again = submit_and_wait(api, figma_job(key, component_name="OtherFigmaButton"))
 
     assert again["status"] == "succeeded"
-    assert len(figma.requests_for(key)) == fetched
+    assert len(figma.body_requests_for(key)) == fetched  # the version is unchanged
     with engine.connect() as conn:
         hits = conn.execute(
             text("SELECT coalesce(sum(hits), 0) FROM cache_stats WHERE layer = 'L0'")
@@ -80,7 +81,7 @@ def test_invalidating_l0_fetches_again(api: httpx.Client, figma: FigmaState) -> 
 
     submit_and_wait(api, figma_job(key, component_name="RefetchedButton"))
 
-    assert len(figma.requests_for(key)) == 4
+    assert len(figma.body_requests_for(key)) == 4
 
 
 def test_429_within_the_cap_is_waited_out(api: httpx.Client, figma: FigmaState) -> None:
@@ -88,7 +89,8 @@ def test_429_within_the_cap_is_waited_out(api: httpx.Client, figma: FigmaState) 
     figma.scripted.append((429, {"Retry-After": "1"}))
     status = submit_and_wait(api, figma_job(key))
     assert status["status"] == "succeeded", status
-    assert len(figma.requests_for(key)) == 3
+    assert len(figma.shallow_requests_for(key)) == 2  # the 429 answered the first
+    assert len(figma.body_requests_for(key)) == 2
 
 
 def test_429_beyond_the_cap_fails_with_a_reason(api: httpx.Client, figma: FigmaState) -> None:
