@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from core.result import CostLine
 from core.spec import JobSpec
 from workers.chain.inputs.w3c_tokens import to_w3c
 from workers.chain.providers import get_provider
@@ -18,12 +19,17 @@ def run_chain(
     on_step: Callable[[str], None] | None = None,
     step_delay_ms: int = 0,
     figma: FigmaFiles | None = None,
+    costs: list[CostLine] | None = None,
 ) -> ChainResult:
     """Run extract_tokens -> ... -> validate_quality. `on_step(name)` is called as each
     step starts; `step_delay_ms` pauses inside each step (demos and fault drills);
-    `figma` fetches the file of a job that names a figma_file_key."""
+    `figma` fetches the file of a job that names a figma_file_key. `costs`: the list paid
+    calls are appended to as they happen, so a caller still has them when the chain
+    stops early (a job cancelled mid-chain is billed for what it spent)."""
     provider = get_provider(spec.options.provider, spec.options.model)
     ctx = ChainContext(spec=spec, figma=figma)
+    if costs is not None:
+        ctx.costs = costs
     timings: dict[str, float] = {}
     for step in STEPS:
         if on_step is not None:

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import redis
 
 from config.settings import get_settings
+from core.result import CostLine
 from core.state import JobState, JobStatus
 from workers.observability import metrics, tracing
 from workers.pipeline.recorded_end import adopt_recorded_end
@@ -27,10 +28,11 @@ logger = logging.getLogger(__name__)
 class JobCancelled(Exception):
     """Raised at a step boundary of a job asked to stop (workers.pipeline.run ends it)."""
 
-    def __init__(self, *, by: str, stage: str) -> None:
+    def __init__(self, *, by: str, stage: str, costs: Sequence[CostLine] = ()) -> None:
         super().__init__(cancel_message(by=by, stage=stage))
         self.by = by
         self.stage = stage
+        self.costs = list(costs)  # paid calls made before it stopped: still billed
 
 
 def cancel_message(*, by: str, stage: str | None) -> str:
@@ -45,6 +47,7 @@ def end_cancelled(
     stage: str | None,
     record_row: Callable[[GenerationRow], bool],
     also: Callable[[redis.client.Pipeline], None] | None = None,
+    costs: Sequence[CostLine] = (),
 ) -> bool:
     """Write the cancelled ending: the row through `record_row` (False: a row was already
     there, another ending came first), then the live state (`also` joins its round trip).
@@ -53,7 +56,11 @@ def end_cancelled(
     message = cancel_message(by=by, stage=stage)
     trace = tracing.TraceRef.from_fields(state.trace_fields)
     row = GenerationRow.cancelled(
-        state, message=message, finished_at=now, trace_id=trace.trace_id if trace else None
+        state,
+        message=message,
+        finished_at=now,
+        trace_id=trace.trace_id if trace else None,
+        costs=costs,
     )
     if not record_row(row) and adopt_recorded_end(client, state.id, also=also):
         logger.info("job %s had already ended (its row says so); not cancelling it", state.id)
@@ -70,8 +77,13 @@ def end_cancelled(
     if trace is not None:
         tracing.finish_job_trace(
             trace, started_at=state.started_at or now, finished_at=now, steps_ms={},
-            costs=[], cache_layer=None, tenant=state.tenant_id, outputs={}, error=message,
+            costs=list(costs), cache_layer=None, tenant=state.tenant_id, outputs={},
+            error=message,
         )  # fmt: skip
     metrics.GENERATION_CANCELLED.inc()
+    for line in costs:
+        metrics.GENERATION_COST.labels(component_type=state.component_type, api=line.provider).inc(
+            line.usd
+        )
     logger.info("job %s %s", state.id, message)
     return True

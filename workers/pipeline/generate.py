@@ -136,17 +136,20 @@ def generate(
     settings = get_settings()
     client = redis_client()
     figma = figma_source(spec, version=source_version)
+    # Paid calls as they happen: a job stopped at a step boundary is billed for them.
+    spent: list[CostLine] = []
     chain = run_chain(
         spec,
-        on_step=lambda step: _enter_stage(client, state.id, step),
+        on_step=lambda step: _enter_stage(client, state.id, step, spent=spent),
         step_delay_ms=settings.template_delay_ms,
         figma=figma,
+        costs=spent,
     )
     steps_ms = {step: round(ms, 3) for step, ms in chain.timings_ms.items()}
     timings.update(steps_ms)
     for step, ms in chain.timings_ms.items():
         metrics.AGENT_STEP_DURATION.labels(step=step).observe(ms / 1000)
-    _enter_stage(client, state.id, "upload")
+    _enter_stage(client, state.id, "upload", spent=spent)
     upload_started = time.perf_counter()
     per_tenant = settings.l1_scope == "tenant"
     record = _l1_record(state, chain, tenant_id=spec.tenant_id if per_tenant else None)
@@ -161,7 +164,7 @@ def generate(
             artifacts.delete_component(s3_client(), settings.s3_bucket, record.component_id)
         else:
             upload_spool.discard(record.component_id)
-        raise JobCancelled(by=asked, stage="upload")
+        raise JobCancelled(by=asked, stage="upload", costs=chain.costs)
     # A cache entry must point at artifacts that exist: none while uploads are pending
     # (no epoch then), and none that outlives them (its TTL ends before their expiry).
     stored = True
@@ -186,10 +189,11 @@ def generate(
     )
 
 
-def _enter_stage(client: redis.Redis, job_id: str, stage: str) -> None:
-    """A step boundary: record the stage, and stop here if the job was asked to."""
+def _enter_stage(client: redis.Redis, job_id: str, stage: str, *, spent: list[CostLine]) -> None:
+    """A step boundary: record the stage, and stop here if the job was asked to (with
+    what it has `spent` so far, which it is billed for)."""
     if (asked := job_state.set_stage(client, job_id, stage)) is not None:
-        raise JobCancelled(by=asked, stage=stage)
+        raise JobCancelled(by=asked, stage=stage, costs=spent)
 
 
 def _l1_record(state: JobState, chain: ChainResult, *, tenant_id: str | None) -> L1Record:

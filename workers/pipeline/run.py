@@ -150,9 +150,11 @@ def _run_claimed(
         outcome = _produce(job, record)
     except JobCancelled as cancelled:
         state.attempts = job.attempt
+        spent = cancelled.costs  # what it paid before stopping: booked like any job's
         end_cancelled(
             redis_client(), state, by=cancelled.by, stage=cancelled.stage,
-            record_row=lambda row: record_or_spool(row) != EXISTED, also=job.lease.release_in,
+            record_row=lambda row: record_or_spool(row, costs=spent) != EXISTED,
+            also=job.lease.release_in, costs=spent,
         )  # fmt: skip
         return
     result = _record(job, outcome)

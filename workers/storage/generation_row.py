@@ -9,12 +9,13 @@ bookkeeping spool keeps `values()` on disk and rebuilds the row with `from_value
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from core.result import JobResult
+from core.result import CostLine, JobResult
 from core.state import JobState
 
 
@@ -118,12 +119,22 @@ class GenerationRow:
 
     @classmethod
     def cancelled(
-        cls, state: JobState, *, message: str, finished_at: float, trace_id: str | None
+        cls,
+        state: JobState,
+        *,
+        message: str,
+        finished_at: float,
+        trace_id: str | None,
+        costs: Sequence[CostLine] = (),
     ) -> GenerationRow:
         """A job stopped on request: no result, no artifacts; `success` stays False (it
-        did not succeed), `status` says why."""
+        did not succeed), `status` says why. `costs`: paid calls made before it stopped,
+        which it is billed for like any job."""
         started_at = state.started_at
         return cls(
+            prompt_tokens=sum(line.prompt_tokens for line in costs),
+            completion_tokens=sum(line.completion_tokens for line in costs),
+            cost_usd=Decimal(str(round(sum(line.usd for line in costs), 6))),
             **_job_columns(state, finished_at, state.attempts),
             success=False,
             status="cancelled",

@@ -15,8 +15,15 @@ import redis
 from sqlalchemy import Engine, text
 
 from core.keys import job_key
-from tests.conftest import Keys, bearer
-from tests.helpers import make_job, object_versions, submit_and_wait, wait_for_end
+from devstack.fakes.openai_api import LLMState
+from tests.conftest import LLM_KEY, Keys, bearer
+from tests.helpers import (
+    make_job,
+    object_versions,
+    queue_job,
+    submit_and_wait,
+    wait_for_end,
+)
 from workers.clients import cache_redis_client
 
 pytestmark = pytest.mark.integration
@@ -153,3 +160,44 @@ def test_an_ended_job_answers_409_and_other_callers_are_refused(
     assert api.post(url, headers=bearer(keys.other)).status_code == 404
     assert api.post(url, headers=bearer(keys.read)).status_code == 403
     assert api.post("/v1/generations/no-such-job/cancel").status_code == 404
+
+
+def test_a_paid_job_cancelled_mid_chain_is_billed_for_what_it_spent(
+    start_worker: Callable[..., Any],
+    api: httpx.Client,
+    engine: Engine,
+    llm: LLMState,
+    keys: Keys,
+) -> None:
+    # Given a job of the paid provider, slowed so it can be stopped after its LLM calls
+    queue = f"cancel-paid-{uuid.uuid4().hex[:8]}"
+    start_worker(queue=queue, env={"OPENAI_API_KEY": LLM_KEY, "TEMPLATE_DELAY_MS": "700"})
+    name = f"Paid{uuid.uuid4().hex[:6].upper()}Button"
+    body = make_job(component_name=name, requirements=None, options={"provider": "openai"})
+    job_id = queue_job(queue, body)
+    # The queue's tenant is not tenant-a's: an admin key follows the job
+    admin = httpx.Client(base_url=api.base_url, headers=bearer(keys.admin), timeout=30)
+    deadline = time.monotonic() + 30
+    # (404 until a worker received the message and made its state)
+    while admin.get(f"/v1/generations/{job_id}").json().get("stage") != "validate_quality":
+        assert time.monotonic() < deadline, "never reached validate_quality"
+        time.sleep(0.02)
+    # When it is cancelled after the model answered (propose_requirements, generate_code)
+    assert admin.post(f"/v1/generations/{job_id}/cancel").status_code == 202
+    ended = wait_for_end(admin, job_id)
+    assert ended["status"] == "cancelled", ended
+    # Then what it paid is on its row and in the costs table (so the tenant's spend and
+    # budget count it): cancelling is no way round a budget
+    assert len(llm.requests_about(name)) == 2
+    with engine.connect() as conn:
+        row = conn.execute(
+            text("SELECT cost_usd, prompt_tokens FROM generations WHERE id = :id"),
+            {"id": job_id},
+        ).one()
+        billed = conn.execute(
+            text("SELECT count(*), coalesce(sum(usd), 0) FROM costs WHERE generation_id = :id"),
+            {"id": job_id},
+        ).one()
+    assert billed[0] == 2 and billed[1] > 0
+    assert row.cost_usd == billed[1] and row.prompt_tokens > 0
+    admin.close()
