@@ -63,6 +63,17 @@ def queue_job(
     return client.send_task("generation.run", kwargs=kwargs, queue=queue, task_id=task_id).id
 
 
+KILLABLE_WORKER_ENV = {
+    "TEMPLATE_DELAY_MS": "400",
+    "TASK_SOFT_TIME_LIMIT_S": "8",
+    "TASK_TIME_LIMIT_S": "10",
+    "BROKER_VISIBILITY_TIMEOUT_S": "12",
+    "JOB_LEASE_S": "5",
+}
+"""A worker whose jobs take a while and whose killed jobs come back within seconds
+(short lease, visibility timeout): for tests that kill one mid-job."""
+
+
 def wait_for_end(client: httpx.Client, job_id: str, *, timeout_s: float = 60) -> dict[str, Any]:
     deadline = time.monotonic() + timeout_s
     while True:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -103,13 +103,18 @@ async def generation_events(
     ] = "",
 ) -> EventStreamResponse:
     """Follow a job until it ends, as Server-Sent Events."""
+
+    async def document(view: Callable[..., GenerationPublic], source: Any) -> GenerationPublic:
+        # Off the event loop: a job's webhook attempts are read from Postgres.
+        return await run_in_threadpool(view, source, s3, settings)
+
     state, newest = await run_in_threadpool(job_events.current, client, job_id)
     if state is None:
         row = await run_in_threadpool(load_generation, engine, job_id)
         if row is None or not caller.sees(row.tenant_id):
             raise JobNotFound(f"no job {job_id}")
         # Its live state is gone: it ended long ago, so the end at once.
-        return EventStreamResponse(_once(_end(job_views.from_row(row, s3, settings), FIRST_ID)))
+        return EventStreamResponse(_once(_end(await document(job_views.from_row, row), FIRST_ID)))
     if not caller.sees(state.tenant_id):
         raise JobNotFound(f"no job {job_id}")  # the same answer as an unknown id
     first: JobState = state
@@ -135,16 +140,16 @@ async def generation_events(
                 if now_state is None:
                     row = await run_in_threadpool(load_generation, engine, job_id)
                     if row is not None:
-                        yield _end(job_views.from_row(row, s3, settings), last_id)
+                        yield _end(await document(job_views.from_row, row), last_id)
                     return  # no row either: the job was taken back, nothing more to say
                 if now_state.is_terminal:
-                    yield _end(job_views.from_state(now_state, s3, settings), last_id)
+                    yield _end(await document(job_views.from_state, now_state), last_id)
                     return
                 if row_check_due(now_state, next_row_check):
                     next_row_check = time.monotonic() + settings.events_reread_s
                     row = await run_in_threadpool(recorded_end, client, engine, job_id)
                     if row is not None:
-                        yield _end(job_views.from_row(row, s3, settings), last_id)
+                        yield _end(await document(job_views.from_row, row), last_id)
                         return
                 keep_alive_in = settings.events_keepalive_s - (time.monotonic() - last_sent)
                 if keep_alive_in <= 0:

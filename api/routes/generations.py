@@ -123,17 +123,17 @@ async def get_generation(
                 row = await run_in_threadpool(load_generation, engine, job_id)
                 if row is None or not caller.sees(row.tenant_id):
                     raise JobNotFound(f"no job {job_id}")
-                return job_views.from_row(row, s3, settings)
+                return await run_in_threadpool(job_views.from_row, row, s3, settings)
             if not caller.sees(state.tenant_id):
                 raise JobNotFound(f"no job {job_id}")  # the same answer as an unknown id
             if row_check_due(state, next_row_check):
                 next_row_check = time.monotonic() + ROW_CHECK_EVERY_S
                 row = await run_in_threadpool(recorded_end, client, engine, job_id)
                 if row is not None:
-                    return job_views.from_row(row, s3, settings)
+                    return await run_in_threadpool(job_views.from_row, row, s3, settings)
             remaining_s = deadline - time.monotonic()
             if state.is_terminal or remaining_s <= 0:
-                return job_views.from_state(state, s3, settings)
+                return await run_in_threadpool(job_views.from_state, state, s3, settings)
             # Woken by the job's change notification; the timeouts re-read anyway, for a
             # notification missed while the subscriber reconnected and for the row check.
             await waiter.wait(

@@ -22,6 +22,7 @@ from core.state import creation_fields, new_job
 from devstack.fakes.figma import FigmaState
 from tests.conftest import FIGMA_TOKEN
 from tests.helpers import (
+    KILLABLE_WORKER_ENV,
     QUEUE_TENANT,
     generation_rows,
     get_one,
@@ -102,19 +103,12 @@ def test_whole_worker_killed_mid_job_is_redelivered(
 ) -> None:
     # Given a worker whose whole process tree dies mid-job (a lost machine)
     queue = f"lost-{uuid.uuid4().hex[:8]}"
-    short_limits = {
-        "TEMPLATE_DELAY_MS": "400",
-        "TASK_SOFT_TIME_LIMIT_S": "8",
-        "TASK_TIME_LIMIT_S": "10",
-        "BROKER_VISIBILITY_TIMEOUT_S": "12",
-        "JOB_LEASE_S": "5",
-    }
-    first = start_worker(queue=queue, concurrency=1, env=short_limits)
+    first = start_worker(queue=queue, concurrency=1, env=KILLABLE_WORKER_ENV)
     job_id = queue_job(queue, make_job(component_name="LostButton"))
     wait_for_status(api, job_id, "running")
     first.kill9()
     # When a new worker starts
-    start_worker(queue=queue, concurrency=1, env=short_limits)
+    start_worker(queue=queue, concurrency=1, env=KILLABLE_WORKER_ENV)
     # Then the job is picked up again and succeeds once
     status = wait_for_end(api, job_id, timeout_s=60)
     assert status["status"] == "succeeded", status

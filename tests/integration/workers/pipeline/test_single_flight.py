@@ -17,7 +17,7 @@ import redis
 from core.keys import inflight_key, job_key
 from devstack.fakes.openai_api import LLMState
 from tests.conftest import LLM_KEY
-from tests.helpers import make_job, queue_job, wait_for_end
+from tests.helpers import KILLABLE_WORKER_ENV, make_job, queue_job, wait_for_end
 
 pytestmark = pytest.mark.integration
 
@@ -76,20 +76,13 @@ def test_a_killed_leader_is_taken_over_by_a_follower(
 ) -> None:
     # Given a worker whose steps take a while, leading a generation for twenty jobs
     queue = f"flight-kill-{uuid.uuid4().hex[:8]}"
-    short_limits = {
-        "TEMPLATE_DELAY_MS": "400",
-        "TASK_SOFT_TIME_LIMIT_S": "8",
-        "TASK_TIME_LIMIT_S": "10",
-        "BROKER_VISIBILITY_TIMEOUT_S": "12",
-        "JOB_LEASE_S": "5",
-    }
-    first = start_worker(queue=queue, concurrency=1, env=short_limits)
+    first = start_worker(queue=queue, concurrency=1, env=KILLABLE_WORKER_ENV)
     body = make_job(component_name=f"Orphan{uuid.uuid4().hex[:6].upper()}Card")
     job_ids = _submit_identical(queue, body, 20)
     killed = _leader_running(redis_db, job_ids)
     # When that worker is killed -9 mid-generation and another one starts
     first.kill9()
-    start_worker(queue=queue, concurrency=2, env=short_limits)
+    start_worker(queue=queue, concurrency=2, env=KILLABLE_WORKER_ENV)
     # Then a follower generates, and all twenty still succeed
     ends = [wait_for_end(api, job_id, timeout_s=120) for job_id in job_ids]
     assert [end["status"] for end in ends] == ["succeeded"] * 20, ends
