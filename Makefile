@@ -14,7 +14,7 @@ TSC_PACKAGES := typescript@5.9.3 @types/react@18.3.31 @storybook/react@8.6.19
 TSC_STAMP := $(TSC_DEPS_DIR)/.installed-$(subst @,_,$(subst /,_,$(subst $() ,-,$(TSC_PACKAGES))))
 export TSC_DEPS_DIR
 
-.PHONY: install demo up test test-unit lint format migrate bench chaos clean
+.PHONY: install demo up test test-unit lint format migrate bench bench-cache bench-growth workload chaos clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -62,8 +62,23 @@ test: $(STAMP) $(TSC_STAMP) $(EXPORTER_STAMP) ## every tier: unit, integration a
 test-unit: $(STAMP) $(TSC_STAMP) ## the unit tier alone (tests/unit): starts no server, runs in seconds
 	$(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)
 
-bench: $(STAMP) $(TSC_STAMP) $(EXPORTER_STAMP) ## latency/throughput tables against a bare-Celery floor measured in the same run
+bench: $(STAMP) $(TSC_STAMP) $(EXPORTER_STAMP) ## latency/throughput tables against floors measured in the same run (bare Celery task, bare ASGI app under wrk), then reads as data grows to 10^6 rows; BENCH_ONLY=http, BENCH_GROWTH=off
+	@# wrk is the HTTP load (a C client costs the server's cores little): Debian's package,
+	@# where we may install it; without it the bench loads the API from Python threads.
+	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+		(DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk \
+		>/dev/null 2>&1 || echo "could not install wrk; HTTP load comes from Python threads"); } || \
+		echo "no wrk (install it for real HTTP figures); HTTP load comes from Python threads"
 	$(BIN)/python -m devstack.bench.run
+
+bench-cache: $(STAMP) $(TSC_STAMP) ## L1 entry size, lookups at 10^3..10^5 entries, LRU eviction on a capped cache Redis
+	$(BIN)/python -m devstack.bench.cache_memory
+
+bench-growth: $(STAMP) $(TSC_STAMP) ## status, usage, dashboard and analytics reads at 10^4..10^6 generations rows; Redis bytes per job state and L1 entry
+	$(BIN)/python -m devstack.bench.growth
+
+workload: $(STAMP) $(TSC_STAMP) $(EXPORTER_STAMP) ## replay a realistic mix (Zipf repeats, near-duplicates, edited Figma files) and print hit rate, latency and $ per cache layer; WORKLOAD_ARGS="--jobs 120"
+	$(BIN)/python -m devstack.workload $(WORKLOAD_ARGS)
 
 chaos: $(STAMP) ## fault drills under load (kill -9 workers, broker restart, Postgres/S3/cache/LLM outages) and their table; DRILLS="postgres-down s3-down" OUTAGE_S=30
 	$(BIN)/python -m devstack.chaos --outage-s $(or $(OUTAGE_S),30) $(DRILLS)

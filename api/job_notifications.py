@@ -150,9 +150,10 @@ class JobNotifications:
 _unstarted: JobNotifications | None = None
 
 
-def job_notifications(request: Request) -> JobNotifications:
+async def job_notifications(request: Request) -> JobNotifications:
     """The process's subscriber (api.main starts it); an app run without its lifespan
-    (a TestClient not entered) gets one never started, whose waits poll."""
+    (a TestClient not entered) gets one never started, whose waits poll. Async: read on
+    the event loop, not handed to a thread per request."""
     notifications = getattr(request.app.state, "job_notifications", None)
     if notifications is not None:
         return notifications  # type: ignore[no-any-return]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,16 +21,34 @@ def _iso(epoch_s: float | None) -> str | None:
     return datetime.fromtimestamp(epoch_s, UTC).isoformat().replace("+00:00", "Z")
 
 
+REUSE_SHARE = 0.01
+"""A signed URL is handed out again for up to this share of its TTL (at most
+REUSE_MAX_S): every answer's URL stays valid for at least 99% of S3_PRESIGN_TTL_S, and
+clients polling an ended job do not each pay a signature (~0.3 ms per artifact)."""
+REUSE_MAX_S = 30.0
+_SIGNED_MAX = 10_000
+_signed: dict[tuple[int, str, str, int], tuple[float, str]] = {}
+
+
+def _presigned(s3: Any, bucket: str, key: str, ttl_s: int) -> str:
+    now = time.monotonic()
+    cache_key = (id(s3), bucket, key, ttl_s)  # another client (endpoint): its own URLs
+    hit = _signed.get(cache_key)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    url = artifacts.presigned_url(s3, bucket, key, ttl_s=ttl_s)
+    if len(_signed) >= _SIGNED_MAX:
+        _signed.clear()  # bounded: a burst of distinct jobs costs only re-signing
+    _signed[cache_key] = (now + min(ttl_s * REUSE_SHARE, REUSE_MAX_S), url)
+    return url
+
+
 def _with_urls(result: dict[str, Any] | None, s3: Any, settings: Settings) -> dict[str, Any] | None:
     if result is None:
         return None
+    bucket, ttl_s = settings.s3_bucket, settings.s3_presign_ttl_s
     urls = {
-        name: {
-            "key": key,
-            "url": artifacts.presigned_url(
-                s3, settings.s3_bucket, key, ttl_s=settings.s3_presign_ttl_s
-            ),
-        }
+        name: {"key": key, "url": _presigned(s3, bucket, key, ttl_s)}
         for name, key in result["artifacts"].items()
     }
     return {**result, "artifacts": urls}

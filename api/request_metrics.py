@@ -4,10 +4,37 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from workers.observability.metrics import HTTP_REQUEST_DURATION, HTTP_REQUESTS
+
+# The labelled children, looked up once per label set: `labels()` validates and locks on
+# every call. Routes x methods x statuses; capped all the same (a client picks the method).
+_CACHED_MAX = 1_000
+_counters: dict[tuple[str, str, str], Any] = {}
+_durations: dict[tuple[str, str], Any] = {}
+
+
+def _counter(method: str, endpoint: str, status: str) -> Any:
+    key = (method, endpoint, status)
+    child = _counters.get(key)
+    if child is None:
+        child = HTTP_REQUESTS.labels(method=method, endpoint=endpoint, status=status)
+        if len(_counters) < _CACHED_MAX:
+            _counters[key] = child
+    return child
+
+
+def _duration(method: str, endpoint: str) -> Any:
+    key = (method, endpoint)
+    child = _durations.get(key)
+    if child is None:
+        child = HTTP_REQUEST_DURATION.labels(method=method, endpoint=endpoint)
+        if len(_durations) < _CACHED_MAX:
+            _durations[key] = child
+    return child
 
 
 class RequestMetricsMiddleware:
@@ -33,7 +60,5 @@ class RequestMetricsMiddleware:
             route = scope.get("route")
             endpoint = getattr(route, "path", None) or "unmatched"
             method = scope["method"]
-            HTTP_REQUESTS.labels(method=method, endpoint=endpoint, status=str(status)).inc()
-            HTTP_REQUEST_DURATION.labels(method=method, endpoint=endpoint).observe(
-                time.perf_counter() - started
-            )
+            _counter(method, endpoint, str(status)).inc()
+            _duration(method, endpoint).observe(time.perf_counter() - started)

@@ -4,20 +4,29 @@ message on the queue.
 Nothing here waits on a worker. The claim, the quota check and the job hash are one
 Redis round trip (workers.storage.admission), written before the message is published
 (a worker never sees a job it cannot find), and undone if the publish fails, so a
-refused submission leaves nothing behind.
+refused submission leaves nothing behind. The message and its task-sent event are one
+more (workers.pipeline.job_message).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import redis
+import redis.asyncio as aioredis
 from sqlalchemy import Engine
 
-from api.tenant_limits import PAID_PROVIDERS, check_provider_and_model, limits_of
-from config.celery_app import app as celery_app
+from api.tenant_limits import (
+    PAID_PROVIDERS,
+    Limits,
+    cached_limits,
+    check_provider_and_model,
+    limits_of,
+)
 from config.settings import Settings
 from core import keys
 from core.access import Principal, Role
@@ -34,13 +43,17 @@ from core.errors import (
 from core.spec import JobSpec
 from core.state import creation_fields, new_job, new_job_id
 from workers.observability import metrics, tracing
+from workers.pipeline import job_message
 from workers.storage import spend
 from workers.storage.admission import (
     IN_FLIGHT_RETRY_S,
     Admission,
     Quota,
+    Submission,
     admit_and_create,
+    admit_and_create_async,
     undo,
+    undo_async,
 )
 from workers.storage.spend import month_bounds, month_of
 
@@ -58,6 +71,62 @@ def submit(
     return job_id, created
 
 
+@dataclass(frozen=True)
+class _NewJob:
+    """A submission ready for the admission script."""
+
+    job_id: str
+    tenant: str
+    spec_json: dict[str, Any]
+    body_hash: str
+    created_at: float
+    fields: dict[str, str]
+
+
+def _new_job(spec: JobSpec, settings: Settings) -> _NewJob:
+    spec_json = spec.model_dump(mode="json", exclude_none=True)
+    job_id = new_job_id()
+    state = new_job(job_id, spec_json)
+    return _NewJob(
+        job_id=job_id,
+        tenant=spec.tenant_id or "-",
+        spec_json=spec_json,
+        body_hash=hashlib.sha256(canonical_json(spec_json)).hexdigest(),
+        created_at=state.created_at,
+        fields={**creation_fields(state), "queue": settings.generation_queue},
+    )
+
+
+def _submission(
+    job: _NewJob, quota: Quota, settings: Settings, idempotency_key: str | None
+) -> Submission:
+    return Submission(
+        job_id=job.job_id, fields=job.fields, quota=quota, body_hash=job.body_hash,
+        idempotency_key=idempotency_key, idempotency_ttl_s=settings.idempotency_ttl_s,
+        state_ttl_s=settings.job_state_ttl_s,
+    )  # fmt: skip
+
+
+def _replayed(admission: Admission, quota: Quota) -> str | None:
+    """The job id of a replay; None when the job was admitted. Raises the refusals."""
+    if admission.outcome == "replay":
+        assert admission.job_id is not None
+        return admission.job_id
+    if admission.outcome == "conflict":
+        raise IdempotencyConflict(
+            "this Idempotency-Key was already used with a different body; "
+            "use a new key for a new job"
+        )
+    if admission.outcome != "admitted":
+        raise refusal(admission, quota)
+    return None
+
+
+def _queue_unavailable(job_id: str, exc: Exception) -> DependencyUnavailable:
+    logger.warning("job %s: publish failed: %s", job_id, exc)
+    return DependencyUnavailable("the job queue is unavailable; nothing was queued, retry shortly")
+
+
 def submit_within_quota(
     client: redis.Redis,
     settings: Settings,
@@ -70,55 +139,29 @@ def submit_within_quota(
     """Queue a job if the tenant's `quota` admits it (None: no limits); returns (job id,
     created, the admission). `engine` rebuilds a lost spend counter. Raises a
     QuotaExceeded when a limit refuses it, having changed nothing."""
-    spec_json = spec.model_dump(mode="json", exclude_none=True)
-    body_hash = hashlib.sha256(canonical_json(spec_json)).hexdigest()
-    job_id = new_job_id()
-    tenant = spec.tenant_id or "-"
-    quota = quota or _unlimited(tenant)
-
-    state = new_job(job_id, spec_json)
-    fields = {**creation_fields(state), "queue": settings.generation_queue}
+    job = _new_job(spec, settings)
+    quota = quota or _unlimited(job.tenant)
+    submission = _submission(job, quota, settings, idempotency_key)
     for _ in range(2):
-        admission = admit_and_create(
-            client, job_id=job_id, fields=fields, quota=quota, body_hash=body_hash,
-            idempotency_key=idempotency_key, idempotency_ttl_s=settings.idempotency_ttl_s,
-            state_ttl_s=settings.job_state_ttl_s,
-        )  # fmt: skip
+        admission = admit_and_create(client, submission)
         if admission.outcome != "spend_unknown" or engine is None:
             break
-        spend.rebuild(client, engine, tenant, quota.month)  # Redis lost it; ask again
-    if admission.outcome == "replay":
-        assert admission.job_id is not None
-        return admission.job_id, False, admission
-    if admission.outcome == "conflict":
-        raise IdempotencyConflict(
-            "this Idempotency-Key was already used with a different body; "
-            "use a new key for a new job"
-        )
-    if admission.outcome != "admitted":
-        raise refusal(admission, quota)
+        spend.rebuild(client, engine, job.tenant, quota.month)  # Redis lost it; ask again
+    if (replayed := _replayed(admission, quota)) is not None:
+        return replayed, False, admission
 
     trace_headers: dict[str, str] = {}
     # Started once admitted (a refusal or a replay must not open a run that never ends).
-    if (trace := tracing.start_job_trace(job_id=job_id, spec=spec_json,
-                                         created_at=state.created_at)) is not None:  # fmt: skip
+    if (trace := tracing.start_job_trace(job_id=job.job_id, spec=job.spec_json,
+                                         created_at=job.created_at)) is not None:  # fmt: skip
         ref, trace_headers = trace
-        client.hset(keys.job_key(job_id), mapping=ref.as_fields())
+        client.hset(keys.job_key(job.job_id), mapping=ref.as_fields())
     try:
-        celery_app.send_task(
-            "generation.run",
-            kwargs={"job_id": job_id},
-            task_id=job_id,
-            queue=settings.generation_queue,
-            headers=trace_headers,  # LangSmith's langsmith-trace and baggage headers
-        )
+        job_message.publish(job.job_id, queue=settings.generation_queue, headers=trace_headers)
     except Exception as exc:
-        logger.warning("job %s: publish failed: %s", job_id, exc)
-        undo(client, job_id=job_id, tenant=tenant, idempotency_key=idempotency_key)
-        raise DependencyUnavailable(
-            "the job queue is unavailable; nothing was queued, retry shortly"
-        ) from exc
-    return job_id, True, admission
+        undo(client, job_id=job.job_id, tenant=job.tenant, idempotency_key=idempotency_key)
+        raise _queue_unavailable(job.job_id, exc) from exc
+    return job.job_id, True, admission
 
 
 def submit_as(
@@ -136,19 +179,62 @@ def submit_as(
     (BadRequest, QuotaExceeded, IdempotencyConflict, DependencyUnavailable)."""
     spec = _in_callers_tenant(spec, caller)
     tenant = spec.tenant_id or caller.tenant_id
-    limits = limits_of(tenant)
+    quota = _within_limits(spec, tenant, limits_of(tenant), settings)
+    job_id, created, admission = submit_within_quota(
+        client, settings, spec, idempotency_key=idempotency_key, quota=quota, engine=engine
+    )
+    return job_id, created, admission, quota
+
+
+async def submit_as_on_loop(
+    caller: Principal,
+    spec: JobSpec,
+    *,
+    client: aioredis.Redis,
+    settings: Settings,
+    idempotency_key: str | None,
+) -> tuple[str, bool, Admission, Quota] | None:
+    """`submit_as` on the event loop with an asyncio client of REDIS_URL, for the common
+    submission that needs nothing but that Redis: its tenant's limits cached here,
+    tracing off, the broker that same Redis. None (having changed nothing) when it needs
+    more (Postgres, LangSmith, another broker, a lost spend counter): the caller runs
+    `submit_as` in a thread. Saves the hand-off to a pool thread, the largest cost of a
+    submit under load."""
+    spec = _in_callers_tenant(spec, caller)
+    tenant = spec.tenant_id or caller.tenant_id
+    limits = cached_limits(tenant)
+    only_redis = settings.broker_is_redis and settings.broker_url == settings.redis_url
+    if limits is None or tracing.enabled() or not only_redis:
+        return None
+    quota = _within_limits(spec, tenant, limits, settings)
+    job = _new_job(spec, settings)
+    admission = await admit_and_create_async(
+        client, _submission(job, quota, settings, idempotency_key)
+    )
+    if admission.outcome == "spend_unknown":
+        return None  # rebuilt from Postgres by submit_as
+    if (replayed := _replayed(admission, quota)) is not None:
+        return replayed, False, admission, quota
+    try:
+        await job_message.publish_on(client, job.job_id, queue=settings.generation_queue)
+    except Exception as exc:
+        await undo_async(client, job_id=job.job_id, tenant=job.tenant,
+                         idempotency_key=idempotency_key)  # fmt: skip
+        raise _queue_unavailable(job.job_id, exc) from exc
+    return job.job_id, True, admission, quota
+
+
+def _within_limits(spec: JobSpec, tenant: str, limits: Limits, settings: Settings) -> Quota:
+    """The quota `tenant`'s job is admitted under, once its provider and model are
+    allowed (BadRequest otherwise)."""
     check_provider_and_model(spec, limits, settings)
-    quota = Quota(
+    return Quota(
         tenant,
         requests_per_minute=limits.requests_per_minute,
         max_in_flight=limits.max_in_flight,
         budget_usd=limits.monthly_budget_usd if spec.options.provider in PAID_PROVIDERS else None,
         month=month_of(),
     )
-    job_id, created, admission = submit_within_quota(
-        client, settings, spec, idempotency_key=idempotency_key, quota=quota, engine=engine
-    )
-    return job_id, created, admission, quota
 
 
 def _in_callers_tenant(spec: JobSpec, caller: Principal) -> JobSpec:

@@ -41,11 +41,17 @@ _cache: dict[str, tuple[float, Limits]] = {}
 _lock = threading.Lock()
 
 
+def cached_limits(tenant_id: str) -> Limits | None:
+    """The tenant's limits if this process read them in the last TENANT_LIMITS_CACHE_S
+    (no I/O: callable on the event loop); None: `limits_of` must read Postgres."""
+    hit = _cache.get(tenant_id)
+    return hit[1] if hit is not None and hit[0] > time.monotonic() else None
+
+
 def limits_of(tenant_id: str) -> Limits:
     """The tenant's limits, read from Postgres at most every TENANT_LIMITS_CACHE_S."""
-    hit = _cache.get(tenant_id)
-    if hit is not None and hit[0] > time.monotonic():
-        return hit[1]
+    if (cached := cached_limits(tenant_id)) is not None:
+        return cached
     settings = get_settings()
     row = load_limits(db_engine(), tenant_id)
     limits = _with_defaults(row, settings)

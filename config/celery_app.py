@@ -8,11 +8,20 @@ from celery import Celery
 
 from config.settings import Settings, get_settings
 
+BROKER_SOCKET_TIMEOUT_S = 10
+"""How long a Redis broker may leave a command unanswered before it counts as down."""
+
 
 def celery_config(settings: Settings) -> dict[str, Any]:
     """Celery's configuration, from ours."""
     return dict(
         broker_url=settings.broker_url,
+        # redis:// only (TLS and sockets keep kombu's own): one client per channel.
+        broker_transport=(
+            "workers.storage.broker_transport:Transport"
+            if settings.broker_url.startswith("redis://")
+            else None
+        ),
         # JSON only: any language can publish a job, and no pickle reaches a worker.
         task_serializer="json",
         accept_content=["json"],
@@ -61,6 +70,10 @@ def _transport_options(settings: Settings) -> dict[str, Any]:
             "visibility_timeout": timeout_s,
             "unacked_restore_interval": max(1, min(10, timeout_s // 3)),
             "unacked_restore_throttle": 1,
+            # kombu sets none: a broker that stops answering (a half-open connection)
+            # would hang a publish or an ack for good. Its BRPOP waits 1 s, well inside.
+            "socket_timeout": BROKER_SOCKET_TIMEOUT_S,
+            "socket_connect_timeout": BROKER_SOCKET_TIMEOUT_S,
         }
     # RabbitMQ: a publish returns once the broker has the message (publisher confirms), so
     # a 202 or a retry is never answered for a message the broker did not take.

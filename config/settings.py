@@ -139,6 +139,17 @@ class Settings(BaseSettings):
     """How long a file's version (a shallow request on each job) is reused: an edit
     reaches new jobs (a new L1 key) within this. 0: asked on every job."""
 
+    # --- pattern cache (L3) ---------------------------------------------------
+    pattern_cache: Literal["on", "off"] = "on"
+    """"off": jobs neither look up nor store L3 entries (L1 and L2 still apply)."""
+    pattern_cache_ttl_s: int = Field(default=3600, ge=60)
+    """How long a pattern styled for a token set (`pattern:{id}:{tokens_hash}`) is reused."""
+    pattern_precompute_interval_s: float = Field(default=300.0, gt=0)
+    """How often one worker (whichever takes the sweep's lock) re-styles the most-used
+    pattern x token combinations whose L3 entry is gone or near expiry."""
+    pattern_precompute_top: int = Field(default=50, ge=0)
+    """How many of the most-used combinations each sweep keeps warm; 0 turns it off."""
+
     # --- llm (provider "openai": any OpenAI-compatible chat-completions API) ----
     openai_base_url: str = "https://api.openai.com/v1"
     openai_api_key: SecretStr | None = None
@@ -153,6 +164,21 @@ class Settings(BaseSettings):
     template provider instead of retrying the job; the report says so."""
     llm_prices_json: str = ""
     """Extra or overriding prices, USD per million tokens: {"model": [input, output]}."""
+
+    # --- semantic cache (L2: the nearest earlier design of the tenant, adapted) ----
+    semantic_cache: Literal["on", "off"] = "on"
+    """"off": jobs neither look up nor store L2 entries (L1 and L3 still apply)."""
+    semantic_cache_min_similarity: float = Field(default=0.92, ge=0, le=1)
+    """Cosine similarity a neighbour's design needs to be adapted instead of generating."""
+    semantic_cache_ttl_s: int = Field(default=86400, ge=60)
+    """How long an L2 entry may answer other jobs."""
+    embedding_provider: Literal["local", "openai"] = "local"
+    """"local": feature hashing, offline and free (workers.storage.embeddings); "openai":
+    EMBEDDING_MODEL at OPENAI_BASE_URL with OPENAI_API_KEY, each design billed."""
+    embedding_model: str = "text-embedding-3-small"
+    """The "openai" embedder's model; it must accept `dimensions` (text-embedding-3-*)."""
+    embedding_dimensions: int = Field(default=256, ge=256, le=256)
+    """Fixed at 256 for now: the semantic_cache column is vector(256)."""
 
     # --- spools ---------------------------------------------------------------
     spool_dir: Path = Path.home() / ".local" / "state" / "componentforge" / "spool"

@@ -26,11 +26,21 @@ def normalize_key(raw: str) -> str | None:
     return key if _KEY.fullmatch(key) else None
 
 
+def reads_figma_file(spec: JobSpec) -> bool:
+    """The job's tokens come from its figma_file_key's file: its version then matters
+    (a job that gives its tokens never reads the file)."""
+    return spec.source.figma_file_key is not None and spec.tokens is None
+
+
 def source_identity(spec: JobSpec, source_version: str | None = None) -> dict[str, str]:
     """`source_version`: the Figma file's current version, required for a
-    figma_file_key source (a key without it would keep serving an edited file)."""
+    figma_file_key source whose tokens come from the file (a key without it would keep
+    serving an edited file). A job that gives its tokens never reads its file: its key
+    names the file alone."""
     source = spec.source
     if source.figma_file_key is not None:
+        if not reads_figma_file(spec):
+            return {"figma_file_key": source.figma_file_key}
         if not source_version:
             raise ValueError("a figma_file_key source's cache key needs the file's version")
         return {"figma_file_key": source.figma_file_key, "version": source_version}

@@ -1,6 +1,6 @@
 """Every Redis name the system uses, in one place (DESIGN.md fixes them): job state, its
 end channel, its event stream and change channel, the live-job index, idempotency
-claims, tenants' quotas and spend, leases, circuit breakers, the reaper's lock, the L0/L1
+claims, tenants' quotas and spend, leases, circuit breakers, the reaper's lock, the L0/L1/L3
 caches and the dead-letter queue. Changing one orphans what is already stored under the
 old name."""
 
@@ -137,6 +137,28 @@ def figma_version_key(tenant: str, file_key: str) -> str:
 def dead_letter_queue(origin: str) -> str:
     """Where messages from queue `origin` that cannot or will no longer run wait."""
     return f"{origin}.dead"
+
+
+def pattern_key(pattern_id: str, tokens_hash: str) -> str:
+    """L3: a library pattern styled for one token set (workers.storage.pattern_cache
+    computes `tokens_hash` over tenant, tokens and generator version, so tenants never
+    share an entry)."""
+    return f"pattern:{pattern_id}:{tokens_hash}"
+
+
+def pattern_tokens_key(tokens_hash: str) -> str:
+    """The token set (and its tenant) behind an L3 `tokens_hash`, kept longer than the
+    entries so the pre-compute can style a pattern for it again."""
+    return f"pattern-tokens:{tokens_hash}"
+
+
+PATTERN_USAGE = "pattern-usage"
+"""Sorted set of `{pattern_id}:{tokens_hash}` scored by recent use (stores and hits),
+decayed each pre-compute sweep: what workers.storage.pattern_precompute keeps warm."""
+PATTERN_HITS = "pattern-hits"
+"""Hash pattern_id -> L3 hits ever counted (workers.storage.pattern_cache.hit_counts)."""
+PATTERN_PRECOMPUTE_LOCK = "pattern-precompute:lock"
+"""Held (SET NX PX) by the one worker running the L3 pre-compute sweep this interval."""
 
 
 def batch_key(batch_id: str) -> str:

@@ -186,13 +186,19 @@ def _wait_ready(
 
 
 def start_api(
-    *, env: Mapping[str, str], workdir: Path, port: int | None = None, workers: int = 1
+    *,
+    env: Mapping[str, str],
+    workdir: Path,
+    port: int | None = None,
+    workers: int = 1,
+    app: str = "api.main:app",
 ) -> tuple[ManagedProcess, str]:
-    """Start uvicorn; returns the process and its base URL once GET /healthz is 200."""
+    """Start uvicorn serving `app`; returns the process and its base URL once GET /healthz
+    is 200."""
     port = port or free_port()
     process = ManagedProcess(
         f"api-{port}",
-        [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1",
+        [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1",
          "--port", str(port), "--no-access-log", "--workers", str(workers),
          # Open long-polls (?wait=) would otherwise hold a shutdown for their full wait.
          "--timeout-graceful-shutdown", "3"],

@@ -237,7 +237,8 @@ def _start_postgres(pgdata: Path) -> Service:
 
 
 def _create_database(socket_dir: Path) -> str:
-    """Create the app's database; returns the server version."""
+    """Create the app's database (on a server that does not flush to disk); returns the
+    server version."""
     import psycopg2
 
     conn = psycopg2.connect(host=str(socket_dir), user="postgres", dbname="postgres")
@@ -245,6 +246,11 @@ def _create_database(socket_dir: Path) -> str:
         conn.autocommit = True  # CREATE DATABASE cannot run in a transaction
         with conn.cursor() as cur:
             cur.execute(f'CREATE DATABASE "{DATABASE}"')
+            # A throwaway server (its data dir goes when it stops): no disk flushes to wait
+            # for. Tests and demos commit a lot; durability here would only slow them.
+            for setting in ("fsync", "synchronous_commit", "full_page_writes"):
+                cur.execute(f"ALTER SYSTEM SET {setting} = off")
+            cur.execute("SELECT pg_reload_conf()")
             cur.execute("SHOW server_version")
             row = cur.fetchone()
         return str(row[0]).split()[0] if row else "?"

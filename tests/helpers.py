@@ -42,6 +42,10 @@ def figma_document() -> dict[str, Any]:
 def _queue_client(broker_url: str, queue_type: str) -> Celery:
     client = Celery(broker=broker_url, set_as_current=False)
     client.conf.task_create_missing_queue_type = queue_type  # how it declares the queue
+    # kombu's Redis transport sets no socket timeout: a connection that stops answering
+    # would hang the test until its time-out. With one, the publish fails and kombu's
+    # retry publishes again on a new connection, as a careful publisher would.
+    client.conf.broker_transport_options = {"socket_timeout": 10, "socket_connect_timeout": 5}
     return client
 
 
@@ -123,9 +127,14 @@ def get_one(url: str, queue: str, *, timeout_s: float = 30) -> Message:
     """Take the next message off `queue` (a dead-letter queue, say), waiting for one."""
     deadline = time.monotonic() + timeout_s
     with Connection(url) as conn:
-        dead = Queue(queue, channel=conn.default_channel, no_declare=True)
         while time.monotonic() < deadline:
-            message = dead.get(no_ack=True)
+            # A queue not declared yet (its first message is on its way) is empty too;
+            # RabbitMQ answers that with a channel error, so each look gets a new channel.
+            with conn.channel() as channel:
+                try:
+                    message = Queue(queue, channel=channel, no_declare=True).get(no_ack=True)
+                except conn.channel_errors:
+                    message = None
             if message is not None:
                 return message
             time.sleep(0.1)

@@ -22,8 +22,9 @@ from config.settings import get_settings
 from workers.chain.quality import typecheck
 from workers.clients import close_clients
 from workers.observability import exposition
+from workers.pipeline.ladder import restyle
 from workers.resilience import reaper, spool_replay
-from workers.storage import artifacts
+from workers.storage import artifacts, pattern_precompute, redis_roles, rollups
 from workers.webhooks import dispatcher as webhook_dispatcher
 
 
@@ -57,5 +58,9 @@ def _on_worker_ready(sender: Any = None, **_: Any) -> None:
     # The reaper sweeps the queues this worker consumes (sender is its consumer).
     queues = sorted(sender.app.amqp.queues.consume_from) if sender is not None else []
     reaper.start(queues or [get_settings().generation_queue])
+    rollups.start()  # hourly rollups of generations for the dashboard, one worker at a time
+    redis_roles.start_check()  # warns when the job Redis could evict or the cache could not
+    if settings.pattern_cache == "on":
+        pattern_precompute.start(restyle)  # keeps the most-used L3 entries warm
     # Webhook deliveries due on those queues are published from here too.
     webhook_dispatcher.start(queues or [get_settings().generation_queue])

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import re
 import time
-from typing import Annotated
+from functools import partial
+from typing import Annotated, Any
 
 import redis
 from fastapi import APIRouter, Header, Path, Query, Response
@@ -14,7 +15,15 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from api import job_views
-from api.deps import EngineDep, PresignS3Dep, Reader, RedisDep, SettingsDep, Submitter
+from api.deps import (
+    AsyncRedisDep,
+    EngineDep,
+    PresignS3Dep,
+    Reader,
+    RedisDep,
+    SettingsDep,
+    Submitter,
+)
 from api.errors import rate_limit_headers
 from api.job_notifications import NotificationsDep
 from api.schemas import (
@@ -24,9 +33,12 @@ from api.schemas import (
     error_responses,
 )
 from api.strict_body import StrictJsonRoute
-from api.submissions import submit_as
+from api.submissions import submit_as, submit_as_on_loop
+from config.settings import Settings
+from core.access import Principal
 from core.errors import BadRequest, JobNotFound
-from core.state import JobState, JobStatus
+from core.keys import job_key
+from core.state import JobState, JobStatus, decode
 from workers.pipeline.recorded_end import follow_row
 from workers.storage import job_state
 from workers.storage.models import Generation
@@ -44,6 +56,8 @@ say `running` for ever. The read is one primary-key look-up, ~0.8 ms p50 against
 for the state (2-core dev box): ten times the poll's cost, so young jobs, the common
 poll, skip it."""
 ROW_CHECK_EVERY_S = 1.0
+"""Per job and process: many clients polling one old queued job cost one row read a
+second between them, not one each."""
 
 _IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,200}")
 
@@ -59,11 +73,12 @@ def status_url(job_id: str) -> str:
 
 
 @router.post("", status_code=202, response_model=GenerationAccepted, responses=_ERRORS)
-def create_generation(
+async def create_generation(
     spec: GenerationCreate,
     caller: Submitter,
     response: Response,
     client: RedisDep,
+    aclient: AsyncRedisDep,
     engine: EngineDep,
     settings: SettingsDep,
     idempotency_key: Annotated[
@@ -76,15 +91,23 @@ def create_generation(
         raise BadRequest(
             "Idempotency-Key", "use 1 to 200 visible ASCII characters, no spaces (e.g. a UUID)"
         )
-    job_id, created, admission, quota = submit_as(
-        caller, spec, client=client, settings=settings, engine=engine,
-        idempotency_key=idempotency_key,
-    )  # fmt: skip
+    submitted = None
+    if aclient is not None:
+        submitted = await submit_as_on_loop(
+            caller, spec, client=aclient, settings=settings, idempotency_key=idempotency_key
+        )
+    if submitted is None:  # it needs Postgres or LangSmith: in a thread
+        submitted = await run_in_threadpool(
+            partial(submit_as, caller, spec, client=client, settings=settings, engine=engine,
+                    idempotency_key=idempotency_key)
+        )  # fmt: skip
+    job_id, created, admission, quota = submitted
     if created:
         response.headers.update(rate_limit_headers(quota.requests_per_minute, admission))
     status = JobStatus.QUEUED
-    if not created and (state := job_state.load(client, job_id)) is not None:
-        status = state.status
+    if not created:  # a replay: the job's status now
+        replayed = await run_in_threadpool(job_state.load, client, job_id)
+        status = replayed.status if replayed is not None else status
     response.headers["Location"] = status_url(job_id)
     return GenerationAccepted(id=job_id, status=status, status_url=status_url(job_id))
 
@@ -100,6 +123,7 @@ async def get_generation(
     job_id: JobId,
     caller: Reader,
     client: RedisDep,
+    aclient: AsyncRedisDep,
     engine: EngineDep,
     s3: PresignS3Dep,
     settings: SettingsDep,
@@ -114,34 +138,105 @@ async def get_generation(
     ] = 0,
 ) -> GenerationPublic:
     deadline = time.monotonic() + min(wait, settings.max_wait_s)
-    next_row_check = 0.0
+    if wait <= 0:  # the common poll: one read, nothing to wait on, so no waiter
+        if aclient is not None:
+            state = decode(job_id, await aclient.hgetall(job_key(job_id)))
+        else:  # an app run without its lifespan (a TestClient not entered)
+            state = await run_in_threadpool(job_state.load, client, job_id)
+        if (view := answer_from_state(state, s3, settings, caller)) is not None:
+            return view
+        # Postgres may be needed (no state, an old job's row, its webhook): in a thread,
+        # from the state just read.
+        return await run_in_threadpool(
+            answer_now, state, client, engine, s3, settings, caller, job_id
+        )
     # Registered before the first read: a change between a read and the wait still wakes.
     with notifications.watch(job_id) as waiter:
         while True:
-            state = await run_in_threadpool(job_state.load, client, job_id)
-            if state is None:
-                row = await run_in_threadpool(load_generation, engine, job_id)
-                if row is None or not caller.sees(row.tenant_id):
-                    raise JobNotFound(f"no job {job_id}")
-                return await run_in_threadpool(job_views.from_row, row, s3, settings)
-            if not caller.sees(state.tenant_id):
-                raise JobNotFound(f"no job {job_id}")  # the same answer as an unknown id
-            if row_check_due(state, next_row_check):
-                next_row_check = time.monotonic() + ROW_CHECK_EVERY_S
-                row = await run_in_threadpool(recorded_end, client, engine, job_id)
-                if row is not None:
-                    return await run_in_threadpool(job_views.from_row, row, s3, settings)
+            # One hand-off to a thread per read: the state, and what answers from it.
+            read = await run_in_threadpool(
+                lambda: status_of(
+                    job_state.load(client, job_id),
+                    client,
+                    engine,
+                    s3,
+                    settings,
+                    caller,
+                    job_id,
+                    deadline=deadline,
+                )
+            )
+            if isinstance(read, GenerationPublic):
+                return read
             remaining_s = deadline - time.monotonic()
-            if state.is_terminal or remaining_s <= 0:
-                return await run_in_threadpool(job_views.from_state, state, s3, settings)
             # Woken by the job's change notification; the timeouts re-read anyway, for a
             # notification missed while the subscriber reconnected and for the row check.
             await waiter.wait(
-                min(remaining_s, settings.events_reread_s, row_check_in(state, next_row_check))
+                max(min(remaining_s, settings.events_reread_s, row_check_in(read, job_id)), 0.0)
             )
 
 
-def row_check_due(state: JobState, next_check: float) -> bool:
+def status_of(
+    state: JobState | None,
+    client: redis.Redis,
+    engine: Engine,
+    s3: Any,
+    settings: Settings,
+    caller: Principal,
+    job_id: str,
+    *,
+    deadline: float,
+) -> GenerationPublic | JobState:
+    """The job's public view, or (before `deadline`, monotonic s, and the job not ended)
+    its live state to wait on, from that state as read (`state`; None: there is none).
+    Raises JobNotFound for an unknown job and for another tenant's."""
+    if state is None:
+        row = load_generation(engine, job_id)
+        if row is None or not caller.sees(row.tenant_id):
+            raise JobNotFound(f"no job {job_id}")
+        return job_views.from_row(row, s3, settings)
+    if not caller.sees(state.tenant_id):
+        raise JobNotFound(f"no job {job_id}")  # the same answer as an unknown id
+    if row_check_due(state) and claim_row_check(job_id):
+        row = recorded_end(client, engine, job_id)
+        if row is not None:
+            return job_views.from_row(row, s3, settings)
+    if state.is_terminal or time.monotonic() >= deadline:
+        return job_views.from_state(state, s3, settings)
+    return state
+
+
+def answer_from_state(
+    state: JobState | None, s3: Any, settings: Settings, caller: Principal
+) -> GenerationPublic | None:
+    """The view of a live state the caller may see, when nothing but the state is
+    needed (no row check due, no webhook to read); None sends the poll to `answer_now`."""
+    if state is None or not caller.sees(state.tenant_id) or state.webhook_url:
+        return None
+    if row_check_due(state, _next_row_check.get(state.id, 0.0)):
+        return None
+    return job_views.from_state(state, s3, settings, with_webhook=False)
+
+
+def answer_now(
+    state: JobState | None, client: redis.Redis, engine: Engine, s3: Any, settings: Settings,
+    caller: Principal, job_id: str,
+) -> GenerationPublic:  # fmt: skip
+    """The job's public view from its live state as just read (status_of with its
+    deadline passed)."""
+    read = status_of(state, client, engine, s3, settings, caller, job_id, deadline=0.0)
+    assert isinstance(read, GenerationPublic)
+    return read
+
+
+_next_row_check: dict[str, float] = {}
+"""Per job, when this process may next read its row (monotonic s): polls of one job,
+however many at once, share ROW_CHECK_EVERY_S. Bounded by clearing (an extra read)."""
+_ROW_CHECKS_MAX = 10_000
+
+
+def row_check_due(state: JobState, next_check: float = 0.0) -> bool:
+    """The job is old enough, not ended, and `next_check` (monotonic s) has passed."""
     return (
         not state.is_terminal
         and time.time() - state.created_at >= ROW_CHECK_AFTER_S
@@ -149,11 +244,23 @@ def row_check_due(state: JobState, next_check: float) -> bool:
     )
 
 
-def row_check_in(state: JobState, next_check: float) -> float:
-    """Seconds until row_check_due can next be true (for a wait to end by then)."""
+def claim_row_check(job_id: str) -> bool:
+    """True (and the next check put ROW_CHECK_EVERY_S away) if the job's row may be read
+    now. Threads racing here may both read: harmless, one extra primary-key look-up."""
+    now = time.monotonic()
+    if _next_row_check.get(job_id, 0.0) > now:
+        return False
+    if len(_next_row_check) >= _ROW_CHECKS_MAX:
+        _next_row_check.clear()
+    _next_row_check[job_id] = now + ROW_CHECK_EVERY_S
+    return True
+
+
+def row_check_in(state: JobState, job_id: str) -> float:
+    """Seconds until a row check can next be due (for a wait to end by then)."""
     return max(
         state.created_at + ROW_CHECK_AFTER_S - time.time(),
-        next_check - time.monotonic(),
+        _next_row_check.get(job_id, 0.0) - time.monotonic(),
         0.0,
     )
 

@@ -95,7 +95,13 @@ function drawLadder(ladder) {
     if (layer.layer === "L0") p50 = layer.mean_lookup_ms;
     const latency = el("div", duration(p50), "num");
     if (layer.layer === "L0") latency.title = "mean look-up time";
-    rows.push(name, bar, el("div", pct(rate), "num"), latency, el("div", saved, "num"));
+    const share = el("div", pct(rate), "num");
+    if (!none(layer.mean_similarity)) {
+      // L2: how alike the neighbours it adapted were.
+      share.append(el("small", " sim " + layer.mean_similarity.toFixed(3)));
+      share.title = "mean cosine similarity of the adapted neighbours";
+    }
+    rows.push(name, bar, share, latency, el("div", saved, "num"));
   }
   box.replaceChildren(...rows);
 }

@@ -23,6 +23,7 @@ class FaultProxy:
         self._listener: socket.socket | None = None
         self._lock = threading.Lock()
         self._open: set[socket.socket] = set()
+        self._silent = threading.Event()
         self.start()
 
     @property
@@ -58,6 +59,16 @@ class FaultProxy:
                 # SO_LINGER 0: close sends RST, as a vanished host's network would.
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                 sock.close()
+
+    @contextmanager
+    def silent(self) -> Iterator[None]:
+        """Connections stay open and nothing crosses them, either way: a half-open
+        connection, which only a client's own time-out notices."""
+        self._silent.set()
+        try:
+            yield
+        finally:
+            self._silent.clear()
 
     @contextmanager
     def down(self) -> Iterator[None]:
@@ -102,7 +113,8 @@ class FaultProxy:
     def _pump(self, source: socket.socket, sink: socket.socket) -> None:
         try:
             while data := source.recv(65536):
-                sink.sendall(data)
+                if not self._silent.is_set():
+                    sink.sendall(data)
         except OSError:
             pass
         finally:

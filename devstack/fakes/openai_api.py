@@ -7,6 +7,10 @@ every request the way a real provider does when it is down, rate-limiting or stu
 `scripted` holds whole answers (any text, e.g. a component a steered model would write);
 `request_step` and `request_data` read what ComponentForge asked (the step named in the
 system message, the JSON between the data block's marker lines).
+
+POST /v1/embeddings answers with the local embedder's vectors of each input (so
+similarities mean what they mean offline), prompt_tokens being the inputs' word count;
+its bodies are recorded apart (`embedding_requests`). Key check and outages as above.
 """
 
 from __future__ import annotations
@@ -21,9 +25,12 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any, Literal
 
 from devstack.fakes.base import JsonHandler, serving
+from workers.storage.embeddings import LocalHashEmbedder
 
 Responder = Callable[[dict[str, Any]], str]
 Outage = Literal["500", "429", "hang"]
+# What OpenAI answers when a request names no `dimensions`.
+DEFAULT_DIMENSIONS = {"text-embedding-3-large": 3072}
 
 
 @dataclass
@@ -41,6 +48,7 @@ class LLMState:
     hang_s: float = 30.0
     outage_answers: int = 0  # requests failed because of an outage
     requests: list[dict[str, Any]] = field(default_factory=list)
+    embedding_requests: list[dict[str, Any]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def requests_about(self, component_name: str) -> list[dict[str, Any]]:
@@ -67,12 +75,21 @@ def _handler(state: LLMState) -> type[BaseHTTPRequestHandler]:
     class Handler(JsonHandler):
         def do_POST(self) -> None:
             body = json.loads(self.read_body())
-            if self.path != "/v1/chat/completions":
+            if self.path not in ("/v1/chat/completions", "/v1/embeddings"):
                 self.send_json(404, {"error": {"message": "no such route", "type": "invalid"}})
                 return
             if self.headers.get("Authorization") != f"Bearer {state.api_key}":
                 self.send_json(401, {"error": {"message": "bad key", "type": "invalid_api_key"}})
                 return
+            if self._outage():
+                return
+            if self.path == "/v1/embeddings":
+                self._embeddings(body)
+            else:
+                self._chat_completion(body)
+
+        def _outage(self) -> bool:
+            """Answers the request as the outage says; False when there is none."""
             outage = state.outage
             if outage is not None:
                 with state.lock:
@@ -80,13 +97,50 @@ def _handler(state: LLMState) -> type[BaseHTTPRequestHandler]:
             if outage == "hang":
                 time.sleep(state.hang_s)  # longer than the client's timeout, which has gone
                 self.close_connection = True
-                return
+                return True
             if outage is not None:
                 status, headers = (429, {"Retry-After": f"{state.retry_after_s:g}"}) if (
                     outage == "429") else (500, {})  # fmt: skip
                 self.send_json(status, {"error": {"message": "outage", "type": "server_error"}},
                                headers)  # fmt: skip
+                return True
+            return False
+
+        def _embeddings(self, body: dict[str, Any]) -> None:
+            inputs = body.get("input")
+            texts = [inputs] if isinstance(inputs, str) else inputs
+            if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
+                self.send_json(
+                    400,
+                    {
+                        "error": {
+                            "message": "input: a string or a list of strings",
+                            "type": "invalid_request_error",
+                        }
+                    },
+                )
                 return
+            with state.lock:
+                state.embedding_requests.append(body)
+            model = str(body.get("model", ""))
+            embedder = LocalHashEmbedder(
+                dimensions=int(body.get("dimensions") or DEFAULT_DIMENSIONS.get(model, 1536))
+            )
+            tokens = sum(len(text.split()) for text in texts)
+            self.send_json(
+                200,
+                {
+                    "object": "list",
+                    "data": [
+                        {"object": "embedding", "index": i, "embedding": embedder.embed(t).vector}
+                        for i, t in enumerate(texts)
+                    ],
+                    "model": model,
+                    "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+                },
+            )
+
+        def _chat_completion(self, body: dict[str, Any]) -> None:
             with state.lock:
                 state.requests.append(body)
                 failure = state.failures.pop(0) if state.failures else None

@@ -7,10 +7,9 @@ from typing import Any
 
 from core.errors import GenerationError
 from workers.chain.codegen.component_model import build_model
-from workers.chain.codegen.token_styles import token_vars
 from workers.chain.inputs.figma_tokens import extract_tokens
 from workers.chain.inputs.retrieval import rank
-from workers.chain.providers.template import TemplateProvider
+from workers.chain.providers.template import TemplateProvider, styling
 from workers.chain.quality.checks import (
     accessibility_checks,
     check_requirements,
@@ -21,7 +20,7 @@ from workers.chain.quality.checks import (
 from workers.chain.quality.policy import Finding, check_files
 from workers.chain.quality.report_html import render_report
 from workers.chain.quality.typecheck import TypeCheckUnavailable, checker
-from workers.chain.types import ChainContext, GeneratedCode, Provider, Step
+from workers.chain.types import ChainContext, GeneratedCode, Pattern, Provider, Step
 from workers.observability import metrics
 
 PASS_SCORE = 0.8
@@ -58,19 +57,33 @@ class ProposeRequirements:
         ctx.notes.append(f"requirements were not given; {provider.name} proposed them")
 
 
+def pick_pattern(ctx: ChainContext) -> Pattern:
+    """The job's pattern (and the top candidates), ranked once per job: the L3 look-up
+    needs the pick before retrieve_pattern runs, and retrieve_pattern then keeps it."""
+    if ctx.pattern is None:
+        ranked = rank(ctx.spec, ctx.requirements)
+        ctx.pattern = ranked[0][0]
+        ctx.pattern_candidates = [(pattern.id, score) for pattern, score in ranked[:3]]
+    return ctx.pattern
+
+
 class RetrievePattern:
     name = "retrieve_pattern"
 
     def run(self, ctx: ChainContext, provider: Provider) -> None:
-        ranked = rank(ctx.spec, ctx.requirements)
-        ctx.pattern = ranked[0][0]
-        ctx.pattern_candidates = [(pattern.id, score) for pattern, score in ranked[:3]]
+        pick_pattern(ctx)
 
 
 class GenerateCode:
     name = "generate_code"
 
     def run(self, ctx: ChainContext, provider: Provider) -> None:
+        styling(ctx)
+        if ctx.layer == "L3":
+            # The pattern is already styled for these tokens: the code is rendered from it
+            # with the job's requirements, with no model call.
+            ctx.code = TemplateProvider().generate_code(ctx)
+            return
         code = provider.generate_code(ctx)
         findings = check_files(_files(code))
         if findings and provider.name != TemplateProvider.name:
@@ -100,7 +113,9 @@ class ValidateQuality:
             "component.tsx": parse_problem(code),
             "stories.tsx": parse_problem(ctx.code.stories_tsx),
         }
-        typescript = _typecheck(ctx, {"component.tsx": code, "stories.tsx": ctx.code.stories_tsx})
+        typescript = ctx.typescript or _typecheck(
+            ctx, {"component.tsx": code, "stories.tsx": ctx.code.stories_tsx}
+        )
         checks = _compile_checks(problems, typescript)
         policy_findings = check_files(_files(ctx.code))
         checks += _policy_checks(policy_findings)
@@ -134,6 +149,8 @@ class ValidateQuality:
                 "final_findings": [f.as_dict() for f in policy_findings],
             },
         }
+        if ctx.reuse:
+            ctx.quality["reuse"] = ctx.reuse
         ctx.report_html = render_report(
             component_name=ctx.spec.component_name,
             component_type=ctx.spec.component_type,
@@ -174,7 +191,7 @@ def _policy_checks(findings: list[Finding]) -> list[dict[str, Any]]:
 
 def _token_summary(ctx: ChainContext, code: str) -> dict[str, Any]:
     assert ctx.tokens is not None
-    declared = token_vars(ctx.tokens).declarations
+    declared = styling(ctx).declarations
     applied, unused = token_usage(list(declared), code)
     adherence = token_adherence(code, {str(v) for v in declared.values()})
     return {

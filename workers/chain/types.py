@@ -9,6 +9,7 @@ from core.requirements import Requirements
 from core.result import CostLine
 from core.spec import JobSpec
 from core.tokens import Tokens
+from workers.chain.codegen.token_styles import TokenVars
 
 # Bump when generated output changes: it is part of every L1 cache key.
 GENERATOR_VERSION = "template-4"
@@ -57,6 +58,18 @@ class ChainContext:
     pattern: Pattern | None = None
     pattern_candidates: list[tuple[str, float]] = field(default_factory=list)
     code: GeneratedCode | None = None
+    # The styling: the tokens as custom properties and the roles they fill (computed by
+    # generate_code, or taken from an L3 entry).
+    token_vars: TokenVars | None = None
+    # A TypeScript verdict carried from an L2 neighbour (its code renamed and re-tokened,
+    # which changes no types); None: validate_quality runs the checker.
+    typescript: dict[str, Any] | None = None
+    # Where the job's code comes from: "L2" (a neighbour adapted), "L3" (a cached styled
+    # pattern rendered with the job's requirements) or "L4" (generated).
+    layer: str = "L4"
+    # What a cache layer gave (L2: source job and similarity; L3: pattern and token set),
+    # shown in the quality summary and the report.
+    reuse: dict[str, Any] = field(default_factory=dict)
     # What the code policy found in a provider's answer before the template replaced it:
     # {"provider", "findings": [Finding.as_dict()...], "action"}; empty when nothing was found.
     code_policy: dict[str, Any] = field(default_factory=dict)
@@ -75,6 +88,34 @@ class ChainResult:
     model: str | None
     costs: list[CostLine]
     timings_ms: dict[str, float]
+    layer: str = "L4"
+    # What the L2 and L3 entries of this result are made of.
+    code: GeneratedCode | None = None
+    requirements: Requirements | None = None
+    token_vars: TokenVars | None = None
+
+
+class Ladder(Protocol):
+    """The caches inside the chain (workers.pipeline.ladder): L2 after extract_tokens, L3
+    before retrieve_pattern. A method that fails answers as a miss; none raises."""
+
+    def adapt_neighbour(self, ctx: ChainContext) -> bool:
+        """L2: fill `ctx` (code, requirements, pattern, typescript) from the nearest
+        similar design's entry adapted to this job; False on a miss."""
+        ...
+
+    def neighbour_served(self, ctx: ChainContext) -> None:
+        """The adapted code passed the quality gate: the job ends from L2."""
+        ...
+
+    def neighbour_refused(self, ctx: ChainContext, reason: str) -> None:
+        """The adapted code did not pass the quality gate: the lookup counts as a miss."""
+        ...
+
+    def styled_pattern(self, ctx: ChainContext) -> bool:
+        """L3: fill ctx.pattern, ctx.pattern_candidates and ctx.token_vars from the
+        entry of the job's pattern and tokens; False on a miss."""
+        ...
 
 
 class Provider(Protocol):

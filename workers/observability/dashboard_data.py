@@ -1,13 +1,16 @@
 """The numbers behind /dashboard: read live from Postgres and Redis, one query per panel.
 
 `summary` is GET /v1/dashboard/summary's tables; `overview` is what the page draws
-(GET /dashboard/data). Aggregates range-scan the created_at indexes (the tenant's one
-for a tenant), so they stay cheap as generations grow.
+(GET /dashboard/data). Window aggregates read the hourly and daily rollups for the closed
+hours and the raw rows for the rest (workers.storage.rollups), so they cost the hours in
+the window, not the jobs; latency percentiles are estimated from the rollups' histogram
+(exact with one or two values per bucket, otherwise within one bucket: < 19%).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,45 +20,48 @@ from sqlalchemy import Connection, Engine, text
 from config.settings import Settings
 from workers.observability.dashboard_trends import TENANT_CLAUSE, trends
 from workers.resilience.circuit_breaker import read_all
-from workers.storage import spend
+from workers.storage import semantic_cache, spend
 from workers.storage.admission import in_flight
+from workers.storage.rollups import Cell, percentile, source, window
 
+# Window aggregates read workers.storage.rollups' `source`: closed hours (and UTC days) from
+# generation_rollups, the rest of the window from the raw rows.
 _TOTALS = text(
-    """
-    SELECT count(*) AS jobs,
-           count(*) FILTER (WHERE success) AS succeeded,
-           count(*) FILTER (WHERE status = 'failed') AS failed,
+    f"""
+    SELECT coalesce(sum(jobs), 0)::bigint AS jobs,
+           coalesce(sum(succeeded), 0)::bigint AS succeeded,
+           coalesce(sum(failed), 0)::bigint AS failed,
            coalesce(sum(cost_usd), 0) AS cost_usd,
            coalesce(sum(saved_usd), 0) AS saved_usd,
-           coalesce(sum(prompt_tokens + completion_tokens), 0) AS llm_tokens,
-           avg(quality_score) AS quality
-    FROM generations WHERE created_at >= :since
-      AND (CAST(:tenant AS text) IS NULL OR tenant_id = :tenant)
+           coalesce(sum(llm_tokens), 0)::bigint AS llm_tokens,
+           sum(quality_sum) / nullif(sum(quality_n), 0) AS quality
+    FROM ({source("layer")}) s
     """
 )
+# Succeeded jobs per layer and latency bucket: counts, percentiles (estimated from the
+# buckets, workers.storage.rollups.percentile), savings and L2 similarity.
 _BY_LAYER = text(
-    """
-    SELECT coalesce(cache_layer, '-') AS layer, count(*) AS jobs,
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_ms) AS p50_ms,
-           percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms) AS p95_ms
-    FROM generations WHERE created_at >= :since AND success
-      AND (CAST(:tenant AS text) IS NULL OR tenant_id = :tenant)
-    GROUP BY 1 ORDER BY 1
+    f"""
+    SELECT CASE WHEN cache_layer = '' THEN '-' ELSE cache_layer END AS layer,
+           latency_bucket AS bucket, sum(jobs)::bigint AS jobs,
+           min(duration_min) AS min_ms, max(duration_max) AS max_ms,
+           coalesce(sum(saved_usd), 0) AS saved_usd,
+           sum(similarity_sum) AS similarity_sum, sum(similarity_n) AS similarity_n
+    FROM ({source("latency")}) s
+    GROUP BY 1, 2
     """
 )
 _BY_TYPE = text(
-    """
-    SELECT component_type, count(*) AS jobs, count(*) FILTER (WHERE success) AS succeeded
-    FROM generations WHERE created_at >= :since
-      AND (CAST(:tenant AS text) IS NULL OR tenant_id = :tenant)
+    f"""
+    SELECT component_type, sum(jobs)::bigint AS jobs, sum(succeeded)::bigint AS succeeded
+    FROM ({source("type")}) s
     GROUP BY 1 ORDER BY 2 DESC, 1
     """
 )
 _ERRORS = text(
-    """
-    SELECT error_type, count(*) AS jobs FROM generations
-    WHERE created_at >= :since AND status = 'failed'
-      AND (CAST(:tenant AS text) IS NULL OR tenant_id = :tenant)
+    f"""
+    SELECT nullif(error_type, '') AS error_type, sum(jobs)::bigint AS jobs
+    FROM ({source("error")}) s WHERE status = 'failed'
     GROUP BY 1 ORDER BY 2 DESC LIMIT 10
     """
 )
@@ -66,19 +72,21 @@ _CACHE = text(
     """
 )
 _TENANT_CACHE = text(
-    """
-    SELECT 'L1' AS layer, count(*) FILTER (WHERE cache_layer = 'L1') AS hits,
-           count(*) FILTER (WHERE cache_layer = 'L4') AS misses,
+    f"""
+    SELECT 'L1' AS layer,
+           coalesce(sum(jobs) FILTER (WHERE cache_layer = 'L1'), 0)::bigint AS hits,
+           coalesce(sum(jobs) FILTER (WHERE cache_layer = 'L4'), 0)::bigint AS misses,
            coalesce(sum(saved_usd), 0) AS saved_usd
-    FROM generations WHERE created_at >= :since AND success AND tenant_id = :tenant
+    FROM ({source("latency")}) s
     """
 )
 _BY_TENANT = text(
-    """
-    SELECT coalesce(tenant_id, '-') AS tenant, count(*) AS jobs,
-           count(*) FILTER (WHERE status = 'failed') AS failed,
+    f"""
+    SELECT CASE WHEN tenant_id = '' THEN '-' ELSE tenant_id END AS tenant,
+           sum(jobs)::bigint AS jobs, sum(failed)::bigint AS failed,
            coalesce(sum(cost_usd), 0) AS cost_usd, coalesce(sum(saved_usd), 0) AS saved_usd
-    FROM generations WHERE created_at >= :since GROUP BY 1 ORDER BY 2 DESC LIMIT 50
+    FROM ({source("tenant", per_tenant=True)}) s
+    GROUP BY 1 ORDER BY 2 DESC LIMIT 50
     """
 )
 _RECENT = text(
@@ -91,8 +99,42 @@ _RECENT = text(
 )
 
 
-def _rows(conn: Any, query: Any, since: datetime, tenant: str | None) -> list[dict[str, Any]]:
-    return [dict(r._mapping) for r in conn.execute(query, {"since": since, "tenant": tenant})]
+def _rows(conn: Any, query: Any, params: dict[str, Any]) -> list[dict[str, Any]]:
+    return [dict(r._mapping) for r in conn.execute(query, params)]
+
+
+@dataclass(frozen=True)
+class LayerLatency:
+    """A cache layer's succeeded jobs in a window: how many, how fast, what they saved."""
+
+    jobs: int
+    p50_ms: float | None
+    p95_ms: float | None
+    saved_usd: float
+    similarity: float | None
+
+
+def by_layer(rows: Any) -> dict[str, LayerLatency]:
+    """_BY_LAYER's bucket rows summed per layer (oldest layer name first)."""
+    cells: dict[str, list[Any]] = {}
+    for row in rows:
+        cells.setdefault(row.layer, []).append(row)
+    layers = {}
+    for layer, found in sorted(cells.items()):
+        histogram = [Cell(r.bucket, r.jobs, r.min_ms, r.max_ms) for r in found]
+        similarity_n = sum(int(r.similarity_n or 0) for r in found)
+        layers[layer] = LayerLatency(
+            jobs=sum(r.jobs for r in found),
+            p50_ms=percentile(histogram, 0.5),
+            p95_ms=percentile(histogram, 0.95),
+            saved_usd=float(sum(r.saved_usd for r in found)),
+            similarity=(
+                sum(float(r.similarity_sum or 0) for r in found) / similarity_n
+                if similarity_n
+                else None
+            ),
+        )
+    return layers
 
 
 def _json_safe(value: Any) -> Any:
@@ -113,19 +155,23 @@ def summary(
     """The panels for one tenant's jobs, or (tenant None, an admin) for all of them, with
     a panel per tenant and the deployment-wide cache and queue numbers."""
     since = datetime.now(UTC) - timedelta(hours=hours)
-    params = {"since": since, "tenant": tenant}
     with engine.connect() as conn:
+        params = window(conn, since) | {"tenant": tenant}
         totals = dict(conn.execute(_TOTALS, params).one()._mapping)
+        layers = by_layer(conn.execute(_BY_LAYER, params))
         data: dict[str, Any] = {
             "window_hours": hours,
             "tenant": tenant,
             "totals": totals,
-            "by_layer": _rows(conn, _BY_LAYER, since, tenant),
-            "by_type": _rows(conn, _BY_TYPE, since, tenant),
-            "errors": _rows(conn, _ERRORS, since, tenant),
-            "cache": _rows(conn, _TENANT_CACHE if tenant else _CACHE, since, tenant),
-            "recent": _rows(conn, _RECENT, since, tenant),
-            "by_tenant": [] if tenant else _rows(conn, _BY_TENANT, since, tenant),
+            "by_layer": [
+                {"layer": name, "jobs": one.jobs, "p50_ms": one.p50_ms, "p95_ms": one.p95_ms}
+                for name, one in layers.items()
+            ],
+            "by_type": _rows(conn, _BY_TYPE, params),
+            "errors": _rows(conn, _ERRORS, params),
+            "cache": _rows(conn, _TENANT_CACHE if tenant else _CACHE, params),
+            "recent": _rows(conn, _RECENT, params),
+            "by_tenant": [] if tenant else _rows(conn, _BY_TENANT, params),
         }
     live: dict[str, int | None] = {"queued": None}
     if settings.broker_is_redis and tenant is None:
@@ -149,32 +195,21 @@ LADDER = (
     ("L3", "pattern"),
     ("L4", "full generation"),
 )
-ENABLED_LAYERS = frozenset({"L0", "L1", "L4"})  # L2 and L3 are not built yet
+ALWAYS_ENABLED = frozenset({"L0", "L1", "L4"})  # L2 and L3 can be switched off
 RECENT_LIMIT = 20
 
-# All of these read ix_generations_tenant_created_at (a tenant) or ix_generations_created_at
-# (an admin): a range of the last 24 h, or the newest rows read backwards.
+# The window aggregates read workers.storage.rollups' `source`; the recent components read
+# ix_generations_tenant_created_at (a tenant) or ix_generations_created_at backwards.
 _DAY = text(
     f"""
-    SELECT count(*) AS jobs,
-           count(*) FILTER (WHERE created_at >= :today) AS jobs_today,
-           count(*) FILTER (WHERE status = 'succeeded') AS succeeded,
-           count(*) FILTER (WHERE status = 'failed') AS failed,
-           count(*) FILTER (WHERE status = 'cancelled') AS cancelled,
+    SELECT coalesce(sum(jobs), 0)::bigint AS jobs,
+           coalesce(sum(jobs) FILTER (WHERE period_start >= :today), 0)::bigint AS jobs_today,
+           coalesce(sum(jobs) FILTER (WHERE status = 'succeeded'), 0)::bigint AS succeeded,
+           coalesce(sum(jobs) FILTER (WHERE status = 'failed'), 0)::bigint AS failed,
+           coalesce(sum(jobs) FILTER (WHERE status = 'cancelled'), 0)::bigint AS cancelled,
            coalesce(sum(cost_usd), 0) AS cost_usd,
            coalesce(sum(saved_usd), 0) AS saved_usd
-    FROM generations WHERE created_at >= :since AND {TENANT_CLAUSE}
-    """
-)
-_LADDER = text(
-    f"""
-    SELECT cache_layer AS layer, count(*) AS jobs,
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_ms) AS p50_ms,
-           percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms) AS p95_ms,
-           coalesce(sum(saved_usd), 0) AS saved_usd
-    FROM generations
-    WHERE created_at >= :since AND success AND cache_layer IS NOT NULL AND {TENANT_CLAUSE}
-    GROUP BY 1
+    FROM ({source("layer")}) s
     """
 )
 # cache_stats is deployment-wide (no tenant column): an admin's alone. Primary key
@@ -210,13 +245,25 @@ def _card(value: float | None, *, passed: bool | None, target: str) -> dict[str,
     return {"value": value, "target": target, "status": status}
 
 
-def _ladder(rows: dict[str, Any], l0: Any | None) -> list[dict[str, Any]]:
+def _optional_layers(settings: Settings, engine: Engine) -> frozenset[str]:
+    """L2 when SEMANTIC_CACHE is on and this Postgres has pgvector; L3 when PATTERN_CACHE is."""
+    l2 = settings.semantic_cache == "on" and semantic_cache.available(engine)
+    return frozenset({"L2"} if l2 else set()) | (
+        {"L3"} if settings.pattern_cache == "on" else set()
+    )
+
+
+def _ladder(
+    rows: dict[str, Any], l0: Any | None, *, optional: frozenset[str]
+) -> list[dict[str, Any]]:
     """Each layer: the share of succeeded jobs it answered (L0: of Figma look-ups), its
-    p50/p95 job latency, and what its answers saved. L2/L3 honestly say not enabled."""
+    p50/p95 job latency, and what its answers saved. L2 and L3 honestly say not enabled
+    where they are off (`optional`: those that are on)."""
     answered = sum(r.jobs for r in rows.values())
+    enabled = ALWAYS_ENABLED | optional
     ladder = []
     for layer, name in LADDER:
-        entry: dict[str, Any] = {"layer": layer, "name": name, "enabled": layer in ENABLED_LAYERS}
+        entry: dict[str, Any] = {"layer": layer, "name": name, "enabled": layer in enabled}
         if layer == "L0":
             # SUMs come back as numeric (Decimal): plain numbers before any arithmetic.
             lookups = int(l0.hits or 0) + int(l0.misses or 0) if l0 is not None else 0
@@ -236,11 +283,14 @@ def _ladder(rows: dict[str, Any], l0: Any | None) -> list[dict[str, Any]]:
             entry |= {
                 "jobs": jobs,
                 "hit_rate": jobs / answered if answered else None,
-                "p50_ms": round(row.p50_ms, 1) if row else None,
-                "p95_ms": round(row.p95_ms, 1) if row else None,
+                "p50_ms": round(row.p50_ms, 1) if row and row.p50_ms is not None else None,
+                "p95_ms": round(row.p95_ms, 1) if row and row.p95_ms is not None else None,
                 "saved_usd": float(row.saved_usd) if row else 0.0,
                 "available": True,
             }
+            if layer == "L2":  # how alike the adapted neighbours were, on average
+                similarity = row.similarity if row else None
+                entry["mean_similarity"] = round(similarity, 4) if similarity else None
         ladder.append(entry)
     return ladder
 
@@ -303,10 +353,14 @@ def overview(
     now = datetime.now(UTC)
     since = now - timedelta(hours=24)
     today = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    params = {"since": since, "today": today, "tenant": tenant}
     with engine.connect() as conn:
+        params = window(conn, since) | {"today": today, "tenant": tenant}
         day = conn.execute(_DAY, params).one()
-        layers = {r.layer: r for r in conn.execute(_LADDER, params)}
+        layers = {
+            name: layer
+            for name, layer in by_layer(conn.execute(_BY_LAYER, params)).items()
+            if name != "-"  # no layer: ended before any cache look-up
+        }
         l0 = conn.execute(_L0, params).one() if tenant is None else None
         budget = _budget(conn, client, engine, settings, tenant)
         days_in_month = (today.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(
@@ -315,10 +369,11 @@ def overview(
         daily_budget = budget["budget_usd"] / days_in_month.day
         series = trends(conn, now=now, tenant=tenant, daily_budget_usd=daily_budget)
         recent = _recent(conn, tenant, presign)
-        by_tenant = [] if tenant else _rows(conn, _BY_TENANT, since, tenant)
+        by_tenant = [] if tenant else _rows(conn, _BY_TENANT, params)
     answered = sum(r.jobs for r in layers.values())
     l1_rate = layers["L1"].jobs / answered if "L1" in layers else (0.0 if answered else None)
-    l4_p50_s = layers["L4"].p50_ms / 1000 if "L4" in layers else None
+    l4_p50 = layers["L4"].p50_ms if "L4" in layers else None
+    l4_p50_s = l4_p50 / 1000 if l4_p50 is not None else None
     ended = day.succeeded + day.failed  # a cancelled job is not an error
     error_rate = day.failed / ended if ended else None
     cards = {
@@ -360,7 +415,7 @@ def overview(
                 "cancelled": day.cancelled,
             },
             "cards": cards,
-            "ladder": _ladder(layers, l0),
+            "ladder": _ladder(layers, l0, optional=_optional_layers(settings, engine)),
             "circuits": circuits,
             "recent": recent,
             "trends": series,

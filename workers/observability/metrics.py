@@ -27,6 +27,12 @@ GENERATION_FAILURE = Counter(
 )
 CACHE_HITS = Counter("cache_hits", "Cache lookups that found an entry", ["layer"])
 CACHE_MISSES = Counter("cache_misses", "Cache lookups that found none", ["layer"])
+CACHE_SIMILARITY = Histogram(
+    "cache_similarity",
+    "Cosine similarity of the nearest entry an L2 lookup found",
+    ["layer"],
+    buckets=(0.5, 0.7, 0.8, 0.85, 0.9, 0.92, 0.94, 0.96, 0.98, 0.99, 1.0),
+)
 SINGLE_FLIGHT_WAITS = Counter(
     "single_flight_waits", "Re-queues of jobs waiting for an identical job's generation"
 )
@@ -82,4 +88,14 @@ GENERATION_CANCELLED = Counter("generation_cancelled", "Jobs ended cancelled on 
 # delivered, failed, refused or retrying.
 WEBHOOK_DELIVERIES = Counter(
     "webhook_deliveries", "Webhook delivery attempts, by outcome", ["outcome"]
+)
+# Counted on each L3 hit (workers.storage.pattern_cache); pattern ids come from the fixed
+# pattern library, so the label set stays small.
+PATTERN_CACHE_HITS = Counter(
+    "pattern_cache_hits", "L3 pattern cache hits, by pattern", ["pattern_id"]
+)
+# Counted by the L3 pre-compute, a thread of the worker's main process
+# (workers.storage.pattern_precompute).
+PATTERN_PRECOMPUTED = Counter(
+    "pattern_precomputed", "L3 entries styled ahead of need by the pre-compute sweep"
 )

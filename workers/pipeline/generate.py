@@ -1,5 +1,5 @@
-"""What a job produces: an L1 hit's record, or a full generation (L4) — the agent chain,
-the upload, and the L1 entry for next time."""
+"""What a job produces: an L1 hit's record, or the agent chain's (L2, L3 or a full
+generation, L4), its upload, and the cache entries it leaves for next time."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 import redis
 
 from config.settings import get_settings
+from core.cache_key import reads_figma_file
 from core.result import CostLine, JobCost, JobResult
 from core.spec import CacheMode, JobSpec
 from core.state import JobState
@@ -17,6 +18,7 @@ from workers.chain import ChainResult, run_chain
 from workers.clients import db_engine, http_client, redis_client, s3_client
 from workers.observability import metrics
 from workers.pipeline.cancel import JobCancelled
+from workers.pipeline.ladder import JobLadder
 from workers.resilience import upload_spool
 from workers.resilience.dependency import REDIS_CACHE
 from workers.resilience.upload_spool import upload_or_spool
@@ -37,7 +39,7 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class Outcome:
-    """What a job produced: from the cache (L1) or a full generation (L4)."""
+    """What a job produced: from a cache (L1, L2, L3) or a full generation (L4)."""
 
     layer: str
     record: L1Record  # where the artifacts are, quality, provider, what generating cost
@@ -116,10 +118,12 @@ def figma_source(spec: JobSpec, *, version: str | None = None) -> FigmaSource:
 
 
 def source_version(spec: JobSpec) -> str | None:
-    """The current version of the job's Figma file (None for other sources): part of its
-    L1 key. Raises as a Figma fetch does (FigmaError, DependencyUnavailable)."""
+    """The current version of the job's Figma file: part of its L1 key. None for other
+    sources, and for a job that gives its tokens: the chain never reads its file, so an
+    edit cannot change its result (and it needs no Figma access). Raises as a Figma fetch
+    does (FigmaError, DependencyUnavailable)."""
     key = spec.source.figma_file_key
-    return None if key is None else figma_source(spec).version(key)
+    return figma_source(spec).version(key) if key and reads_figma_file(spec) else None
 
 
 def generate(
@@ -129,7 +133,8 @@ def generate(
     *,
     source_version: str | None = None,
 ) -> Outcome:
-    """Run the chain, upload (or spool) the artifacts and store the L1 entry; adds the
+    """Run the chain (through L2 and L3), upload (or spool) the artifacts and store the
+    cache entries; adds the
     steps' and the upload's milliseconds to `timings`. `source_version`: the Figma file's
     version the job's L1 key names. Raises JobCancelled at a step boundary of a job asked
     to stop (having deleted what it uploaded)."""
@@ -138,12 +143,14 @@ def generate(
     figma = figma_source(spec, version=source_version)
     # Paid calls as they happen: a job stopped at a step boundary is billed for them.
     spent: list[CostLine] = []
+    ladder = JobLadder(spec, state.id)
     chain = run_chain(
         spec,
         on_step=lambda step: _enter_stage(client, state.id, step, spent=spent),
         step_delay_ms=settings.template_delay_ms,
         figma=figma,
         costs=spent,
+        ladder=ladder,
     )
     steps_ms = {step: round(ms, 3) for step, ms in chain.timings_ms.items()}
     timings.update(steps_ms)
@@ -152,7 +159,9 @@ def generate(
     _enter_stage(client, state.id, "upload", spent=spent)
     upload_started = time.perf_counter()
     per_tenant = settings.l1_scope == "tenant"
-    record = _l1_record(state, chain, tenant_id=spec.tenant_id if per_tenant else None)
+    record = _l1_record(
+        state, chain, tenant_id=spec.tenant_id if per_tenant else None, saved_usd=ladder.saved_usd
+    )
     keys, uploaded = upload_or_spool(record.component_id, chain.files)
     record = replace(
         record, artifact_keys=keys, bucket_epoch=_epoch_to_store() if uploaded else None
@@ -165,6 +174,7 @@ def generate(
         else:
             upload_spool.discard(record.component_id)
         raise JobCancelled(by=asked, stage="upload", costs=chain.costs)
+    ladder.remember(chain, component_id=record.component_id)
     # A cache entry must point at artifacts that exist: none while uploads are pending
     # (no epoch then), and none that outlives them (its TTL ends before their expiry).
     stored = True
@@ -177,15 +187,16 @@ def generate(
         metrics.GENERATION_COST.labels(component_type=spec.component_type, api=line.provider).inc(
             line.usd
         )
+    own = _cost(chain)
     return Outcome(
-        "L4",
+        chain.layer,
         record,
-        record.cost,
+        replace(own, saved_usd=ladder.saved_usd),
         steps_ms=steps_ms,
         costs=list(chain.costs),
-        cache_events=[CacheEvent("L0", hit, ms) for hit, ms in figma.lookups],
+        cache_events=[CacheEvent("L0", hit, ms) for hit, ms in figma.lookups] + ladder.events,
         uploads_pending=not uploaded,
-        cache_unavailable=figma.cache_unavailable or not stored,
+        cache_unavailable=figma.cache_unavailable or not stored or ladder.cache_unavailable,
     )
 
 
@@ -196,15 +207,25 @@ def _enter_stage(client: redis.Redis, job_id: str, stage: str, *, spent: list[Co
         raise JobCancelled(by=asked, stage=stage, costs=spent)
 
 
-def _l1_record(state: JobState, chain: ChainResult, *, tenant_id: str | None) -> L1Record:
-    """The L1 record of a generation (artifact keys are added once uploaded or spooled)."""
-    # The artifacts belong to this job, under the component id made when it was accepted
-    # (never its id, which a queued message picks): a redelivery overwrites the same keys.
-    cost = JobCost(
+def _cost(chain: ChainResult) -> JobCost:
+    """What the chain's paid calls cost."""
+    return JobCost(
         usd=round(sum(c.usd for c in chain.costs), 6),
         prompt_tokens=sum(c.prompt_tokens for c in chain.costs),
         completion_tokens=sum(c.completion_tokens for c in chain.costs),
     )
+
+
+def _l1_record(
+    state: JobState, chain: ChainResult, *, tenant_id: str | None, saved_usd: float
+) -> L1Record:
+    """The L1 record of a chain's result (artifact keys are added once uploaded or
+    spooled). Its cost is what the result is worth: what this job paid plus what an L2 or
+    L3 entry saved it, so a later L1 hit books the full saving."""
+    # The artifacts belong to this job, under the component id made when it was accepted
+    # (never its id, which a queued message picks): a redelivery overwrites the same keys.
+    own = _cost(chain)
+    cost = replace(own, usd=round(own.usd + saved_usd, 6))
     return L1Record(
         component_id=state.component_id,
         artifact_keys={},

@@ -147,7 +147,7 @@ def _run_claimed(
         job.coalesced_with = record.source_job_id
         metrics.SINGLE_FLIGHT_COALESCED.inc()
     try:
-        outcome = _produce(job, record)
+        outcome = _produce(job, record, flight.ending if flight is not None else None)
     except JobCancelled as cancelled:
         state.attempts = job.attempt
         spent = cancelled.costs  # what it paid before stopping: booked like any job's
@@ -162,13 +162,19 @@ def _run_claimed(
         _finish(job, outcome, result)
 
 
-def _produce(job: _Delivery, record: L1Record | None) -> Outcome:
+def _produce(job: _Delivery, record: L1Record | None, ending: str | None) -> Outcome:
     """The job's outcome from its L1 record or a generation; raises JobCancelled when
-    the job was asked to stop before its last cancellable point (claimed here for a
-    hit, inside `generate` for a generation, before its L1 entry is stored)."""
+    the job was asked to stop before its last cancellable point (claimed for a hit with
+    the mark-running round trip (`ending`, Flight.ending) or else here; inside `generate`
+    for a generation, before its L1 entry is stored). A hit claimed there whose record
+    was then refused generates: its first step's stage makes it cancellable again."""
     if record is None:
         return generate(job.state, job.spec, job.timings, source_version=job.source_version)
-    if (asked := cancellation.claim_ending(redis_client(), job.state.id)) is not None:
+    if ending is None:
+        asked = cancellation.claim_ending(redis_client(), job.state.id)
+    else:
+        asked = ending.removeprefix("asked:") if ending.startswith("asked:") else None
+    if asked is not None:
         raise JobCancelled(by=asked, stage="cache_lookup")
     return from_l1(record)
 

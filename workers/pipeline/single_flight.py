@@ -15,6 +15,7 @@ from workers.clients import redis_client
 from workers.observability import metrics
 from workers.resilience.lease import holder_is_dead_here
 from workers.storage import job_state, single_flight
+from workers.storage.cancellation import ENDING
 from workers.storage.single_flight import Claim, Role
 
 logger = logging.getLogger(__name__)
@@ -41,10 +42,16 @@ class Flight:
         self._ttl_s = get_settings().task_time_limit_s  # no generation outlives the hard limit
 
     def claim_in(self, pipe: redis.client.Pipeline, *, read_l1: bool) -> None:
+        """Queue the claim; a hit read here also claims the job's ending (`ending`)."""
         single_flight.claim_in(
             pipe, self.cache_key, self.job_id, ttl_s=self._ttl_s, may_lead=self.may_lead,
-            read_l1=read_l1,
+            read_l1=read_l1, ending_stage=ENDING,
         )  # fmt: skip
+
+    @property
+    def ending(self) -> str | None:
+        """The claim's reply on the job's ending (single_flight.Claim.ending)."""
+        return self.claim.ending if self.claim is not None else None
 
     def take(self, reply: Any) -> str | None:
         """Keep the claim's reply; returns the L1 entry when the script read one."""

@@ -2,8 +2,9 @@
 
 A message can be delivered twice: the Redis broker redelivers after its visibility
 timeout, and a lost worker's message is requeued. The holder renews the lease every
-ttl/3 seconds from a thread; a holder that dies stops renewing, so its lease lapses.
-A holder on this machine whose process is gone is detected at once instead.
+ttl/3 seconds; a holder that dies stops renewing, so its lease lapses. A holder on this
+machine whose process is gone is detected at once instead. One thread per process renews
+all of its leases: a thread per job cost a start and a join on every job.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import logging
 import os
 import socket
 import threading
+import time
 
 import redis
 
@@ -62,9 +64,11 @@ class JobLease:
         self._key = lease_key(job_id)
         self._ttl_ms = ttl_s * 1000
         self._token = _owner_token()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._released = False
+
+    @property
+    def renew_every_s(self) -> float:
+        return self._ttl_ms / 3000
 
     def acquire(self, *, read_key: str | None = None) -> dict[str, str] | None:
         """Take the lease or raise LeaseHeld.
@@ -78,7 +82,7 @@ class JobLease:
             pipe.hgetall(read_key)
         results = pipe.execute()
         if results[0]:
-            self._start_renewing()
+            _renewer().add(self)
             return results[1] if read_key is not None else None
         self._take_over()
         return None
@@ -92,43 +96,95 @@ class JobLease:
         )
         if stolen:
             logger.warning("job %s: took over the lease of dead process %s", self._job_id, holder)
-            self._start_renewing()
+            _renewer().add(self)
             return
         remaining_ms = self._client.pttl(self._key)
         raise LeaseHeld(self._job_id, max(remaining_ms, 1000) / 1000)
 
-    def _start_renewing(self) -> None:
-        self._thread = threading.Thread(
-            target=self._renew_loop, name=f"lease-{self._job_id}", daemon=True
-        )
-        self._thread.start()
-
-    def _renew_loop(self) -> None:
-        interval_s = self._ttl_ms / 3000
-        while not self._stop.wait(interval_s):
-            try:
-                if not self._client.eval(_RENEW, 1, self._key, self._token, self._ttl_ms):
-                    logger.warning("job %s: lease lost", self._job_id)
-                    return
-            except redis.RedisError:
-                logger.warning("job %s: could not renew lease", self._job_id, exc_info=True)
+    def renew(self) -> bool:
+        """Extend the lease; False once it is lost (someone else holds it now)."""
+        try:
+            if self._client.eval(_RENEW, 1, self._key, self._token, self._ttl_ms):
+                return True
+            logger.warning("job %s: lease lost", self._job_id)
+            return False
+        except redis.RedisError:
+            logger.warning("job %s: could not renew lease", self._job_id, exc_info=True)
+            return True  # tried again at the next turn
 
     def release_in(self, pipe: redis.client.Pipeline) -> None:
         """Queue the release into a pipeline that writes the job's end state."""
-        self._stop_renewing()
+        _renewer().discard(self)
         pipe.eval(_RELEASE, 1, self._key, self._token)
         self._released = True
 
-    def _stop_renewing(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=1)
-
     def release(self) -> None:
-        self._stop_renewing()
+        _renewer().discard(self)
         if self._released:
             return
         try:
             self._client.eval(_RELEASE, 1, self._key, self._token)
         except redis.RedisError:
             logger.warning("job %s: could not release lease; it lapses", self._job_id)
+
+
+class _Renewer:
+    """Renews the leases its process holds, each every renew_every_s, from one thread.
+    A renewal racing a release is harmless: both act only while the token is theirs."""
+
+    IDLE_S = 60.0  # how long it sleeps holding no lease (an added lease wakes it)
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._due: dict[JobLease, float] = {}  # lease -> when to renew it (monotonic)
+        self._wakes_at = 0.0
+        self._wake = threading.Event()
+        threading.Thread(target=self._loop, name="lease-renewer", daemon=True).start()
+
+    def add(self, lease: JobLease) -> None:
+        with self._lock:
+            due = time.monotonic() + lease.renew_every_s
+            self._due[lease] = due
+            sooner = due < self._wakes_at
+        if sooner:
+            self._wake.set()
+
+    def discard(self, lease: JobLease) -> None:
+        with self._lock:
+            self._due.pop(lease, None)
+
+    def _loop(self) -> None:
+        while True:
+            self._wake.clear()
+            with self._lock:
+                now = time.monotonic()
+                due = [lease for lease, at in self._due.items() if at <= now]
+                for lease in due:
+                    self._due[lease] = now + lease.renew_every_s
+                self._wakes_at = min(self._due.values(), default=now + self.IDLE_S)
+            for lease in due:
+                if not lease.renew():
+                    self.discard(lease)
+            self._wake.wait(max(self._wakes_at - time.monotonic(), 0))
+
+
+_process_renewer: _Renewer | None = None
+_renewer_lock = threading.Lock()
+
+
+def _renewer() -> _Renewer:
+    global _process_renewer
+    with _renewer_lock:
+        if _process_renewer is None:
+            _process_renewer = _Renewer()
+        return _process_renewer
+
+
+def _forget_renewer() -> None:
+    """In a forked child: its parent's renewer thread did not come along."""
+    global _process_renewer, _renewer_lock
+    _process_renewer = None
+    _renewer_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_renewer)

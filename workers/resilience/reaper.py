@@ -39,7 +39,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 import redis
-from kombu import Connection
 
 from config.celery_app import app
 from config.settings import get_settings
@@ -48,13 +47,16 @@ from core.keys import LIVE_JOBS, job_key, lease_key, reaper_lock_key
 from core.state import LIVE
 from workers.clients import redis_client
 from workers.observability import metrics
+from workers.pipeline import job_message
 from workers.pipeline.failure import fail_job
 from workers.storage import job_events
 
 logger = logging.getLogger(__name__)
 
 BATCH = 200
-"""Most jobs looked at per sweep (the stalest first); the rest wait for the next one."""
+"""Most of its own jobs a sweep acts on (the stalest first); the rest wait for the next."""
+PAGES = 10
+"""Most pages of BATCH a sweep reads; a longer stale range is read on by the next sweeps."""
 
 
 class Action(StrEnum):
@@ -97,7 +99,7 @@ def _token() -> str:
 def _in_broker(queue: str, job_ids: Sequence[str]) -> set[str]:
     """The jobs of `job_ids` that may have a message in `queue` (see the module doc)."""
     settings = get_settings()
-    with Connection(settings.broker_url) as conn:
+    with app.connection_for_write() as conn:  # the app's broker, transport and options
         channel = conn.default_channel
         if not settings.broker_is_redis:
             try:
@@ -116,21 +118,50 @@ def _in_broker(queue: str, job_ids: Sequence[str]) -> set[str]:
     return {job_id for job_id in job_ids if job_id in found}
 
 
-def sweep_once(queues: Iterable[str], *, client: redis.Redis | None = None) -> dict[str, int]:
-    """One sweep of the jobs of those of `queues` whose lock this process takes. Returns
-    how many jobs took each action other than LEAVE."""
+@dataclass
+class Cursor:
+    """Where the next sweep reads the stale range from. Stale jobs of queues no one here
+    sweeps (another worker's, or one with no workers) stay in the shared index; reading
+    on from where the last sweep stopped keeps them from hiding this worker's jobs."""
+
+    offset: int = 0
+
+
+def sweep_once(
+    queues: Iterable[str], *, client: redis.Redis | None = None, cursor: Cursor | None = None
+) -> dict[str, int]:
+    """One sweep of the jobs of those of `queues` whose lock this process takes: reads
+    up to PAGES pages of the stale range from `cursor` on, until BATCH jobs are its own.
+    Returns how many jobs took each action other than LEAVE."""
     settings = get_settings()
     client = client or redis_client()
+    cursor = cursor or Cursor()
     interval_ms = max(int(settings.reaper_interval_s * 1000), 1)
     token = _token()
     mine = {q for q in queues if client.set(reaper_lock_key(q), token, nx=True, px=interval_ms)}
     if not mine:
         return {}
     now = time.time()
+    observed: dict[str, tuple[str, Observed]] = {}
+    for _ in range(PAGES):
+        start = cursor.offset
+        page = _read_page(client, now - settings.reaper_stale_after_s, start, now)
+        cursor.offset = start + len(page) if len(page) == BATCH else 0  # the end: wrap
+        for job_id, (queue, job) in page.items():
+            if queue in mine or job.status not in LIVE:
+                observed[job_id] = (queue, job)
+        if len(observed) >= BATCH or (start == 0 and cursor.offset == 0):
+            break
+    return _act(client, observed, mine) if observed else {}
+
+
+def _read_page(
+    client: redis.Redis, stale_before: float, offset: int, now: float
+) -> dict[str, tuple[str, Observed]]:
+    """BATCH jobs of the stale range from `offset`, each with its queue and what it looks like."""
     stale = client.zrangebyscore(
-        LIVE_JOBS, "-inf", now - settings.reaper_stale_after_s, start=0, num=BATCH,
-        withscores=True,
-    )  # fmt: skip
+        LIVE_JOBS, "-inf", stale_before, start=offset, num=BATCH, withscores=True
+    )
     if not stale:
         return {}
     pipe = client.pipeline(transaction=False)
@@ -138,7 +169,7 @@ def sweep_once(queues: Iterable[str], *, client: redis.Redis | None = None) -> d
         pipe.hmget(job_key(job_id), "status", "attempts", "requeues", "queue")
         pipe.exists(lease_key(job_id))
     read = pipe.execute()
-    observed: dict[str, tuple[str, Observed]] = {}
+    page: dict[str, tuple[str, Observed]] = {}
     for i, (job_id, score) in enumerate(stale):
         (status, attempts, requeues, queue), lease = read[2 * i], read[2 * i + 1]
         job = Observed(
@@ -148,8 +179,8 @@ def sweep_once(queues: Iterable[str], *, client: redis.Redis | None = None) -> d
             in_broker=False,
             deliveries=max(int(attempts or 0), int(requeues or 0)),
         )
-        observed[job_id] = (queue or settings.generation_queue, job)
-    return _act(client, observed, mine)
+        page[job_id] = (queue or get_settings().generation_queue, job)
+    return page
 
 
 def _act(
@@ -215,7 +246,9 @@ def _reap(client: redis.Redis, job_id: str, queue: str, action: Action, job: Obs
             job_id, job.status, idle_s, job.deliveries,
         )  # fmt: skip
     else:
-        app.send_task("generation.run", kwargs={"job_id": job_id}, task_id=job_id, queue=queue)
+        # The state first, then the message: written after it, `queued` could land on a
+        # job a worker had already taken and marked running. A publish that fails leaves
+        # a queued job with no message, which the next sweeps find again.
         pipe = client.pipeline(transaction=True)
         # Only a job still live: one cancelled since the re-read stays cancelled.
         pipe.eval(_REQUEUE_IF_LIVE, 1, job_key(job_id))
@@ -223,6 +256,7 @@ def _reap(client: redis.Redis, job_id: str, queue: str, action: Action, job: Obs
         pipe.zadd(LIVE_JOBS, {job_id: time.time()}, xx=True)
         job_events.record(pipe, job_id)
         pipe.execute()
+        job_message.publish(job_id, queue=queue)
         logger.warning(
             "reaper: job %s (%s, idle %d s, no lease, no message) re-queued on %s",
             job_id, job.status, idle_s, queue,
@@ -235,10 +269,12 @@ def start(queues: Sequence[str]) -> threading.Event:
     stop = threading.Event()
     interval_s = get_settings().reaper_interval_s
 
+    cursor = Cursor()
+
     def loop() -> None:
         while not stop.wait(interval_s):
             try:
-                sweep_once(queues)
+                sweep_once(queues, cursor=cursor)
             except Exception:
                 logger.warning("reaper: sweep failed; next in %.0f s", interval_s, exc_info=True)
 

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import redis
+import redis.asyncio as aioredis
 
 from core import keys
 
@@ -130,59 +132,82 @@ class Admission:
     """Refused: the requests in the window, jobs in flight, or USD spent."""
 
 
+_source: str | None = None  # the script for the server's version, read from it once
 _script: redis.commands.core.Script | None = None
+_async_script: redis.commands.core.AsyncScript | None = None
 
 
-def admit_and_create(
-    client: redis.Redis,
-    *,
-    job_id: str,
-    fields: dict[str, str],
-    quota: Quota,
-    body_hash: str,
-    idempotency_key: str | None,
-    idempotency_ttl_s: int,
-    state_ttl_s: int,
-) -> Admission:
-    """Check the idempotency claim and the quota; when they pass, write the job's hash
-    (`fields`, as job_state.creation_fields makes them) and take its slots."""
-    global _script
-    if _script is None:
-        # At maxmemory (policy noeviction) the whole admission must be refused. Redis 7
-        # refuses a script with a shebang (and no allow-oom flag) before it runs; one
-        # without is checked only up to its first write, and this one's first write is a
-        # trim, after which it would write the job past the limit. Redis 6: no shebangs.
-        major = int(str(client.info("server")["redis_version"]).split(".")[0])
-        _script = client.register_script(("#!lua" if major >= 7 else "") + _ADMIT)
-    tenant = quota.tenant
-    idem = keys.idempotency_key(tenant, idempotency_key) if idempotency_key else "-"
-    argv: list[str | int | float] = [
-        job_id,
-        body_hash,
-        idempotency_ttl_s if idempotency_key else 0,
-        quota.requests_per_minute,
-        RATE_WINDOW_S,
-        quota.max_in_flight,
-        quota.budget_usd if quota.budget_usd is not None else -1,
-        state_ttl_s,
-        keys.job_key(""),
-    ]
-    for name, value in fields.items():
-        argv += [name, value]
-    answer = _script(
-        keys=[
+def _source_for(redis_version: str) -> str:
+    """The script as the server takes it. At maxmemory (policy noeviction) the whole
+    admission must be refused. Redis 7 refuses a script with a shebang (and no allow-oom
+    flag) before it runs; one without is checked only up to its first write, and this
+    one's first write is a trim, after which it would write the job past the limit.
+    Redis 6: no shebangs."""
+    return ("#!lua" if int(redis_version.split(".")[0]) >= 7 else "") + _ADMIT
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What the script admits: a new job's id and hash fields (as
+    job_state.creation_fields makes them), its body's hash and Idempotency-Key, the quota."""
+
+    job_id: str
+    fields: dict[str, str]
+    quota: Quota
+    body_hash: str
+    idempotency_key: str | None
+    idempotency_ttl_s: int
+    state_ttl_s: int
+
+    def script_call(self) -> tuple[list[str], list[str | int | float]]:
+        """The script's keys and arguments."""
+        tenant, quota = self.quota.tenant, self.quota
+        idem = keys.idempotency_key(tenant, self.idempotency_key) if self.idempotency_key else "-"
+        argv: list[str | int | float] = [
+            self.job_id,
+            self.body_hash,
+            self.idempotency_ttl_s if self.idempotency_key else 0,
+            quota.requests_per_minute,
+            RATE_WINDOW_S,
+            quota.max_in_flight,
+            quota.budget_usd if quota.budget_usd is not None else -1,
+            self.state_ttl_s,
+            keys.job_key(""),
+        ]
+        for name, value in self.fields.items():
+            argv += [name, value]
+        script_keys = [
             idem,
             keys.quota_rate_key(tenant),
             keys.tenant_live_key(tenant),
             keys.spend_key(tenant, quota.month),
-            keys.job_key(job_id),
+            keys.job_key(self.job_id),
             keys.LIVE_JOBS,
-            keys.events_key(job_id),
-        ],
-        args=argv,
-        client=client,
-    )
-    return _decode(answer, job_id)
+            keys.events_key(self.job_id),
+        ]
+        return script_keys, argv
+
+
+def admit_and_create(client: redis.Redis, submission: Submission) -> Admission:
+    """Check the idempotency claim and the quota; when they pass, write the job's hash
+    and take its slots."""
+    global _source, _script
+    if _script is None:
+        _source = _source or _source_for(str(client.info("server")["redis_version"]))
+        _script = client.register_script(_source)
+    script_keys, argv = submission.script_call()
+    return _decode(_script(keys=script_keys, args=argv, client=client), submission.job_id)
+
+
+async def admit_and_create_async(client: aioredis.Redis, submission: Submission) -> Admission:
+    """`admit_and_create` on an asyncio client (the API's event loop)."""
+    global _source, _async_script
+    if _async_script is None:
+        _source = _source or _source_for(str((await client.info("server"))["redis_version"]))
+        _async_script = client.register_script(_source)
+    script_keys, argv = submission.script_call()
+    answer = await _async_script(keys=script_keys, args=argv, client=client)
+    return _decode(answer, submission.job_id)
 
 
 def _decode(answer: list[str], job_id: str) -> Admission:
@@ -202,13 +227,27 @@ def undo(client: redis.Redis, *, job_id: str, tenant: str, idempotency_key: str 
     """Take back an admission whose message could not be published: the job's state, its
     slots and its claim, as if it had been refused."""
     pipe = client.pipeline(transaction=True)
+    _undo_in(pipe, job_id, tenant, idempotency_key)
+    pipe.execute()
+
+
+def _undo_in(pipe: Any, job_id: str, tenant: str, idempotency_key: str | None) -> None:
+    """Add the undoing of an admission to `pipe` (a sync or an asyncio pipeline)."""
     pipe.delete(keys.job_key(job_id), keys.events_key(job_id))
     pipe.zrem(keys.LIVE_JOBS, job_id)
     pipe.zrem(keys.tenant_live_key(tenant), job_id)
     pipe.zrem(keys.quota_rate_key(tenant), job_id)
     if idempotency_key is not None:
         pipe.delete(keys.idempotency_key(tenant, idempotency_key))
-    pipe.execute()
+
+
+async def undo_async(
+    client: aioredis.Redis, *, job_id: str, tenant: str, idempotency_key: str | None
+) -> None:
+    """`undo` on an asyncio client."""
+    pipe = client.pipeline(transaction=True)
+    _undo_in(pipe, job_id, tenant, idempotency_key)
+    await pipe.execute()
 
 
 def in_flight(client: redis.Redis, tenant: str, *, stale_after_s: int) -> int:

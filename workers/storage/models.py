@@ -17,17 +17,38 @@ from sqlalchemy import (
     Index,
     Integer,
     Numeric,
+    SmallInteger,
     String,
     Text,
+    func,
 )
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql.base import ischema_names
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import UserDefinedType
 
 USD = Numeric(14, 6)
 
 
 class Base(DeclarativeBase):
     pass
+
+
+class Vector(UserDefinedType[str]):
+    """pgvector's `vector(n)`, without the pgvector package: values travel in its text
+    form, '[0.1,0.2,...]' (workers.storage.semantic_cache writes them)."""
+
+    cache_ok = True
+
+    def __init__(self, dimensions: int) -> None:
+        self.dimensions = dimensions
+
+    def get_col_spec(self, **kw: Any) -> str:
+        return f"VECTOR({self.dimensions})"
+
+
+# So that reflecting semantic_cache (alembic's autogenerate) knows the type, not a warning.
+ischema_names["vector"] = Vector
 
 
 class Generation(Base):
@@ -67,7 +88,15 @@ class Generation(Base):
     __table_args__ = (
         Index("ix_generations_created_at", "created_at"),
         Index("ix_generations_type_created_at", "component_type", "created_at"),
-        Index("ix_generations_tenant_created_at", "tenant_id", "created_at"),
+        # INCLUDE: /v1/usage's month of a tenant read from the index alone (migration 0006).
+        Index(
+            "ix_generations_tenant_created_at",
+            "tenant_id",
+            "created_at",
+            postgresql_include=["status", "success", "cache_layer", "saved_usd"],
+        ),
+        Index("ix_generations_finished_at", "finished_at"),
+        Index("ix_generations_tenant_finished_at", "tenant_id", "finished_at"),
     )
 
 
@@ -177,3 +206,98 @@ class WebhookDelivery(Base):
         Index("ix_webhook_deliveries_generation_id", "generation_id", "attempt"),
         Index("ix_webhook_deliveries_at", "at"),
     )
+
+
+class SemanticCacheEntry(Base):
+    """An L2 entry: a generated component, found by its design's embedding (pgvector).
+    Only where the server has pgvector (migration 0005 creates nothing otherwise)."""
+
+    __tablename__ = "semantic_cache"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(Text)
+    component_type: Mapped[str] = mapped_column(Text)
+    generator: Mapped[str] = mapped_column(Text)
+    embedder: Mapped[str] = mapped_column(Text)
+    embedding: Mapped[str] = mapped_column(Vector(256))  # settings.EMBEDDING_DIMENSIONS
+    source_job_id: Mapped[str] = mapped_column(Text)
+    component_id: Mapped[str] = mapped_column(Text)
+    component_name: Mapped[str] = mapped_column(Text)
+    pattern_id: Mapped[str] = mapped_column(Text)
+    requirements: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    token_names: Mapped[list[str]] = mapped_column(JSONB)
+    component_tsx: Mapped[str] = mapped_column(Text)
+    stories_tsx: Mapped[str] = mapped_column(Text)
+    typescript: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    provider: Mapped[str] = mapped_column(Text)
+    model: Mapped[str | None] = mapped_column(Text)
+    cost_usd: Mapped[Decimal] = mapped_column(Numeric(12, 6), server_default="0")
+    created_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        Index(
+            "ix_semantic_cache_embedding",
+            "embedding",
+            postgresql_using="hnsw",
+            postgresql_ops={"embedding": "vector_cosine_ops"},
+        ),
+        Index(
+            "ix_semantic_cache_lookup",
+            "tenant_id",
+            "component_type",
+            "generator",
+            "embedder",
+            "expires_at",
+        ),
+        Index("ix_semantic_cache_expires_at", "expires_at"),
+    )
+
+
+class GenerationRollup(Base):
+    """generations aggregated per hour (period_hours 1) or UTC day (24), in one of a few
+    grains (workers.storage.rollups): a dimension a grain does not keep holds '*', a NULL
+    one ''. tenant_id '*' is every tenant's (the admin's reads)."""
+
+    __tablename__ = "generation_rollups"
+
+    grain: Mapped[str] = mapped_column(String(8), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    period_hours: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    period_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    component_type: Mapped[str] = mapped_column(String(32), primary_key=True)
+    cache_layer: Mapped[str] = mapped_column(String(8), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    error_type: Mapped[str] = mapped_column(String(64), primary_key=True)
+    latency_bucket: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    jobs: Mapped[int] = mapped_column(BigInteger)
+    succeeded: Mapped[int] = mapped_column(BigInteger)
+    failed: Mapped[int] = mapped_column(BigInteger)
+    cost_usd: Mapped[Decimal] = mapped_column(Numeric(20, 6))
+    saved_usd: Mapped[Decimal] = mapped_column(Numeric(20, 6))
+    llm_tokens: Mapped[int] = mapped_column(BigInteger)
+    quality_sum: Mapped[float]
+    quality_n: Mapped[int] = mapped_column(BigInteger)
+    similarity_sum: Mapped[float]
+    similarity_n: Mapped[int] = mapped_column(BigInteger)
+    duration_min: Mapped[float | None]
+    duration_max: Mapped[float | None]
+
+    __table_args__ = (
+        Index("ix_generation_rollups_grain_period", "grain", "period_hours", "period_start"),
+    )
+
+
+class TenantSpendHour(Base):
+    """A tenant's paid costs (costs rows, by their created_at) per hour: the spend rebuild's
+    closed hours."""
+
+    __tablename__ = "tenant_spend_hours"
+
+    tenant_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    hour: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    paid_usd: Mapped[Decimal] = mapped_column(Numeric(20, 6))
+
+    __table_args__ = (Index("ix_tenant_spend_hours_hour", "hour"),)

@@ -37,29 +37,47 @@ class Claim:
     holder: str | None  # the leader's job id (FOLLOWER), or the dead one taken over
     holder_lease: str | None  # the leader's lease token (FOLLOWER), to judge it dead here
     waiting_since: float | None  # when this job began to wait (it had waited before)
+    # On a hit claimed with `ending_stage`: "claimed" (the job is past cancelling now),
+    # or "asked:{who}" (a cancel was asked for first); None: not claimed here.
+    ending: str | None = None
 
 
 # KEYS: inflight key, L1 key (read when ARGV[6] is '1'), the job's hash.
 # ARGV: job id, claim TTL (ms), may lead ('1'/'0'), lease key prefix, a lease token known
-# dead ('' none), read L1 ('1'/'0').
+# dead ('' none), read L1 ('1'/'0'), the stage past cancelling ('' none).
+# On a hit of a running job, ARGV[7] makes the script claim the job's ending as
+# workers.storage.cancellation.claim_ending does (who asked to cancel, else the stage
+# set): a hit then needs no round trip of its own for it.
 _CLAIM = """
 local since = redis.call('HGET', KEYS[3], 'waiting_since') or ''
 if ARGV[6] == '1' then
   local entry = redis.call('GET', KEYS[2])
-  if entry then return {'hit', entry, '', '', since} end
+  if entry then
+    local ending = ''
+    if ARGV[7] ~= '' and redis.call('HGET', KEYS[3], 'status') == 'running' then
+      ending = redis.call('HGET', KEYS[3], 'cancel_requested') or ''
+      if ending == '' then
+        redis.call('HSET', KEYS[3], 'stage', ARGV[7])
+        ending = 'claimed'
+      else
+        ending = 'asked:' .. ending
+      end
+    end
+    return {'hit', entry, '', '', since, ending}
+  end
 end
 local holder = redis.call('GET', KEYS[1])
 if holder == ARGV[1] then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
-  return {'leader', '', holder, '', since}
+  return {'leader', '', holder, '', since, ''}
 end
 if holder then
   local lease = redis.call('GET', ARGV[4] .. holder)
-  if lease and lease ~= ARGV[5] then return {'follower', '', holder, lease, since} end
+  if lease and lease ~= ARGV[5] then return {'follower', '', holder, lease, since, ''} end
 end
-if ARGV[3] ~= '1' then return {'alone', '', holder or '', '', since} end
+if ARGV[3] ~= '1' then return {'alone', '', holder or '', '', since, ''} end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return {'leader', '', holder or '', '', since}
+return {'leader', '', holder or '', '', since, ''}
 """
 
 # Compare-and-delete: only the holder releases (a taken-over claim is not its to drop).
@@ -78,10 +96,12 @@ def claim_in(
     may_lead: bool,
     read_l1: bool,
     dead_lease: str | None = None,
+    ending_stage: str | None = None,
 ) -> object:
     """Queue the claim (or, on a client, run it; `parse` reads the reply). `read_l1`: the
     L1 entry is on this Redis; a hit claims nothing. `dead_lease`: the leader's lease
-    token, seen to belong to a dead process, so that leader is taken over."""
+    token, seen to belong to a dead process, so that leader is taken over. `ending_stage`:
+    on a hit, claim the job's ending too (Claim.ending)."""
     return pipe.eval(
         _CLAIM,
         3,
@@ -94,17 +114,19 @@ def claim_in(
         LEASE_PREFIX,
         dead_lease or "",
         "1" if read_l1 else "0",
+        ending_stage or "",
     )
 
 
 def parse(reply: list[str]) -> Claim:
-    role, entry, holder, lease, since = reply
+    role, entry, holder, lease, since, ending = reply
     return Claim(
         role=Role(role),
         entry=entry or None,
         holder=holder or None,
         holder_lease=lease or None,
         waiting_since=float(since) if since else None,
+        ending=ending or None,
     )
 
 

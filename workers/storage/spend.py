@@ -1,7 +1,8 @@
 """A tenant's paid spend per month: a running counter in Redis (`spend:{tenant}:{YYYY-MM}`)
 that the API's budget check reads, booked once per job by the transaction that inserted
-its row (workers.resilience.bookkeeping_spool), and rebuilt from the costs table when Redis
-lost it.
+its row (workers.resilience.bookkeeping_spool), and rebuilt from Postgres when Redis lost
+it: the month's rolled hours from tenant_spend_hours (workers.storage.rollups), the rest
+from the costs rows.
 
 Booking only adds to a counter that exists: a missing one is rebuilt from Postgres,
 which already holds the job's costs (the row is committed before it is booked).
@@ -14,12 +15,11 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import redis
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, text
 
-from config.settings import get_settings
 from core.keys import spend_key
 from core.result import CostLine
-from workers.storage.models import Cost, Generation
+from workers.storage import rollups
 
 logger = logging.getLogger(__name__)
 
@@ -71,26 +71,42 @@ def spent_usd(client: redis.Redis, engine: Engine, tenant: str, month: str) -> f
     return float(value) if value is not None else rebuild(client, engine, tenant, month)
 
 
-def rebuild(client: redis.Redis, engine: Engine, tenant: str, month: str) -> float:
-    """Sum the month's costs rows of the tenant's jobs into the counter (unless another
-    process set it first; that value wins)."""
+_ROLLED_SPEND = text(
+    """
+    SELECT coalesce(sum(paid_usd), 0) FROM tenant_spend_hours
+    WHERE tenant_id = :tenant AND hour >= :start AND hour < :rolled
+    """
+)
+# The hours not rolled yet (the current one, at least): the costs rows themselves, by
+# ix_costs_created_at, each job's tenant by its primary key.
+_RAW_SPEND = text(
+    """
+    SELECT coalesce(sum(c.usd), 0) FROM costs c JOIN generations g ON g.id = c.generation_id
+    WHERE c.created_at >= :rolled AND c.created_at < :end AND g.tenant_id = :tenant
+      AND c.provider <> ALL(:free)
+    """
+)
+
+
+def month_spend(conn: Connection, tenant: str, month: str) -> float:
+    """The tenant's paid costs in `month` (costs rows by their created_at, free providers
+    left out): the rolled hours from tenant_spend_hours, the rest from the costs rows."""
     start, end = month_bounds(month)
-    query = (
-        select(func.coalesce(func.sum(Cost.usd), 0))
-        .join(Generation, Generation.id == Cost.generation_id)
-        .where(
-            Generation.tenant_id == tenant,
-            # ix_generations_tenant_created_at: the month's jobs, and those accepted
-            # before it that could still end in it (a live state lasts JOB_STATE_TTL_S).
-            Generation.created_at >= start - timedelta(seconds=get_settings().job_state_ttl_s),
-            Generation.created_at < end,
-            Cost.created_at >= start,
-            Cost.created_at < end,
-            Cost.provider.not_in(FREE_PROVIDERS),
-        )
+    rolled = rollups.rolled_until(conn) or start
+    rolled = min(max(rolled, start), end)
+    params = {"tenant": tenant, "start": start, "end": end, "rolled": rolled,
+              "free": sorted(FREE_PROVIDERS)}  # fmt: skip
+    return float(
+        conn.execute(_ROLLED_SPEND, params).scalar_one()
+        + conn.execute(_RAW_SPEND, params).scalar_one()
     )
+
+
+def rebuild(client: redis.Redis, engine: Engine, tenant: str, month: str) -> float:
+    """Sum the tenant's paid costs of the month into the counter (unless another process
+    set it first; that value wins)."""
     with engine.connect() as conn:
-        total = float(conn.execute(query).scalar_one())
+        total = month_spend(conn, tenant, month)
     key = spend_key(tenant, month)
     if client.set(key, repr(total), nx=True, ex=KEEP_S):
         logger.info(

@@ -15,6 +15,7 @@ import redis
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from config.settings import get_settings
 from core.access import Role
 from core.errors import JobOrphaned
 from core.keys import quota_rate_key, tenant_live_key
@@ -33,6 +34,17 @@ def new_tenant(engine: Engine, **limits: Any) -> tuple[str, dict[str, str]]:
     key, _ = create_key(engine, tenant_id=tenant, name="quota-test", role=Role.SUBMIT)
     update_limits(engine, tenant, **limits)
     return tenant, bearer(key)
+
+
+@pytest.fixture
+def no_worker(in_process_api: TestClient) -> str:
+    """The in-process API publishes to a queue of the test's own that no worker consumes:
+    its jobs stay queued, so the session's shared worker cannot end one (freeing its
+    slot, or writing a state the test deleted) while the test looks at the cap."""
+    name = f"quota-test-{uuid.uuid4().hex[:8]}"
+    settings = get_settings().model_copy(update={"generation_queue": name})
+    in_process_api.app.dependency_overrides[get_settings] = lambda: settings  # type: ignore[attr-defined]
+    return name
 
 
 def submit_at_once(
@@ -120,7 +132,7 @@ def test_the_in_flight_cap_admits_exactly_its_number_until_jobs_end(
 
 
 def test_an_idempotent_replay_is_not_a_new_job_for_the_cap(
-    in_process_api: TestClient, engine: Engine, redis_db: redis.Redis
+    in_process_api: TestClient, no_worker: str, engine: Engine, redis_db: redis.Redis
 ) -> None:
     # Given a tenant at its cap of one job in flight, reached with an Idempotency-Key
     tenant, headers = new_tenant(engine, max_in_flight=1)
@@ -140,7 +152,7 @@ def test_an_idempotent_replay_is_not_a_new_job_for_the_cap(
 
 
 def test_a_slot_whose_job_state_is_gone_is_reclaimed(
-    in_process_api: TestClient, engine: Engine, redis_db: redis.Redis
+    in_process_api: TestClient, no_worker: str, engine: Engine, redis_db: redis.Redis
 ) -> None:
     # Given a tenant at its cap of one, whose job's state was lost (a crash, an expiry)
     tenant, headers = new_tenant(engine, max_in_flight=1)
@@ -190,7 +202,7 @@ def test_providers_and_models_outside_the_tenants_list_or_unpriced_are_refused(
 
 
 def test_a_job_failed_by_the_reaper_frees_its_slot(
-    in_process_api: TestClient, engine: Engine, redis_db: redis.Redis
+    in_process_api: TestClient, no_worker: str, engine: Engine, redis_db: redis.Redis
 ) -> None:
     # Given a tenant at its cap of one job, which no worker runs
     tenant, headers = new_tenant(engine, max_in_flight=1)

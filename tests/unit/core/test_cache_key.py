@@ -80,7 +80,7 @@ def test_key_changes_with_each_input() -> None:
 
 
 def test_a_figma_file_key_is_keyed_by_its_version() -> None:
-    body = make_body()
+    body = make_body(tokens=None)  # tokens extracted from the file: its version matters
     assert key_of(body, version="7") == key_of(body, version="7")
     assert key_of(body, version="7") != key_of(body, version="8")
     # lastModified stands in for a version when Figma gives none
@@ -88,9 +88,17 @@ def test_a_figma_file_key_is_keyed_by_its_version() -> None:
 
 
 def test_a_figma_file_key_without_its_version_has_no_key() -> None:
-    spec = JobSpec.model_validate(make_body())
+    spec = JobSpec.model_validate(make_body(tokens=None))
     with pytest.raises(ValueError, match="version"):
         cache_key(spec, generator_version=GENERATOR_VERSION)
+
+
+def test_a_job_giving_its_tokens_is_keyed_by_the_file_alone() -> None:
+    # Its file is never read, so an edit cannot change its result: no version needed.
+    body = make_body()
+    assert key_of(body, version="7") == key_of(body, version="8")
+    spec = JobSpec.model_validate(body)
+    assert cache_key(spec, generator_version=GENERATOR_VERSION) == key_of(body)
 
 
 def test_other_sources_ignore_a_version() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import shutil
 import subprocess
@@ -21,6 +22,8 @@ K8S = DEPLOY / "k8s"
 SCRIPTS = sorted((DEPLOY / "bin").glob("*.sh"))
 VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
 IMAGE = f"componentforge-jobs:{VERSION}"
+REDIS_IMAGE = "redis:7.4"
+CACHE_REDIS = "componentforge-redis-cache"  # its Deployment, Service and pod label
 # Every credential compose needs, each from the environment as ${VAR:?message}.
 CREDENTIALS = {
     "POSTGRES_PASSWORD", "REDIS_PASSWORD", "MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD",
@@ -33,7 +36,7 @@ EGRESS_PORTS = {53, 6379, 5432, 443}
 SCRIPT_OPTIONS = {
     "API_HOST", "API_PORT", "API_WORKERS", "WORKER_CONCURRENCY", "FLOWER_HOST", "FLOWER_PORT",
     "EXPORTER_HOST", "EXPORTER_PORT", "EXPORTER_PYTHON", "PROMETHEUS_MULTIPROC_DIR",
-    "MIGRATIONS_WAIT_S",
+    "MIGRATIONS_WAIT_S", "WEB_CONCURRENCY",
 }  # fmt: skip
 AWS = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION"}
 SETTINGS = {name.upper() for name in Settings.model_fields}
@@ -133,7 +136,7 @@ def test_dockerfile_copies_what_exists_and_runs_unprivileged() -> None:
     sources = [
         source
         for line in dockerfile.splitlines()
-        if line.startswith("COPY ")
+        if line.startswith("COPY ") and not line.startswith("COPY --from=")  # a build stage's
         for source in line.split()[1:-1]
     ]
     for source in sources:
@@ -167,7 +170,10 @@ def test_k8s_containers_run_existing_scripts_unprivileged_with_limits() -> None:
     for owner, pod, container in pod_containers():
         where = f"{owner}/{container['name']}"
         seen.add(owner)
-        assert (ROOT / container["command"][0]).is_file(), where
+        if container["image"] == IMAGE:
+            assert (ROOT / container["command"][0]).is_file(), where
+        else:
+            assert container["command"][0] == "redis-server", where
         assert {e["name"] for e in container.get("env", [])} <= KNOWN_ENV, where
         assert pod["securityContext"]["runAsNonRoot"] is True, where
         assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}, where
@@ -263,9 +269,10 @@ def test_kustomize_renders() -> None:
     assert kinds == {
         "Namespace", "ConfigMap", "Service", "Deployment", "StatefulSet", "Job",
         "PodDisruptionBudget", "HorizontalPodAutoscaler", "NetworkPolicy",
+        "ScaledObject", "TriggerAuthentication",
     }  # fmt: skip
     images = set(re.findall(r"^\s+image: (\S+)$", rendered, re.MULTILINE))
-    assert images == {IMAGE}
+    assert images == {IMAGE, REDIS_IMAGE}
 
 
 def test_compose_publishes_ports_on_this_machine_only() -> None:
@@ -323,7 +330,7 @@ def test_images_are_pinned() -> None:
         assert name and tag and tag != "latest" and "/" not in tag, image
     kustomization = yaml.safe_load((K8S / "kustomization.yaml").read_text())
     assert kustomization["images"] == [{"name": "componentforge-jobs", "newTag": VERSION}]
-    assert {c["image"] for _, _, c in pod_containers()} == {IMAGE}
+    assert {c["image"] for _, _, c in pod_containers()} == {IMAGE, REDIS_IMAGE}
 
 
 def network_policies() -> dict[str, dict[str, Any]]:
@@ -355,9 +362,13 @@ def test_network_policies_deny_by_default_and_allow_only_what_is_needed() -> Non
             (p.get("ingress") or p.get("egress"))]  # fmt: skip
     assert deny and set(deny[0]["policyTypes"]) == {"Ingress", "Egress"}
     labels = pod_labels()
-    # Every workload can reach something (an egress policy selects it), and only the
-    # allowed ports.
+    # Every workload but the cache Redis (it calls nothing) can reach something (an
+    # egress policy selects it), and only the allowed ports.
+    assert not any(p["podSelector"] and selects(p, labels[CACHE_REDIS]) for p in policies.values()
+                   if "Egress" in p["policyTypes"])  # fmt: skip
     for owner, pod in labels.items():
+        if owner == CACHE_REDIS:
+            continue
         egress = [p for p in policies.values() if "Egress" in p["policyTypes"]
                   and p["podSelector"] and selects(p, pod)]  # fmt: skip
         assert egress, owner
@@ -375,6 +386,15 @@ def test_network_policies_deny_by_default_and_allow_only_what_is_needed() -> Non
     assert [port["port"] for r in worker_rules for port in r["ports"]] == [9101]
     assert all(r.get("from") for r in worker_rules)  # from Prometheus, not from anyone
     assert not any(selects(p, labels["componentforge-migrate"]) for p in ingress.values())
+    # The cache Redis: its port, from the API and workers only.
+    cache_rules = [r for p in ingress.values() if selects(p, labels[CACHE_REDIS])
+                   for r in p["ingress"]]  # fmt: skip
+    assert [port["port"] for r in cache_rules for port in r["ports"]] == [6379]
+    sources = [peer for r in cache_rules for peer in r["from"]]
+    assert sources and all("namespaceSelector" not in peer for peer in sources)
+    for peer in sources:
+        allowed = [app for name, app in labels.items() if selects(peer, app)]
+        assert allowed == [labels["componentforge-api"], labels["componentforge-worker"]], peer
 
 
 def test_worker_metrics_listen_on_loopback_unless_deployed() -> None:
@@ -385,3 +405,73 @@ def test_worker_metrics_listen_on_loopback_unless_deployed() -> None:
     }
     assert env["WORKER_METRICS_HOST"] == "0.0.0.0"  # behind the NetworkPolicy above
     assert compose()["services"]["worker"]["environment"]["WORKER_METRICS_HOST"] == "0.0.0.0"
+
+
+def flags(command: list[str]) -> dict[str, str]:
+    """A redis-server command line's `--name value` options."""
+    return {arg[2:]: value for arg, value in itertools.pairwise(command) if arg.startswith("--")}
+
+
+def memory_bytes(size: str) -> int:
+    """Redis ("512mb") or Kubernetes ("640Mi") memory sizes, in bytes."""
+    number, unit = re.fullmatch(r"(\d+)([a-zA-Z]*)", size).groups()  # type: ignore[union-attr]
+    units = {"": 1, "kb": 1024, "mb": 2**20, "gb": 2**30, "Ki": 1024, "Mi": 2**20, "Gi": 2**30}
+    return int(number) * units[unit]
+
+
+def test_compose_cache_redis_evicts_and_job_redis_never_does() -> None:
+    services = compose()["services"]
+    job = flags(services["redis"]["command"])
+    assert job["maxmemory-policy"] == "noeviction" and job["appendonly"] == "yes"
+    cache = services["redis-cache"]
+    options = flags(cache["command"])
+    assert options["maxmemory-policy"] == "allkeys-lru"
+    assert options["maxmemory"] == "${CACHE_REDIS_MAXMEMORY:-512mb}"
+    assert options["appendonly"] == "no" and options["save"] == ""  # a cache: nothing kept
+    assert cache["image"] == services["redis"]["image"] == REDIS_IMAGE
+    assert cache["configs"] == services["redis"]["configs"]  # requirepass from the file
+    assert cache["healthcheck"]["test"] == services["redis"]["healthcheck"]["test"]
+    for name in ("api", "worker", "migrate", "flower"):
+        env = services[name]["environment"]
+        assert re.fullmatch(r"redis://:\$\{REDIS_PASSWORD:\?[^}]+\}@redis-cache:6379/0",
+                            env["CACHE_REDIS_URL"]), name  # fmt: skip
+        assert "@redis:6379/" in env["REDIS_URL"], name
+    for name in ("api", "worker"):
+        assert services[name]["depends_on"]["redis-cache"] == {"condition": "service_healthy"}
+    example = (DEPLOY / ".env.example").read_text()
+    assert "# CACHE_REDIS_MAXMEMORY=512mb" in example.splitlines()
+
+
+def test_k8s_cache_redis_is_bounded_locked_and_wired() -> None:
+    deployment = k8s_object("Deployment", CACHE_REDIS)
+    pod = deployment["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    options = flags(container["command"])
+    assert options["maxmemory-policy"] == "allkeys-lru"
+    assert options["appendonly"] == "no" and options["save"] == ""
+    maxmemory = memory_bytes(options["maxmemory"])
+    limit = memory_bytes(container["resources"]["limits"]["memory"])
+    # Room above maxmemory for fragmentation and buffers, but not a second cache's worth.
+    assert maxmemory * 1.1 <= limit <= maxmemory * 1.5
+    assert (
+        container["resources"]["requests"]["memory"] == container["resources"]["limits"]["memory"]
+    )
+    # requirepass from a mounted secret file, never on the command line.
+    assert container["command"][1] == "/usr/local/etc/redis/auth.conf"
+    assert not re.search(r"requirepass|PASSWORD", " ".join(container["command"]), re.I)
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    assert volumes["auth"]["secret"]["secretName"] == CACHE_REDIS
+    service = k8s_object("Service", CACHE_REDIS)
+    assert (
+        service["spec"]["selector"].items()
+        <= deployment["spec"]["template"]["metadata"]["labels"].items()
+    )
+    assert service["spec"]["ports"][0]["port"] == 6379
+    # The apps find it through CACHE_REDIS_URL, which carries its password: the secret's.
+    secrets = load_all(K8S / "secret.example.yaml")
+    assert f"@{CACHE_REDIS}:6379/" in secrets[0]["stringData"]["CACHE_REDIS_URL"]
+    cache_secret = next(d for d in secrets if d["metadata"]["name"] == CACHE_REDIS)
+    assert cache_secret["stringData"]["auth.conf"].startswith("requirepass ")
+    assert "CACHE_REDIS_URL" not in k8s_object("ConfigMap", "componentforge-settings")["data"]
+    readme = (DEPLOY / "README.md").read_text()
+    assert "allkeys-lru" in readme and "Cache memory" in readme

@@ -8,7 +8,7 @@ from workers.chain.codegen.component_model import ComponentModel, Event, Prop
 from workers.chain.codegen.tsx import js_string, pascal
 
 
-def _humanize(name: str) -> str:
+def humanize(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name)
 
 
@@ -20,8 +20,8 @@ def sample_value(prop: Prop, model: ComponentModel) -> str:
         "number": "1",
         "boolean": "false",
         "array": "[]",
-        "node": js_string(_humanize(model.name)),
-    }.get(prop.kind, js_string(_humanize(model.name)))
+        "node": js_string(humanize(model.name)),
+    }.get(prop.kind, js_string(humanize(model.name)))
 
 
 _RETURNS = {

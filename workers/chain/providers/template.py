@@ -7,7 +7,7 @@ from core.requirements import Requirements
 from workers.chain.codegen.component_model import build_model
 from workers.chain.codegen.component_render import render_component
 from workers.chain.codegen.stories_render import render_stories
-from workers.chain.codegen.token_styles import token_vars
+from workers.chain.codegen.token_styles import TokenVars, token_vars
 from workers.chain.inputs.retrieval import rank
 from workers.chain.types import ChainContext, GeneratedCode
 
@@ -27,6 +27,15 @@ class TemplateProvider:
         assert ctx.tokens is not None and ctx.requirements is not None
         component_model = build_model(ctx.spec, ctx.requirements)
         return GeneratedCode(
-            component_tsx=render_component(component_model, token_vars(ctx.tokens)),
+            component_tsx=render_component(component_model, styling(ctx)),
             stories_tsx=render_stories(component_model),
         )
+
+
+def styling(ctx: ChainContext) -> TokenVars:
+    """The job's tokens as custom properties and roles: computed once per job, or given
+    by an L3 entry."""
+    assert ctx.tokens is not None
+    if ctx.token_vars is None:
+        ctx.token_vars = token_vars(ctx.tokens)
+    return ctx.token_vars

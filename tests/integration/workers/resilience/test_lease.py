@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import subprocess
+import time
 import uuid
 
 import pytest
@@ -53,3 +54,21 @@ def test_a_live_lease_on_another_host_is_respected(redis_db: redis.Redis) -> Non
     redis_db.set(f"lease:job:{job_id}", "another-host:1:1", px=5_000)
     with pytest.raises(LeaseHeld):
         JobLease(redis_db, job_id, ttl_s=30).acquire()
+
+
+def test_a_held_lease_is_renewed_past_its_ttl_until_released(redis_db: redis.Redis) -> None:
+    # Given two leases held at once with a 1 s TTL (renewed every third of it)
+    job_ids = [uuid.uuid4().hex, uuid.uuid4().hex]
+    leases = [JobLease(redis_db, job_id, ttl_s=1) for job_id in job_ids]
+    for lease in leases:
+        lease.acquire()
+    # When several TTLs pass, then both are still held
+    time.sleep(2.5)
+    assert all(redis_db.exists(f"lease:job:{job_id}") for job_id in job_ids)
+    # And once one is released, it is gone and stays gone; the other is still renewed
+    leases[0].release()
+    time.sleep(1.5)
+    assert not redis_db.exists(f"lease:job:{job_ids[0]}")
+    assert redis_db.exists(f"lease:job:{job_ids[1]}")
+    leases[1].release()
+    assert not redis_db.exists(f"lease:job:{job_ids[1]}")

@@ -18,6 +18,7 @@ from core.keys import LIVE_JOBS, job_key
 from core.spec import JobSpec
 from core.state import JobStatus, new_job
 from tests.helpers import generation_rows, make_job, queue_job, wait_for_end
+from workers.resilience import reaper
 from workers.storage import job_state
 
 pytestmark = pytest.mark.integration
@@ -68,6 +69,27 @@ def test_a_queued_job_whose_message_was_lost_is_requeued_and_succeeds(
     assert redis_db.zscore(LIVE_JOBS, job_id) is None
 
 
+def test_stale_jobs_of_queues_no_one_sweeps_do_not_hide_a_workers_own(
+    start_worker: Callable[..., Any], api: httpx.Client, redis_db: redis.Redis
+) -> None:
+    # Given more stale jobs than a sweep acts on, of a queue no worker here consumes,
+    # all older than a lost job of the worker's own queue
+    unswept = f"reaper-unswept-{uuid.uuid4().hex[:8]}"
+    foreign = [lost_job(redis_db, unswept, f"Foreign{i}") for i in range(2 * reaper.BATCH + 50)]
+    try:
+        queue = f"reaper-{uuid.uuid4().hex[:8]}"
+        start_worker(queue=queue, env=REAPER)
+        job_id = lost_job(redis_db, queue, "BehindTheOthersButton")
+        # When the reaper sweeps, then it reads past them to its own job, which succeeds
+        assert wait_for_end(api, job_id, timeout_s=BOUND_S)["status"] == "succeeded"
+        # and the other queue's jobs are left as they were
+        assert redis_db.zmscore(LIVE_JOBS, foreign[:5]) != [None] * 5
+        assert redis_db.hget(job_key(foreign[0]), "requeues") is None
+    finally:
+        redis_db.zrem(LIVE_JOBS, *foreign)
+        redis_db.delete(*(job_key(job_id) for job_id in foreign))
+
+
 def test_an_orphan_whose_deliveries_are_spent_fails_with_the_reason(
     start_worker: Callable[..., Any], api: httpx.Client, redis_db: redis.Redis, engine: Engine
 ) -> None:
@@ -114,3 +136,27 @@ def test_a_running_job_whose_message_was_deleted_is_found_and_ends(
     assert time.monotonic() - began < BOUND_S + 5
     assert status["attempts"] == 2
     assert generation_rows(engine, job_id) == 1
+
+
+def test_a_requeued_jobs_state_is_written_before_its_message_is_published(
+    monkeypatch: pytest.MonkeyPatch, redis_db: redis.Redis
+) -> None:
+    # Given a job left running with no lease and no message, on a queue of its own
+    queue = f"reaper-{uuid.uuid4().hex[:8]}"
+    job_id = lost_job(redis_db, queue, "OrderButton", status=JobStatus.RUNNING)
+    redis_db.zadd(LIVE_JOBS, {job_id: time.time() - 3600})
+    seen_at_publish: list[list[str | None]] = []
+
+    def publish(published: str, *, queue: str) -> None:
+        # A worker taking the message at once would find the job as it is now
+        seen_at_publish.append(redis_db.hmget(job_key(published), "status", "stage", "requeues"))
+
+    monkeypatch.setattr(reaper.job_message, "publish", publish)
+    # When the reaper sweeps that queue
+    counts = reaper.sweep_once([queue], client=redis_db)
+    # Then the job's state said re-queued before its message could be taken: the sweep's
+    # write cannot land on a job a worker has since marked running
+    assert counts == {reaper.Action.REQUEUE: 1}
+    assert seen_at_publish == [["queued", "requeued", "1"]]
+    redis_db.zrem(LIVE_JOBS, job_id)
+    redis_db.delete(job_key(job_id))

@@ -8,10 +8,11 @@ import uuid
 import pytest
 import redis
 
-from core.keys import inflight_key, lease_key
+from core.keys import inflight_key, job_key, lease_key
 from core.state import new_job
 from tests.helpers import make_job
 from workers.storage import job_state, single_flight
+from workers.storage.cancellation import ENDING
 from workers.storage.single_flight import Role
 
 pytestmark = pytest.mark.integration
@@ -27,11 +28,12 @@ def _job(client: redis.Redis, *, leased: bool = True) -> str:
 
 def _claim(
     client: redis.Redis, key: str, job_id: str, *, may_lead: bool = True, read_l1: bool = True,
-    dead_lease: str | None = None,
+    dead_lease: str | None = None, ending_stage: str | None = None,
 ) -> single_flight.Claim:  # fmt: skip
     reply = single_flight.claim_in(
-        client, key, job_id, ttl_s=60, may_lead=may_lead, read_l1=read_l1, dead_lease=dead_lease
-    )
+        client, key, job_id, ttl_s=60, may_lead=may_lead, read_l1=read_l1,
+        dead_lease=dead_lease, ending_stage=ending_stage,
+    )  # fmt: skip
     return single_flight.parse(reply)  # type: ignore[arg-type]
 
 
@@ -55,6 +57,35 @@ def test_an_entry_present_is_a_hit_and_claims_nothing(redis_db: redis.Redis, key
     claim = _claim(redis_db, key, _job(redis_db))
     assert (claim.role, claim.entry) == (Role.HIT, '{"entry": 1}')
     assert redis_db.get(inflight_key(key)) is None
+
+
+def test_a_hit_of_a_running_job_claims_its_ending_in_the_same_step(
+    redis_db: redis.Redis, key: str
+) -> None:
+    redis_db.set(key, '{"entry": 1}')
+    running, asked, cancelled = _job(redis_db), _job(redis_db), _job(redis_db)
+    for job_id in (running, asked):
+        redis_db.hset(job_key(job_id), mapping={"status": "running", "stage": "cache_lookup"})
+    redis_db.hset(job_key(asked), "cancel_requested", "key a")
+    redis_db.hset(job_key(cancelled), mapping={"status": "cancelled", "stage": "cache_lookup"})
+    # A running job's hit is past cancelling at once, as claim_ending would leave it
+    claim = _claim(redis_db, key, running, ending_stage=ENDING)
+    assert (claim.role, claim.ending) == (Role.HIT, "claimed")
+    assert redis_db.hget(job_key(running), "stage") == ENDING
+    # One asked to stop first says who asked, and keeps its stage
+    claim = _claim(redis_db, key, asked, ending_stage=ENDING)
+    assert (claim.role, claim.ending) == (Role.HIT, "asked:key a")
+    assert redis_db.hget(job_key(asked), "stage") == "cache_lookup"
+    # A job not running (cancelled while its message waited) is left as it is
+    claim = _claim(redis_db, key, cancelled, ending_stage=ENDING)
+    assert (claim.role, claim.ending) == (Role.HIT, None)
+    assert redis_db.hget(job_key(cancelled), "stage") == "cache_lookup"
+    # And a miss claims no ending
+    redis_db.delete(key)
+    fresh = _job(redis_db)
+    redis_db.hset(job_key(fresh), mapping={"status": "running", "stage": "cache_lookup"})
+    assert _claim(redis_db, key, fresh, ending_stage=ENDING).ending is None
+    assert redis_db.hget(job_key(fresh), "stage") == "cache_lookup"
 
 
 def test_a_leader_without_a_live_lease_is_taken_over(redis_db: redis.Redis, key: str) -> None:

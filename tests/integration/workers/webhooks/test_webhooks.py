@@ -170,7 +170,9 @@ def wait_webhook(
     deadline = time.monotonic() + timeout_s
     while True:
         status = wait_for_end(api, job_id)
-        webhook = status["webhook"]
+        # A job failed on arrival is read from its row until its state is written just
+        # after it: the row alone knows no webhook until its first attempt is recorded.
+        webhook = status["webhook"] or {"state": None, "attempts": []}
         if webhook["state"] == state and len(webhook["attempts"]) >= attempts:
             return status
         assert time.monotonic() < deadline, f"webhook still {webhook}"

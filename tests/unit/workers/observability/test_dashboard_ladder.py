@@ -12,7 +12,8 @@ def test_l0_from_decimal_sums_is_plain_numbers() -> None:
     l0 = SimpleNamespace(
         hits=Decimal(3), misses=Decimal(1), lookup_ms_sum=12.0, saved_usd=Decimal("0.5")
     )
-    layer = next(entry for entry in _ladder({}, l0) if entry["layer"] == "L0")
+    ladder = _ladder({}, l0, optional=frozenset({"L2", "L3"}))
+    layer = next(entry for entry in ladder if entry["layer"] == "L0")
     assert layer["lookups"] == 4
     assert layer["hit_rate"] == 0.75
     assert layer["mean_lookup_ms"] == 3.0
