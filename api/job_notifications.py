@@ -15,10 +15,9 @@ import contextlib
 import logging
 import os
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Any
 
 import redis.asyncio as aioredis
-from fastapi import Depends, Request
 
 from core.keys import CHANGED_CHANNEL_PATTERN
 
@@ -150,17 +149,13 @@ class JobNotifications:
 _unstarted: JobNotifications | None = None
 
 
-async def job_notifications(request: Request) -> JobNotifications:
-    """The process's subscriber (api.main starts it); an app run without its lifespan
-    (a TestClient not entered) gets one never started, whose waits poll. Async: read on
-    the event loop, not handed to a thread per request."""
-    notifications = getattr(request.app.state, "job_notifications", None)
+def notifications_of(app: Any) -> JobNotifications:
+    """The app's subscriber (api.main starts it); an app run without its lifespan (a
+    TestClient not entered) gets one never started, whose waits poll."""
+    notifications = getattr(app.state, "job_notifications", None)
     if notifications is not None:
         return notifications  # type: ignore[no-any-return]
     global _unstarted
     if _unstarted is None:
         _unstarted = JobNotifications("")
     return _unstarted
-
-
-NotificationsDep = Annotated[JobNotifications, Depends(job_notifications)]

@@ -24,6 +24,7 @@ from api.routes import (
     usage,
 )
 from api.routes import metrics as metrics_routes
+from config.collector import freeze_imports
 from config.logging import configure_logging
 from config.settings import get_settings
 from workers.clients import close_clients, s3_presign_client
@@ -39,6 +40,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     redis_roles.start_check()  # warns when the job Redis could evict or the cache could not
     app.state.job_notifications = notifications
     app.state.async_redis = build_async_redis(get_settings().redis_url)
+    freeze_imports()
     yield
     await notifications.stop()
     await app.state.async_redis.aclose()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -53,7 +53,6 @@ from workers.storage.admission import (
     admit_and_create,
     admit_and_create_async,
     undo,
-    undo_async,
 )
 from workers.storage.spend import month_bounds, month_of
 
@@ -83,15 +82,17 @@ class _NewJob:
     fields: dict[str, str]
 
 
-def _new_job(spec: JobSpec, settings: Settings) -> _NewJob:
+def _new_job(spec: JobSpec, settings: Settings, idempotency_key: str | None) -> _NewJob:
     spec_json = spec.model_dump(mode="json", exclude_none=True)
+    # The body's hash tells a replay from a reuse of the key: without a key, none is read.
+    body_hash = hashlib.sha256(canonical_json(spec_json)).hexdigest() if idempotency_key else "-"
     job_id = new_job_id()
     state = new_job(job_id, spec_json)
     return _NewJob(
         job_id=job_id,
         tenant=spec.tenant_id or "-",
         spec_json=spec_json,
-        body_hash=hashlib.sha256(canonical_json(spec_json)).hexdigest(),
+        body_hash=body_hash,
         created_at=state.created_at,
         fields={**creation_fields(state), "queue": settings.generation_queue},
     )
@@ -139,7 +140,7 @@ def submit_within_quota(
     """Queue a job if the tenant's `quota` admits it (None: no limits); returns (job id,
     created, the admission). `engine` rebuilds a lost spend counter. Raises a
     QuotaExceeded when a limit refuses it, having changed nothing."""
-    job = _new_job(spec, settings)
+    job = _new_job(spec, settings, idempotency_key)
     quota = quota or _unlimited(job.tenant)
     submission = _submission(job, quota, settings, idempotency_key)
     for _ in range(2):
@@ -199,7 +200,7 @@ async def submit_as_on_loop(
     tracing off, the broker that same Redis. None (having changed nothing) when it needs
     more (Postgres, LangSmith, another broker, a lost spend counter): the caller runs
     `submit_as` in a thread. Saves the hand-off to a pool thread, the largest cost of a
-    submit under load."""
+    submit under load; the job is admitted and queued in one script call."""
     spec = _in_callers_tenant(spec, caller)
     tenant = spec.tenant_id or caller.tenant_id
     limits = cached_limits(tenant)
@@ -207,20 +208,20 @@ async def submit_as_on_loop(
     if limits is None or tracing.enabled() or not only_redis:
         return None
     quota = _within_limits(spec, tenant, limits, settings)
-    job = _new_job(spec, settings)
-    admission = await admit_and_create_async(
-        client, _submission(job, quota, settings, idempotency_key)
-    )
+    job = _new_job(spec, settings, idempotency_key)
+    # The broker is this Redis: the script queues the message with the job.
+    message = job_message.queued_message(
+        job.job_id, queue=settings.generation_queue,
+        connection_kwargs=client.connection_pool.connection_kwargs,
+    )  # fmt: skip
+    submission = replace(_submission(job, quota, settings, idempotency_key), message=message)
+    admission = await admit_and_create_async(client, submission)
+    if admission.outcome == "queue_unusable":
+        raise _queue_unavailable(job.job_id, RuntimeError("its queue's key is not a list"))
     if admission.outcome == "spend_unknown":
         return None  # rebuilt from Postgres by submit_as
     if (replayed := _replayed(admission, quota)) is not None:
         return replayed, False, admission, quota
-    try:
-        await job_message.publish_on(client, job.job_id, queue=settings.generation_queue)
-    except Exception as exc:
-        await undo_async(client, job_id=job.job_id, tenant=job.tenant,
-                         idempotency_key=idempotency_key)  # fmt: skip
-        raise _queue_unavailable(job.job_id, exc) from exc
     return job.job_id, True, admission, quota
 
 

@@ -8,12 +8,13 @@ refuses anything else; numbers are finite and within +-MAX_NUMBER.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from core.css_tokens import MAX_NUMBER, Func, Item, Tok, shown, tokenise
+from core.css_tokens import MAX_NUMBER, MAX_VALUE_CHARS, Func, Item, Tok, shown, tokenise
 
 LENGTH_UNITS = frozenset({"px", "rem", "em", "%", "vh", "vw", "vmin", "vmax", "ch", "ex", "pt"})
 NAMED_COLOURS = frozenset(
@@ -249,6 +250,7 @@ GRAMMARS["typography"] = Grammar(
 )
 
 
+@functools.lru_cache(maxsize=1024)  # token names repeat job after job
 def typography_grammar(name: str) -> str:
     """The grammar a typography token or property follows, read from its name
     (titleSize -> font-size, bodyWeight -> font-weight); "typography" when the name says
@@ -266,6 +268,7 @@ def typography_grammar(name: str) -> str:
     return "font" if key in ("font", "shorthand") else "typography"
 
 
+@functools.lru_cache(maxsize=1024)
 def border_grammar(name: str) -> str:
     """borders.radius -> lengths, borders.width -> length, anything else a border."""
     key = name.lower()
@@ -288,12 +291,23 @@ def check(value: object, grammar: str) -> None:
         text = number_text(value) + ("px" if rule.px_numbers else "")
     else:
         text = value
+    # Verdicts are remembered (4,096 values of at most MAX_VALUE_CHARS, ~1 MB): a team
+    # sends the same tokens job after job, and tokenising is most of a submit's validation.
+    # A longer text (refused anyway) is not kept: it could be the whole body.
+    judge = _problem if len(text) <= MAX_VALUE_CHARS else _problem.__wrapped__
+    if problem := judge(text, grammar):
+        raise ValueError(f"{shown(value)} {problem}")
+
+
+@functools.lru_cache(maxsize=4096)
+def _problem(text: str, grammar: str) -> str:
+    """What `text` is not ("" when it follows `grammar`), said after the value."""
+    rule = GRAMMARS[grammar]
     try:
         items = tokenise(text)
     except ValueError as exc:
-        raise ValueError(f"{shown(value)} is not {rule.description}: {exc}") from None
-    if not rule.accepts(items):
-        raise ValueError(f"{shown(value)} is not {rule.description}")
+        return f"is not {rule.description}: {exc}"
+    return "" if rule.accepts(items) else f"is not {rule.description}"
 
 
 def accepts(value: object, grammar: str) -> bool:

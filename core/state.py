@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+import orjson
+
 from core.result import JobResult
 
 
@@ -143,11 +145,20 @@ def new_job(job_id: str, spec: dict[str, Any], *, created_at: float | None = Non
     )
 
 
+def compact_json(value: Any) -> str:
+    """`value` as compact JSON: orjson (a spec's json.dumps was ~5% of a submit), json for
+    the integers past 64 bits orjson refuses (a strict body may hold up to 20 digits)."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value, separators=(",", ":"))
+
+
 def creation_fields(state: JobState) -> dict[str, str]:
     """The hash a job starts with; the worker adds the rest as the job runs."""
     return {
         "status": state.status,
-        "spec": json.dumps(state.spec, separators=(",", ":")),
+        "spec": compact_json(state.spec),
         "component_type": state.component_type,
         "component_name": state.component_name,
         "created_at": repr(state.created_at),

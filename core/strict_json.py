@@ -25,6 +25,8 @@ MAX_INT_DIGITS = 20
 """Longer integers are refused: past 64 bits no JSON reader agrees on their value."""
 
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+"""Where a lone surrogate could come from: valid UTF-8 holds none, only escapes do."""
 _SMALLER = "send a smaller number (or a string)"
 
 
@@ -41,15 +43,16 @@ class _Duplicated(dict[str, Any]):
     duplicate: str = ""
 
 
-def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            marked = _Duplicated(pairs)
+def _duplicated(pairs: list[tuple[str, Any]]) -> _Duplicated:
+    """The object of `pairs`, which repeat a key, marked with the first key repeated."""
+    marked = _Duplicated(pairs)
+    seen: set[str] = set()
+    for key, _ in pairs:
+        if key in seen:
             marked.duplicate = key
-            return marked
-        result[key] = value
-    return result
+            break
+        seen.add(key)
+    return marked
 
 
 def _constant(name: str) -> _Refused:
@@ -80,13 +83,27 @@ def loads(body: bytes) -> Any:
         raise MalformedJson(
             "body", f"invalid UTF-8 at byte {exc.start}; send the body encoded as UTF-8"
         ) from None
+    odd: list[object] = []  # what the hooks met that the walk must find and name
+
+    def noted(value: Any) -> Any:
+        if isinstance(value, _Refused):
+            odd.append(value)
+        return value
+
+    def object_of(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        result = dict(pairs)
+        if len(result) == len(pairs):
+            return result
+        odd.append(pairs)
+        return _duplicated(pairs)
+
     try:
         value = json.loads(
             text,
-            object_pairs_hook=_object,
-            parse_constant=_constant,
-            parse_float=_float,
-            parse_int=_int,
+            object_pairs_hook=object_of,
+            parse_constant=lambda name: noted(_constant(name)),
+            parse_float=lambda number: noted(_float(number)),
+            parse_int=lambda number: noted(_int(number)),
         )
     except json.JSONDecodeError as exc:
         raise MalformedJson(
@@ -94,7 +111,11 @@ def loads(body: bytes) -> Any:
         ) from None
     except RecursionError:
         raise MalformedJson("body", _too_deep()) from None
-    check(value)
+    # The walk (which builds every node's path) only when there is something to find:
+    # a common body has no odd value, no surrogate escape, and fewer brackets than
+    # MAX_DEPTH, so it cannot nest too deep. Brackets in strings only send it to the walk.
+    if odd or _SURROGATE_ESCAPE.search(text) or text.count("{") + text.count("[") >= MAX_DEPTH:
+        check(value)
     return value
 
 

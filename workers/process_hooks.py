@@ -17,6 +17,7 @@ from celery.signals import (
     worker_ready,
 )
 
+from config.collector import freeze_imports
 from config.logging import configure_logging
 from config.settings import get_settings
 from workers.chain.quality import typecheck
@@ -39,6 +40,7 @@ def _on_child_start(**_: Any) -> None:
     configure_logging(get_settings().log_level)
     artifacts.reset_after_fork()
     threading.Thread(target=typecheck.warm_up, name="tsc-warm-up", daemon=True).start()
+    freeze_imports()
 
 
 @worker_process_shutdown.connect
@@ -50,6 +52,7 @@ def _on_child_stop(**_: Any) -> None:
 
 @worker_ready.connect
 def _on_worker_ready(sender: Any = None, **_: Any) -> None:
+    freeze_imports()  # the main process fetches every message and sends every event
     # The main process serves /metrics for the whole pool.
     settings = get_settings()
     if settings.worker_metrics_port:

@@ -20,8 +20,7 @@ from fastapi.concurrency import run_in_threadpool
 from starlette.responses import StreamingResponse
 
 from api import job_views
-from api.deps import EngineDep, PresignS3Dep, Reader, RedisDep, SettingsDep
-from api.job_notifications import NotificationsDep
+from api.deps import ClientsDep, Reader
 from api.routes.generations import JobId, recorded_end, row_check_due
 from api.schemas import ErrorResponse, GenerationPublic, error_responses
 from core.errors import JobNotFound
@@ -82,11 +81,7 @@ _ERROR_SCHEMA = f"#/components/schemas/{ErrorResponse.__name__}"
 async def generation_events(
     job_id: JobId,
     caller: Reader,
-    client: RedisDep,
-    engine: EngineDep,
-    s3: PresignS3Dep,
-    settings: SettingsDep,
-    notifications: NotificationsDep,
+    clients: ClientsDep,
     # "" (not None) when absent: an optional string is documented as string-or-null,
     # and a client would then be right to send the header `Last-Event-ID: null`.
     last_event_id_header: Annotated[
@@ -103,6 +98,13 @@ async def generation_events(
     ] = "",
 ) -> EventStreamResponse:
     """Follow a job until it ends, as Server-Sent Events."""
+    client, engine, s3, settings = (
+        clients.redis,
+        clients.engine,
+        clients.presign_s3,
+        clients.settings,
+    )
+    notifications = clients.notifications
 
     async def document(view: Callable[..., GenerationPublic], source: Any) -> GenerationPublic:
         # Off the event loop: a job's webhook attempts are read from Postgres.

@@ -15,17 +15,8 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from api import job_views
-from api.deps import (
-    AsyncRedisDep,
-    EngineDep,
-    PresignS3Dep,
-    Reader,
-    RedisDep,
-    SettingsDep,
-    Submitter,
-)
+from api.deps import ClientsDep, Reader, Submitter
 from api.errors import rate_limit_headers
-from api.job_notifications import NotificationsDep
 from api.schemas import (
     GenerationAccepted,
     GenerationCreate,
@@ -60,6 +51,7 @@ ROW_CHECK_EVERY_S = 1.0
 second between them, not one each."""
 
 _IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,200}")
+JSON = "application/json"
 
 JobId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$", description="job id")]
 _ERRORS = error_responses(
@@ -76,40 +68,41 @@ def status_url(job_id: str) -> str:
 async def create_generation(
     spec: GenerationCreate,
     caller: Submitter,
-    response: Response,
-    client: RedisDep,
-    aclient: AsyncRedisDep,
-    engine: EngineDep,
-    settings: SettingsDep,
+    clients: ClientsDep,
     idempotency_key: Annotated[
         str | None,
         Header(description="same key + same body returns the same job; other body: 409"),
     ] = None,
-) -> GenerationAccepted:
+) -> Response:
     """Validate and queue a job. Never waits on a worker."""
     if idempotency_key is not None and not _IDEMPOTENCY_KEY.fullmatch(idempotency_key):
         raise BadRequest(
             "Idempotency-Key", "use 1 to 200 visible ASCII characters, no spaces (e.g. a UUID)"
         )
     submitted = None
+    settings, aclient = clients.settings, clients.async_redis
     if aclient is not None:
         submitted = await submit_as_on_loop(
             caller, spec, client=aclient, settings=settings, idempotency_key=idempotency_key
         )
     if submitted is None:  # it needs Postgres or LangSmith: in a thread
         submitted = await run_in_threadpool(
-            partial(submit_as, caller, spec, client=client, settings=settings, engine=engine,
-                    idempotency_key=idempotency_key)
+            partial(submit_as, caller, spec, client=clients.redis, settings=settings,
+                    engine=clients.engine, idempotency_key=idempotency_key)
         )  # fmt: skip
     job_id, created, admission, quota = submitted
-    if created:
-        response.headers.update(rate_limit_headers(quota.requests_per_minute, admission))
+    url = status_url(job_id)
+    headers = {"Location": url}
     status = JobStatus.QUEUED
-    if not created:  # a replay: the job's status now
-        replayed = await run_in_threadpool(job_state.load, client, job_id)
+    if created:
+        headers.update(rate_limit_headers(quota.requests_per_minute, admission))
+    else:  # a replay: the job's status now
+        replayed = await run_in_threadpool(job_state.load, clients.redis, job_id)
         status = replayed.status if replayed is not None else status
-    response.headers["Location"] = status_url(job_id)
-    return GenerationAccepted(id=job_id, status=status, status_url=status_url(job_id))
+    # Encoded here, not by FastAPI's response_model pass (validated again, then encoded):
+    # a submit's answer is built from values this route made.
+    accepted = GenerationAccepted(id=job_id, status=status, status_url=url)
+    return Response(accepted.model_dump_json(), status_code=202, headers=headers, media_type=JSON)
 
 
 @router.get(
@@ -122,12 +115,7 @@ async def create_generation(
 async def get_generation(
     job_id: JobId,
     caller: Reader,
-    client: RedisDep,
-    aclient: AsyncRedisDep,
-    engine: EngineDep,
-    s3: PresignS3Dep,
-    settings: SettingsDep,
-    notifications: NotificationsDep,
+    clients: ClientsDep,
     wait: Annotated[
         float,
         Query(
@@ -137,6 +125,8 @@ async def get_generation(
         ),
     ] = 0,
 ) -> GenerationPublic:
+    settings, client, aclient = clients.settings, clients.redis, clients.async_redis
+    s3 = clients.presign_s3
     deadline = time.monotonic() + min(wait, settings.max_wait_s)
     if wait <= 0:  # the common poll: one read, nothing to wait on, so no waiter
         if aclient is not None:
@@ -148,10 +138,11 @@ async def get_generation(
         # Postgres may be needed (no state, an old job's row, its webhook): in a thread,
         # from the state just read.
         return await run_in_threadpool(
-            answer_now, state, client, engine, s3, settings, caller, job_id
+            answer_now, state, client, clients.engine, s3, settings, caller, job_id
         )
+    engine = clients.engine
     # Registered before the first read: a change between a read and the wait still wakes.
-    with notifications.watch(job_id) as waiter:
+    with clients.notifications.watch(job_id) as waiter:
         while True:
             # One hand-off to a thread per read: the state, and what answers from it.
             read = await run_in_threadpool(

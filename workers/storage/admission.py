@@ -32,6 +32,12 @@ local events = KEYS[7]
 local job_id, body_hash, idem_ttl = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local rpm, window, cap = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 local budget, state_ttl, job_prefix = tonumber(ARGV[7]), tonumber(ARGV[8]), ARGV[9]
+-- Checked before any write (a script's writes stay when a later command fails): a queue
+-- key holding another type would refuse the LPUSH below.
+local queue_type = redis.call('TYPE', KEYS[8])['ok']
+if queue_type ~= 'none' and queue_type ~= 'list' then
+  return {'queue_unusable'}
+end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 
@@ -88,7 +94,7 @@ if idem_ttl > 0 then
   redis.call('SET', idem, body_hash .. ':' .. job_id, 'EX', idem_ttl)
 end
 local fields = {}
-for i = 10, #ARGV do fields[#fields + 1] = ARGV[i] end
+for i = 13, #ARGV do fields[#fields + 1] = ARGV[i] end
 redis.call('HSET', job, unpack(fields))
 redis.call('EXPIRE', job, state_ttl)
 -- Its first event (job_events; MAXLEN as keys.JOB_EVENTS_MAXLEN). Not announced: no
@@ -99,6 +105,13 @@ redis.call('EXPIRE', events, state_ttl)
 redis.call('ZADD', live_jobs, now, job_id)
 redis.call('ZADD', live, now, job_id)
 redis.call('EXPIRE', live, state_ttl)
+-- The job's broker message, when the broker is this Redis: queued with the job.
+if ARGV[10] ~= '' then
+  redis.call('LPUSH', KEYS[8], ARGV[10])
+  if ARGV[11] ~= '' then
+    redis.call('PUBLISH', ARGV[11], ARGV[12])
+  end
+end
 return {'admitted', tostring(rpm - used - 1), tostring(reset), tostring(in_flight + 1)}
 """
 
@@ -119,8 +132,9 @@ class Quota:
 @dataclass(frozen=True)
 class Admission:
     """What the script decided: `admitted`, `replay` (of job_id), `conflict`,
-    `rate_limited`, `too_many_in_flight`, `budget_exhausted` or `spend_unknown` (the
-    month's counter is missing: rebuild it from Postgres and ask again)."""
+    `rate_limited`, `too_many_in_flight`, `budget_exhausted`, `spend_unknown` (the
+    month's counter is missing: rebuild it from Postgres and ask again) or
+    `queue_unusable` (the message's queue key holds another type: nothing was written)."""
 
     outcome: str
     job_id: str | None = None
@@ -147,6 +161,19 @@ def _source_for(redis_version: str) -> str:
 
 
 @dataclass(frozen=True)
+class QueuedMessage:
+    """A job's message in the broker's own envelope (workers.pipeline.job_message), for
+    the script to push when the broker is the job Redis: the job is admitted and queued
+    in one round trip, and never one without the other."""
+
+    queue: str
+    message: bytes
+    event_channel: str
+    """Where its task-sent event is published; "" for none."""
+    event: bytes = b""
+
+
+@dataclass(frozen=True)
 class Submission:
     """What the script admits: a new job's id and hash fields (as
     job_state.creation_fields makes them), its body's hash and Idempotency-Key, the quota."""
@@ -158,10 +185,12 @@ class Submission:
     idempotency_key: str | None
     idempotency_ttl_s: int
     state_ttl_s: int
+    message: QueuedMessage | None = None
+    """None: the caller publishes the job once admitted (another broker, a traced job)."""
 
     def script_call(self) -> tuple[list[str], list[str | int | float]]:
         """The script's keys and arguments."""
-        tenant, quota = self.quota.tenant, self.quota
+        tenant, quota, message = self.quota.tenant, self.quota, self.message
         idem = keys.idempotency_key(tenant, self.idempotency_key) if self.idempotency_key else "-"
         argv: list[str | int | float] = [
             self.job_id,
@@ -173,6 +202,9 @@ class Submission:
             quota.budget_usd if quota.budget_usd is not None else -1,
             self.state_ttl_s,
             keys.job_key(""),
+            message.message if message else "",
+            message.event_channel if message else "",
+            message.event if message else "",
         ]
         for name, value in self.fields.items():
             argv += [name, value]
@@ -184,6 +216,7 @@ class Submission:
             keys.job_key(self.job_id),
             keys.LIVE_JOBS,
             keys.events_key(self.job_id),
+            message.queue if message else "-",
         ]
         return script_keys, argv
 
@@ -232,22 +265,13 @@ def undo(client: redis.Redis, *, job_id: str, tenant: str, idempotency_key: str 
 
 
 def _undo_in(pipe: Any, job_id: str, tenant: str, idempotency_key: str | None) -> None:
-    """Add the undoing of an admission to `pipe` (a sync or an asyncio pipeline)."""
+    """Add the undoing of an admission to `pipe`."""
     pipe.delete(keys.job_key(job_id), keys.events_key(job_id))
     pipe.zrem(keys.LIVE_JOBS, job_id)
     pipe.zrem(keys.tenant_live_key(tenant), job_id)
     pipe.zrem(keys.quota_rate_key(tenant), job_id)
     if idempotency_key is not None:
         pipe.delete(keys.idempotency_key(tenant, idempotency_key))
-
-
-async def undo_async(
-    client: aioredis.Redis, *, job_id: str, tenant: str, idempotency_key: str | None
-) -> None:
-    """`undo` on an asyncio client."""
-    pipe = client.pipeline(transaction=True)
-    _undo_in(pipe, job_id, tenant, idempotency_key)
-    await pipe.execute()
 
 
 def in_flight(client: redis.Redis, tenant: str, *, stale_after_s: int) -> int:

@@ -7,6 +7,8 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from core.errors import MalformedJson
 from core.strict_json import MAX_DEPTH, check, loads
@@ -58,6 +60,8 @@ def test_nesting_is_refused_one_level_past_the_limit() -> None:
     with pytest.raises(MalformedJson) as raised:
         loads(json.dumps(nested(MAX_DEPTH + 1)).encode())
     assert f"deeper than {MAX_DEPTH}" in raised.value.reason
+    with pytest.raises(MalformedJson):  # arrays alike
+        loads(b"[" * (MAX_DEPTH + 1) + b"]" * (MAX_DEPTH + 1))
 
 
 def test_integers_of_up_to_twenty_digits_pass() -> None:
@@ -82,3 +86,25 @@ def test_a_decoded_value_is_checked_alike(value: Any, field: str, said: str) -> 
     with pytest.raises(MalformedJson) as raised:
         check(value)
     assert (raised.value.field, said in raised.value.reason) == (field, True)
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-(10**25), 10**25) | st.floats() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=40,
+)
+
+
+@given(value=_JSON, ensure_ascii=st.booleans())
+def test_loads_decides_as_the_full_walk_decides(value: Any, ensure_ascii: bool) -> None:
+    # loads skips its path-naming walk when the parse met nothing odd: the verdict must
+    # be the walk's all the same (non-finite floats, long integers, escapes, brackets).
+    raw = json.dumps(value, ensure_ascii=ensure_ascii).encode()
+    try:
+        check(json.loads(raw))
+    except MalformedJson as walked:
+        with pytest.raises(MalformedJson) as raised:
+            loads(raw)
+        assert raised.value.field == walked.field  # the raw number's words may differ
+    else:
+        assert loads(raw) == json.loads(raw)
