@@ -45,8 +45,8 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         task_create_missing_queue_type=_queue_type(settings),
         broker_connection_retry_on_startup=True,
         # Monitoring (Flower, celery-exporter) reads task events.
-        worker_send_task_events=True,
-        task_send_sent_event=True,
+        worker_send_task_events=settings.task_events,
+        task_send_sent_event=settings.task_events,
         timezone="UTC",
         enable_utc=True,
         # A message no task can run (undecodable, unknown task name, invalid) ends as a

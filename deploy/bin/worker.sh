@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A Celery worker for generation.run. Prefork, one job per process at a time (prefetch 1),
-# task events on for Flower and celery-exporter. The pool's metrics are summed through
+# task events for Flower and celery-exporter unless TASK_EVENTS=false. The pool's metrics are summed through
 # PROMETHEUS_MULTIPROC_DIR and served on WORKER_METRICS_PORT (default 9101).
 set -euo pipefail
 export PROMETHEUS_MULTIPROC_DIR="${PROMETHEUS_MULTIPROC_DIR:-/tmp/prometheus-worker}"
@@ -10,5 +10,4 @@ exec celery -A config.celery_app worker \
   --concurrency "${WORKER_CONCURRENCY:-2}" \
   --pool prefork \
   --loglevel "${LOG_LEVEL:-INFO}" \
-  --hostname "worker@%h" \
-  --task-events
+  --hostname "worker@%h"

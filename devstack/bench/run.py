@@ -220,6 +220,17 @@ def jobs(env: dict[str, str], workdir: Path) -> dict[str, Any]:
             measured["rate_ratios"].append(l1_rates[-1] / floor_rates[-1])
         measured["floor_rate"] = statistics.median(floor_rates)
         measured["l1_rate"] = statistics.median(l1_rates)
+        # What the task events cost (Flower's and celery-exporter's; the floor sends none).
+        worker.stop()
+        worker = processes.start_worker(
+            env={**env, "TASK_EVENTS": "false"}, workdir=workdir, queue=env["GENERATION_QUEUE"]
+        )
+        for _ in range(20):
+            runner.run(hit)
+        measured["quiet_ratios"] = []
+        for _ in range(burst_rounds):
+            floor_rate = floor_burst(burst)
+            measured["quiet_ratios"].append(l1_burst(burst) / floor_rate)
     finally:
         worker.stop()
         floor_worker.stop()
@@ -402,7 +413,9 @@ def jobs_tables(by_fsync: dict[str, tuple[list[float], float]], job: dict[str, A
     rate_rows = [
         ["floor: no-op tasks", f"{floor_rate:.0f}", "1.00", "-", "-"],
         ["L1-hit jobs", f"{job['l1_rate']:.0f}", f"{rate_ratio:.2f}", spread[1], ">= 0.50"],
-    ]
+        ["L1-hit jobs, TASK_EVENTS=false", "-", f"{statistics.median(job['quiet_ratios']):.2f}",
+         f"{min(job['quiet_ratios']):.2f}-{max(job['quiet_ratios']):.2f}", "-"],
+    ]  # fmt: skip
     table(
         f"throughput (per second, bursts; / floor: the median of {len(job['rate_ratios'])} "
         "rounds' ratios)",
