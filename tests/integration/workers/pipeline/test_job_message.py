@@ -9,6 +9,8 @@ import json
 import os
 import time
 import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -35,48 +37,64 @@ def _comparable(raw: bytes) -> dict[str, Any]:
     return envelope
 
 
-def test_the_direct_message_and_event_are_celerys(services: Any) -> None:
+@dataclass
+class Broker:
+    client: redis.Redis
+    events: Any
+    """Subscribed to task-sent events."""
+    queue: str
+    job_id: str
+
+
+@pytest.fixture
+def broker(services: Any) -> Iterator[Broker]:
+    """The run's Redis broker, its task-sent events, and a queue and job id of the test's."""
     if not os.environ["BROKER_URL"].startswith(("redis://", "rediss://")):
         pytest.skip("the direct publish is for a Redis broker")
-    broker = redis.Redis.from_url(os.environ["BROKER_URL"])
-    events = broker.pubsub(ignore_subscribe_messages=True)
+    client = redis.Redis.from_url(os.environ["BROKER_URL"])
+    events = client.pubsub(ignore_subscribe_messages=True)
     events.psubscribe("*.celeryev/task.sent")
     queue, job_id = f"job-message-{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
-    trace = {"langsmith-trace": "20260101T000000000000Zabc", "baggage": "x=1"}
     try:
-        # Given the same job published by Celery's send_task and straight onto the list
-        app.send_task(job_message.TASK, kwargs={"job_id": job_id}, task_id=job_id, queue=queue,
-                      headers=trace)  # fmt: skip
-        job_message.publish(job_id, queue=queue, headers=trace)
-        # Then the two messages are the same but for what differs per publish
-        celerys, ours = reversed(broker.lrange(queue, 0, -1))
-        assert _comparable(ours) == _comparable(celerys)
-        # and so are their task-sent events, on the same channel
-        sent = []
-        deadline = time.monotonic() + 5
-        while len(sent) < 2 and time.monotonic() < deadline:
-            message = events.get_message(timeout=0.5)
-            # Other runs on the broker send events too: this job's alone.
-            if message is not None and _comparable(message["data"])["body"]["uuid"] == job_id:
-                sent.append(message)
-        assert [m["channel"] for m in sent][:1] * 2 == [m["channel"] for m in sent]
-        assert _comparable(sent[1]["data"]) == _comparable(sent[0]["data"])
+        yield Broker(client, events, queue, job_id)
     finally:
         events.close()
-        broker.delete(queue)
-        broker.close()
+        client.delete(queue)
+        client.close()
 
 
-def test_the_admission_script_queues_celerys_message_with_the_job(services: Any) -> None:
-    if not os.environ["BROKER_URL"].startswith(("redis://", "rediss://")):
-        pytest.skip("the script queues the message when the broker is the job Redis")
-    broker = redis.Redis.from_url(os.environ["BROKER_URL"])
-    events = broker.pubsub(ignore_subscribe_messages=True)
-    events.psubscribe("*.celeryev/task.sent")
-    queue, job_id = f"job-message-{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
+def sent_events(broker: Broker, count: int) -> list[dict[str, Any]]:
+    """The job's task-sent events (up to `count`, waiting up to 5 s), other runs' left out."""
+    sent: list[dict[str, Any]] = []
+    deadline = time.monotonic() + 5
+    while len(sent) < count and time.monotonic() < deadline:
+        message = broker.events.get_message(timeout=0.5)
+        if message is not None and _comparable(message["data"])["body"]["uuid"] == broker.job_id:
+            sent.append(message)
+    return sent
+
+
+def test_the_direct_message_and_event_are_celerys(broker: Broker) -> None:
+    queue, job_id = broker.queue, broker.job_id
+    trace = {"langsmith-trace": "20260101T000000000000Zabc", "baggage": "x=1"}
+    # Given the same job published by Celery's send_task and straight onto the list
+    app.send_task(job_message.TASK, kwargs={"job_id": job_id}, task_id=job_id, queue=queue,
+                  headers=trace)  # fmt: skip
+    job_message.publish(job_id, queue=queue, headers=trace)
+    # Then the two messages are the same but for what differs per publish
+    celerys, ours = reversed(broker.client.lrange(queue, 0, -1))
+    assert _comparable(ours) == _comparable(celerys)
+    # and so are their task-sent events, on the same channel
+    sent = sent_events(broker, 2)
+    assert [m["channel"] for m in sent][:1] * 2 == [m["channel"] for m in sent]
+    assert _comparable(sent[1]["data"]) == _comparable(sent[0]["data"])
+
+
+def test_the_admission_script_queues_celerys_message_with_the_job(broker: Broker) -> None:
+    queue, job_id = broker.queue, broker.job_id
     tenant = f"t-{job_id[:8]}"
     message = job_message.queued_message(
-        job_id, queue=queue, connection_kwargs=broker.connection_pool.connection_kwargs
+        job_id, queue=queue, connection_kwargs=broker.client.connection_pool.connection_kwargs
     )
     quota = Quota(tenant, requests_per_minute=10, max_in_flight=10, budget_usd=None,
                   month="2026-01")  # fmt: skip
@@ -89,20 +107,13 @@ def test_the_admission_script_queues_celerys_message_with_the_job(services: Any)
         with redis.Redis.from_url(os.environ["BROKER_URL"], decode_responses=True) as jobs:
             assert admit_and_create(jobs, submission).outcome == "admitted"
         # Then the job is there, and its message is Celery's but for what differs per publish
-        assert broker.hget(keys.job_key(job_id), "status") == b"queued"
-        celerys, ours = reversed(broker.lrange(queue, 0, -1))
+        assert broker.client.hget(keys.job_key(job_id), "status") == b"queued"
+        celerys, ours = reversed(broker.client.lrange(queue, 0, -1))
         assert _comparable(ours) == _comparable(celerys)
         # and its task-sent event went out too
-        deadline, sent = time.monotonic() + 5, 0
-        while sent < 2 and time.monotonic() < deadline:
-            event = events.get_message(timeout=0.5)
-            if event is not None and _comparable(event["data"])["body"]["uuid"] == job_id:
-                sent += 1
-        assert sent == 2
+        assert len(sent_events(broker, 2)) == 2
     finally:
-        events.close()
-        broker.delete(queue, keys.job_key(job_id), keys.events_key(job_id))
-        broker.zrem(keys.LIVE_JOBS, job_id)
-        broker.zrem(keys.tenant_live_key(tenant), job_id)
-        broker.delete(keys.quota_rate_key(tenant))
-        broker.close()
+        broker.client.delete(keys.job_key(job_id), keys.events_key(job_id),
+                             keys.quota_rate_key(tenant))  # fmt: skip
+        broker.client.zrem(keys.LIVE_JOBS, job_id)
+        broker.client.zrem(keys.tenant_live_key(tenant), job_id)

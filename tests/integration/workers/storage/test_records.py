@@ -49,6 +49,11 @@ def stats(engine: Engine, bucket: datetime, layer: str) -> tuple[int, int, Decim
     return tuple(found) if found else (0, 0, Decimal(0))  # type: ignore[return-value]
 
 
+def rows(engine: Engine, sql: str, **params: Any) -> list[tuple[Any, ...]]:
+    with engine.connect() as conn:
+        return [tuple(row) for row in conn.execute(text(sql), params)]
+
+
 def test_recording_twice_writes_once(engine: Engine) -> None:
     # A unique layer name keeps this test's statistics apart from other tests' jobs.
     layer = f"T{uuid.uuid4().hex[:6]}"
@@ -93,14 +98,12 @@ def test_costs_keep_the_calls_order_and_values(engine: Engine) -> None:
         )
     ]
     record_generation(engine, row, costs=calls)
-    with engine.connect() as conn:
-        found = conn.execute(
-            text(
-                "SELECT stage, model, prompt_tokens, completion_tokens, usd, created_at "
-                "FROM costs WHERE generation_id = :id ORDER BY id"
-            ),
-            {"id": row.id},
-        ).all()
+    found = rows(
+        engine,
+        "SELECT stage, model, prompt_tokens, completion_tokens, usd, created_at "
+        "FROM costs WHERE generation_id = :id ORDER BY id",
+        id=row.id,
+    )
     assert [tuple(f[:5]) for f in found] == [
         (c.stage, c.model, c.prompt_tokens, c.completion_tokens, Decimal(str(c.usd))) for c in calls
     ]
@@ -116,15 +119,12 @@ def test_one_jobs_events_of_a_layer_are_summed_and_defaults_apply(engine: Engine
     ]
     assert record_generation(engine, row, cache_events=events) is True
     assert stats(engine, minute_bucket(row.finished_at), layer) == (1, 1, Decimal("0.25"))
-    with engine.connect() as conn:
-        stored = conn.execute(
-            text(
-                "SELECT attempts, cost_usd, prompt_tokens, result IS NULL FROM generations "
-                "WHERE id = :id"
-            ),
-            {"id": row.id},
-        ).one()
-    assert tuple(stored) == (1, Decimal(0), 0, True)
+    stored = rows(
+        engine,
+        "SELECT attempts, cost_usd, prompt_tokens, result IS NULL FROM generations WHERE id = :id",
+        id=row.id,
+    )
+    assert stored == [(1, Decimal(0), 0, True)]
 
 
 def test_a_refused_recording_leaves_nothing_and_its_connection_usable(engine: Engine) -> None:
