@@ -48,6 +48,7 @@ from workers.storage import spend
 from workers.storage.admission import (
     IN_FLIGHT_RETRY_S,
     Admission,
+    QueuedMessage,
     Quota,
     Submission,
     admit_and_create,
@@ -108,11 +109,29 @@ def _submission(
     )  # fmt: skip
 
 
+def _message_to_admit(
+    job: _NewJob, settings: Settings, connection_kwargs: dict[str, Any]
+) -> QueuedMessage | None:
+    """The job's message, for the admission script to queue with the job (one round trip,
+    admitted and queued or neither), when it can: the broker is the job Redis (whose
+    client has `connection_kwargs`) and no trace's headers are added once admitted. None:
+    the caller publishes it after the admission."""
+    only_redis = settings.broker_is_redis and settings.broker_url == settings.redis_url
+    if not only_redis or tracing.enabled():
+        return None
+    return job_message.queued_message(
+        job.job_id, queue=settings.generation_queue, connection_kwargs=connection_kwargs
+    )
+
+
 def _replayed(admission: Admission, quota: Quota) -> str | None:
     """The job id of a replay; None when the job was admitted. Raises the refusals."""
     if admission.outcome == "replay":
         assert admission.job_id is not None
         return admission.job_id
+    if admission.outcome == "queue_unusable":
+        assert admission.job_id is not None
+        raise _queue_unavailable(admission.job_id, RuntimeError("its queue's key is not a list"))
     if admission.outcome == "conflict":
         raise IdempotencyConflict(
             "this Idempotency-Key was already used with a different body; "
@@ -142,7 +161,8 @@ def submit_within_quota(
     QuotaExceeded when a limit refuses it, having changed nothing."""
     job = _new_job(spec, settings, idempotency_key)
     quota = quota or _unlimited(job.tenant)
-    submission = _submission(job, quota, settings, idempotency_key)
+    message = _message_to_admit(job, settings, client.connection_pool.connection_kwargs)
+    submission = replace(_submission(job, quota, settings, idempotency_key), message=message)
     for _ in range(2):
         admission = admit_and_create(client, submission)
         if admission.outcome != "spend_unknown" or engine is None:
@@ -150,6 +170,8 @@ def submit_within_quota(
         spend.rebuild(client, engine, job.tenant, quota.month)  # Redis lost it; ask again
     if (replayed := _replayed(admission, quota)) is not None:
         return replayed, False, admission
+    if message is not None:  # queued by the script
+        return job.job_id, True, admission
 
     trace_headers: dict[str, str] = {}
     # Started once admitted (a refusal or a replay must not open a run that never ends).
@@ -209,15 +231,9 @@ async def submit_as_on_loop(
         return None
     quota = _within_limits(spec, tenant, limits, settings)
     job = _new_job(spec, settings, idempotency_key)
-    # The broker is this Redis: the script queues the message with the job.
-    message = job_message.queued_message(
-        job.job_id, queue=settings.generation_queue,
-        connection_kwargs=client.connection_pool.connection_kwargs,
-    )  # fmt: skip
+    message = _message_to_admit(job, settings, client.connection_pool.connection_kwargs)
     submission = replace(_submission(job, quota, settings, idempotency_key), message=message)
     admission = await admit_and_create_async(client, submission)
-    if admission.outcome == "queue_unusable":
-        raise _queue_unavailable(job.job_id, RuntimeError("its queue's key is not a list"))
     if admission.outcome == "spend_unknown":
         return None  # rebuilt from Postgres by submit_as
     if (replayed := _replayed(admission, quota)) is not None:

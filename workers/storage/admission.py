@@ -253,6 +253,8 @@ def _decode(answer: list[str], job_id: str) -> Admission:
         return Admission(outcome, reset_s=float(answer[1]), used=float(answer[2]))
     if outcome in ("too_many_in_flight", "budget_exhausted"):
         return Admission(outcome, used=float(answer[1]))
+    if outcome == "queue_unusable":
+        return Admission(outcome, job_id)
     return Admission(outcome)
 
 
