@@ -170,7 +170,7 @@ def test_a_recording_whose_process_dies_while_it_waits_commits_nothing(engine: E
     recorder = subprocess.Popen([sys.executable, "-c", script, pickle.dumps(row).hex()])
     try:
         deadline = time.monotonic() + 20
-        while not _waiting_on_a_lock(engine):
+        while not _waiting_on_a_lock(engine, row.id):
             assert recorder.poll() is None and time.monotonic() < deadline, "never waited"
             time.sleep(0.05)
         # When the process is killed, then the other transaction ends
@@ -189,13 +189,16 @@ def test_a_recording_whose_process_dies_while_it_waits_commits_nothing(engine: E
             assert count == 0, f"{table}: the killed recording committed"
 
 
-def _waiting_on_a_lock(engine: Engine) -> bool:
+def _waiting_on_a_lock(engine: Engine, job_id: str) -> bool:
+    """A backend waits on a lock in a statement naming the job (psycopg2 sends its
+    parameters inside the statement's text)."""
     with engine.connect() as conn:
         return bool(
             conn.execute(
                 text(
                     "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                    "AND query LIKE '%INSERT INTO generations%'"
-                )
+                    "AND query LIKE 'INSERT INTO generations%' AND position(:id in query) > 0"
+                ),
+                {"id": job_id},
             ).scalar_one()
         )
