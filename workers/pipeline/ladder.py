@@ -118,10 +118,7 @@ class JobLadder:
         self._vector = embedding.vector
         if not self.lookup:
             return None
-        found = semantic_cache.nearest(
-            db_engine(), tenant=self.tenant, component_type=self.spec.component_type,
-            generator=self.generator, embedder=embedder.name, vector=embedding.vector,
-        )  # fmt: skip
+        found = semantic_cache.nearest(db_engine(), self._scope(), vector=embedding.vector)
         return None if found is None else (found.entry, found.similarity)
 
     def _fill(self, ctx: ChainContext, neighbour: SemanticEntry, similarity: float) -> None:
@@ -241,9 +238,8 @@ class JobLadder:
         )
         try:
             semantic_cache.store(
-                db_engine(), tenant=self.tenant, component_type=self.spec.component_type,
-                generator=self.generator, embedder=get_embedder().name, vector=self._vector,
-                entry=entry, ttl_s=get_settings().semantic_cache_ttl_s,
+                db_engine(), self._scope(), vector=self._vector, entry=entry,
+                ttl_s=get_settings().semantic_cache_ttl_s,
             )  # fmt: skip
             if random.randrange(PURGE_EVERY) == 0:  # expired rows go as new ones come
                 semantic_cache.purge_expired(db_engine())
@@ -252,6 +248,11 @@ class JobLadder:
             self.cache_unavailable = True
 
     # --- bookkeeping ----------------------------------------------------------------------
+
+    def _scope(self) -> semantic_cache.Scope:
+        return semantic_cache.Scope(
+            self.tenant, self.spec.component_type, self.generator, get_embedder().name
+        )
 
     @property
     def generator(self) -> str:

@@ -15,7 +15,7 @@ import math
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -113,24 +113,21 @@ _NEAREST = text(
 )
 
 
-def nearest(
-    engine: Engine,
-    *,
-    tenant: str,
-    component_type: str,
-    generator: str,
-    embedder: str,
-    vector: Sequence[float],
-) -> Neighbour | None:
-    """The live entry of this scope nearest to `vector`, at any similarity (the caller
+@dataclass(frozen=True)
+class Scope:
+    """What an entry is stored under and a lookup sees: one tenant's entries of one
+    component type, made by one generator, embedded by one embedder."""
+
+    tenant: str
+    component_type: str
+    generator: str
+    embedder: str
+
+
+def nearest(engine: Engine, scope: Scope, *, vector: Sequence[float]) -> Neighbour | None:
+    """The live entry of `scope` nearest to `vector`, at any similarity (the caller
     applies its threshold); None when the scope has none."""
-    params = {
-        "vector": vector_literal(vector),
-        "tenant": tenant,
-        "component_type": component_type,
-        "generator": generator,
-        "embedder": embedder,
-    }
+    params = {"vector": vector_literal(vector), **asdict(scope)}
     with engine.begin() as conn:
         # SET LOCAL: for this transaction only, not for the pooled connection's next user.
         conn.execute(text(f"SET LOCAL hnsw.ef_search = {EF_SEARCH}"))
@@ -158,23 +155,15 @@ def _entry(row: RowMapping) -> SemanticEntry:
 
 
 def store(
-    engine: Engine,
-    *,
-    tenant: str,
-    component_type: str,
-    generator: str,
-    embedder: str,
-    vector: Sequence[float],
-    entry: SemanticEntry,
-    ttl_s: int,
+    engine: Engine, scope: Scope, *, vector: Sequence[float], entry: SemanticEntry, ttl_s: int
 ) -> None:
     """Add an entry that lives `ttl_s` seconds. Always an insert: nothing already stored,
     this tenant's or another's, is changed."""
     values = {
-        "tenant_id": tenant,
-        "component_type": component_type,
-        "generator": generator,
-        "embedder": embedder,
+        "tenant_id": scope.tenant,
+        "component_type": scope.component_type,
+        "generator": scope.generator,
+        "embedder": scope.embedder,
         "embedding": vector_literal(vector),
         "source_job_id": entry.source_job_id,
         "component_id": entry.component_id,

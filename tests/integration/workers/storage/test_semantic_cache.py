@@ -29,6 +29,7 @@ from workers.storage import semantic_cache
 from workers.storage.models import Base
 from workers.storage.semantic_cache import (
     Neighbour,
+    Scope,
     SemanticEntry,
     available,
     nearest,
@@ -126,11 +127,11 @@ def make_entry(job_id: str = "job-1", **overrides: object) -> SemanticEntry:
 
 
 def put(engine: Engine, vector: list[float], entry: SemanticEntry, **scope: str) -> None:
-    store(engine, **(SCOPE | scope), vector=vector, entry=entry, ttl_s=3600)
+    store(engine, Scope(**(SCOPE | scope)), vector=vector, entry=entry, ttl_s=3600)
 
 
 def look(engine: Engine, vector: list[float]) -> Neighbour | None:
-    return nearest(engine, **SCOPE, vector=vector)
+    return nearest(engine, Scope(**SCOPE), vector=vector)
 
 
 def test_the_same_vector_finds_its_entry_at_similarity_one(pg: Engine) -> None:
@@ -219,7 +220,7 @@ def test_store_never_changes_another_tenants_entry(pg: Engine) -> None:
     put(pg, unit(1), make_entry("theirs"), tenant="tenant-b")
     put(pg, unit(1), make_entry("ours"))
 
-    theirs = nearest(pg, **(SCOPE | {"tenant": "tenant-b"}), vector=unit(1))
+    theirs = nearest(pg, Scope(**(SCOPE | {"tenant": "tenant-b"})), vector=unit(1))
     assert theirs is not None and theirs.entry.source_job_id == "theirs"
     assert count(pg) == 2
 
@@ -283,7 +284,7 @@ def test_the_lookup_uses_the_hnsw_index(pg: Engine) -> None:
     print(f"\nlookup plan, {ROWS} rows in one scope:\n{plan}")
 
     assert "ix_semantic_cache_embedding" in plan
-    found = nearest(pg, **scope, vector=vector)
+    found = nearest(pg, Scope(**scope), vector=vector)
     assert found is not None and found.entry.source_job_id == "job-1234"
     assert found.similarity == pytest.approx(1.0, abs=1e-6)
 
@@ -297,7 +298,7 @@ def test_a_selective_scope_still_finds_the_nearest(pg: Engine) -> None:
     plan = lookup_plan(pg, vector, scope)
     print(f"\nlookup plan, {ROWS} rows over 50 tenants:\n{plan}")
 
-    found = nearest(pg, **scope, vector=vector)
+    found = nearest(pg, Scope(**scope), vector=vector)
     assert found is not None and found.entry.source_job_id == "job-1234"
     assert found.similarity == pytest.approx(1.0, abs=1e-6)
 
