@@ -96,24 +96,35 @@ def submit(api: httpx.Client, body: dict[str, Any]) -> Outcome:
     return Outcome(response.json()["id"], body)
 
 
-def follow(api: httpx.Client, downloader: Downloader, outcome: Outcome) -> Outcome:
-    """Long-poll the job to its end, then download every artifact it lists."""
-    deadline = time.monotonic() + JOB_TIMEOUT_S
+def long_poll(
+    api: httpx.Client, job_id: str, problems: list[str], *, timeout_s: float = JOB_TIMEOUT_S
+) -> dict[str, Any]:
+    """Long-poll the job to its end: its last status read (ended, unless why not is
+    added to `problems`)."""
+    deadline = time.monotonic() + timeout_s
+    status: dict[str, Any] = {}
     while True:
         try:
-            response = api.get(f"/v1/generations/{outcome.job_id}", params={"wait": WAIT_S})
+            response = api.get(f"/v1/generations/{job_id}", params={"wait": WAIT_S})
         except httpx.HTTPError as exc:
-            outcome.problems.append(f"GET status: {exc!r}")
-            return outcome
+            problems.append(f"GET status: {exc!r}")
+            return status
         if response.status_code != 200:
-            outcome.problems.append(f"GET status answered {response.status_code}")
-            return outcome
-        outcome.status = response.json()
-        if outcome.status["status"] in TERMINAL:
-            break
+            problems.append(f"GET status answered {response.status_code}")
+            return status
+        status = response.json()
+        if status["status"] in TERMINAL:
+            return status
         if time.monotonic() > deadline:
-            outcome.problems.append(f"still {outcome.status['status']} after {JOB_TIMEOUT_S:.0f} s")
-            return outcome
+            problems.append(f"still {status['status']} after {timeout_s:.0f} s")
+            return status
+
+
+def follow(api: httpx.Client, downloader: Downloader, outcome: Outcome) -> Outcome:
+    """Long-poll the job to its end, then download every artifact it lists."""
+    outcome.status = long_poll(api, outcome.job_id, outcome.problems)
+    if outcome.status.get("status") not in TERMINAL:
+        return outcome
     if not outcome.succeeded:
         error = outcome.status.get("error") or {}
         outcome.problems.append(f"failed: {error.get('type')}: {error.get('message')}")

@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 
 from devstack.bench.run import floor
+from devstack.demo import WAIT_S
 from devstack.fakes.figma import figma_server
 from devstack.fakes.openai_api import openai_server
 from devstack.keys import bearer, mint_key
@@ -31,7 +32,7 @@ from devstack.ports import NotReady
 from devstack.stack import ROOT, local_stack, raise_on_sigterm
 from devstack.workload.llm import COMPLETION_TOKENS, PROMPT_TOKENS, competent_answer, slow
 from devstack.workload.mix import FIGMA_FILES, FigmaEdit, figma_key, jobs_of, plan
-from devstack.workload.replay import WAIT_S, Replayer
+from devstack.workload.replay import Replayer
 from devstack.workload.report import print_report
 
 FIGMA_TOKEN = "workload-figma-token"

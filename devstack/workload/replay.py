@@ -14,12 +14,11 @@ from typing import Any
 import httpx
 
 from core.state import TERMINAL
-from devstack.demo import Downloader
+from devstack.demo import Downloader, long_poll
 from devstack.fakes.figma import FigmaState
 from devstack.workload.mix import FIGMA_FIRST_COLOUR, FigmaEdit, Job, Step
 
 JOB_TIMEOUT_S = 300.0
-WAIT_S = 30  # long-poll per GET
 FOLLOWERS = 32  # jobs followed at once
 
 
@@ -115,22 +114,10 @@ class Replayer:
     def follow(self, outcome: Outcome) -> Outcome:
         if not outcome.job_id:
             return outcome
-        deadline = time.monotonic() + JOB_TIMEOUT_S
-        while outcome.status.get("status") not in TERMINAL:
-            if time.monotonic() > deadline:
-                outcome.problems.append(f"not ended after {JOB_TIMEOUT_S:.0f} s")
-                return outcome
-            try:
-                response = self.api.get(
-                    f"/v1/generations/{outcome.job_id}", params={"wait": WAIT_S}
-                )
-            except httpx.HTTPError as exc:
-                outcome.problems.append(f"GET status: {exc!r}")
-                return outcome
-            if response.status_code != 200:
-                outcome.problems.append(f"GET status answered {response.status_code}")
-                return outcome
-            outcome.status = response.json()
+        outcome.status = long_poll(self.api, outcome.job_id, outcome.problems,
+                                   timeout_s=JOB_TIMEOUT_S)  # fmt: skip
+        if outcome.status.get("status") not in TERMINAL:
+            return outcome
         if not outcome.succeeded:
             error = outcome.status.get("error") or {}
             outcome.problems.append(f"{outcome.status.get('status')}: {error.get('type')}: "

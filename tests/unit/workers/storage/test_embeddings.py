@@ -110,6 +110,14 @@ def test_design_text_is_one_sorted_line_per_feature() -> None:
             "accessibility": [{"name": "aria-label"}],
         }
     )  # fmt: skip
+    token_lines = [
+        "token colors.info.text = #1e40af",
+        "token colors.primary = #3b82f6",
+        "token spacing.md = 8px 16px",
+        "token typography.fontWeight = 500",
+        "token typography.lineHeight = 1.5",
+        "type button",
+    ]
     assert design_text("button", tokens, requirements).split("\n") == [
         "a11y aria-label",
         "event onClick",
@@ -117,21 +125,9 @@ def test_design_text_is_one_sorted_line_per_feature() -> None:
         "prop variant description: Visual style",
         "prop variant: enum [primary, secondary] required",
         "state disabled",
-        "token colors.info.text = #1e40af",
-        "token colors.primary = #3b82f6",
-        "token spacing.md = 8px 16px",
-        "token typography.fontWeight = 500",
-        "token typography.lineHeight = 1.5",
-        "type button",
+        *token_lines,
     ]
-    assert design_text("button", tokens, None).split("\n") == [
-        "token colors.info.text = #1e40af",
-        "token colors.primary = #3b82f6",
-        "token spacing.md = 8px 16px",
-        "token typography.fontWeight = 500",
-        "token typography.lineHeight = 1.5",
-        "type button",
-    ]
+    assert design_text("button", tokens, None).split("\n") == token_lines
 
 
 def test_key_order_and_equal_spellings_do_not_change_the_text() -> None:
