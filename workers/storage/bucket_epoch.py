@@ -24,6 +24,7 @@ logger = logging.getLogger(__name__)
 MARKER_KEY = "componentforge/bucket-epoch"
 """Outside components/ and reports/, so the artifacts' expiry rule never removes it."""
 _ABSENT = ("404", "NoSuchKey", "NoSuchBucket")
+_MADE_MEANWHILE = ("PreconditionFailed", "ConditionalRequestConflict", "412", "409")
 
 _seen: dict[tuple[int, str], tuple[float, str | None]] = {}
 _lock = threading.Lock()
@@ -40,13 +41,23 @@ def read(s3: Any, bucket: str) -> str | None:
 
 
 def ensure(s3: Any, bucket: str) -> str:
-    """The bucket's epoch, making a new one if it has none (a bucket just created)."""
+    """The bucket's epoch, making a new one if it has none (a bucket just created).
+
+    Made only if still absent (If-None-Match: *): processes starting together on a new
+    bucket all find none, and with a plain put the last one's epoch would win while the
+    others store entries under theirs, misses from then on."""
     epoch = read(s3, bucket)
     if epoch is None:
         epoch = uuid.uuid4().hex
-        s3.put_object(Bucket=bucket, Key=MARKER_KEY, Body=epoch.encode(),
-                      ServerSideEncryption="AES256")  # fmt: skip
-        logger.warning("bucket %s has a new epoch %s: older L1 entries are misses", bucket, epoch)
+        try:
+            s3.put_object(Bucket=bucket, Key=MARKER_KEY, Body=epoch.encode(),
+                          ServerSideEncryption="AES256", IfNoneMatch="*")  # fmt: skip
+            logger.warning("bucket %s has a new epoch %s: older L1 entries are misses",
+                           bucket, epoch)  # fmt: skip
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") not in _MADE_MEANWHILE:
+                raise
+            epoch = read(s3, bucket) or epoch  # another process's, made first
     _remember(s3, bucket, epoch)
     return epoch
 

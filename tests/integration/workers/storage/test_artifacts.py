@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -82,6 +84,23 @@ def test_a_bucket_has_an_epoch_until_it_is_lost_or_emptied(s3: Any) -> None:
     ensure_bucket(s3, bucket, region="us-east-1", lifecycle_days=90)
     assert bucket_epoch.read(s3, bucket) not in (None, first)
     assert bucket_epoch.read(s3, f"cf-never-made-{uuid.uuid4().hex[:8]}") is None
+
+
+def test_processes_making_a_new_buckets_epoch_together_agree_on_one(s3: Any) -> None:
+    # Given a bucket without an epoch, and eight makers finding that at the same moment
+    bucket = f"cf-epoch-race-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket)
+    together = threading.Barrier(8)
+
+    def make(_: int) -> str:
+        together.wait()
+        return bucket_epoch.ensure(s3, bucket)
+
+    # When each makes one
+    with ThreadPoolExecutor(8) as pool:
+        made = set(pool.map(make, range(8)))
+    # Then all got the one the bucket holds
+    assert made == {bucket_epoch.read(s3, bucket)}
 
 
 def test_delete_component_removes_every_version_of_both_folders(s3: Any) -> None:
