@@ -215,8 +215,11 @@ class Settings(BaseSettings):
 
     task_events: bool = True
     """Celery's task events (sent, received, started, succeeded, ...), which Flower and
-    celery-exporter read. Off blinds both but spares the workers' main processes a fifth
-    of an L1-hit burst's time (make bench prints both)."""
+    celery-exporter read. Off blinds both; batched (below), they cost an L1-hit burst
+    little (make bench prints both)."""
+    task_events_flush_s: float = Field(default=0.1, gt=0, le=10)
+    """How long a worker's task event may wait to be published with others: one broker
+    message per batch instead of three per job (workers/observability/task_events.py)."""
 
     flower_basic_auth: SecretStr | None = None
     """user:password for Flower; deploy/bin/flower.sh refuses to start without it."""

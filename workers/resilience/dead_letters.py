@@ -29,7 +29,7 @@ from typing import Any
 import redis
 from celery import Task
 from celery.worker.consumer import consumer as celery_consumer
-from celery.worker.consumer.consumer import MESSAGE_DECODE_ERROR, Consumer, dump_body
+from celery.worker.consumer.consumer import MESSAGE_DECODE_ERROR, dump_body
 from kombu import Exchange, Queue
 from kombu.message import Message
 from kombu.utils.encoding import safe_repr
@@ -40,6 +40,7 @@ from core.errors import ComponentForgeError
 from core.keys import dead_letter_queue
 from workers.clients import redis_client
 from workers.observability import metrics
+from workers.observability.task_events import BatchedEventsConsumer
 from workers.pipeline.failure import fail_job
 from workers.resilience.bookkeeping_spool import record_or_spool
 from workers.storage import job_state
@@ -79,8 +80,9 @@ def dead_letter(task: Task, reason: str) -> None:
         logger.exception("job %s: could not put it on the dead-letter queue", request.id)
 
 
-class DeadLetterConsumer(Consumer):
-    """The worker's consumer, recording unrunnable messages instead of dropping them."""
+class DeadLetterConsumer(BatchedEventsConsumer):
+    """The worker's consumer, recording unrunnable messages instead of dropping them (and
+    batching its task events: BatchedEventsConsumer)."""
 
     def _dead_letter(self, message: Message, error_type: str, reason: str) -> bool:
         """Fail the job it names, and keep the message on the dead-letter queue. False
