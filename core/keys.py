@@ -66,6 +66,12 @@ def events_key(job_id: str) -> str:
     return f"job-events:{job_id}"
 
 
+def paid_calls_key(job_id: str) -> str:
+    """Hash of the job's paid calls so far, of every attempt (workers.storage.paid_calls):
+    what a job that failed, retried or was redelivered is billed for."""
+    return f"paid-calls:{job_id}"
+
+
 def changed_channel(job_id: str) -> str:
     """Pub/sub channel told (the new stream entry's id) each time the job's state changes,
     so API processes wake its waiters instead of polling (api.job_notifications)."""

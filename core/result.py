@@ -7,6 +7,7 @@ its keys are a contract (api.schemas.GenerationResult reads them).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
@@ -19,6 +20,16 @@ class JobCost:
     prompt_tokens: int
     completion_tokens: int
     saved_usd: float = 0.0
+
+    @classmethod
+    def of(cls, calls: Sequence[CostLine], *, saved_usd: float = 0.0) -> JobCost:
+        """What these paid calls cost together."""
+        return cls(
+            usd=round(sum(line.usd for line in calls), 6),
+            prompt_tokens=sum(line.prompt_tokens for line in calls),
+            completion_tokens=sum(line.completion_tokens for line in calls),
+            saved_usd=saved_usd,
+        )
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,9 @@ class LLMState:
     failures: list[int] = field(default_factory=list)  # statuses to answer before any content
     failing_models: dict[str, int] = field(default_factory=dict)
     """Models answered with this status on every request (a model broken on its own)."""
+    failing_steps: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+    """(component name, step) -> statuses to answer, in turn, to that step's requests
+    about that component (one step of one job failing while the others are paid)."""
     outage: Outage | None = None
     """While set, every request gets it: "500", "429" (with Retry-After) or "hang"."""
     retry_after_s: float = 2.0
@@ -145,6 +148,9 @@ def _handler(state: LLMState) -> type[BaseHTTPRequestHandler]:
                 state.requests.append(body)
                 failure = state.failures.pop(0) if state.failures else None
                 failure = state.failing_models.get(body.get("model", ""), failure)
+                for (name, step), statuses in state.failing_steps.items():
+                    if statuses and step == request_step(body) and name in json.dumps(body):
+                        failure = statuses.pop(0)
                 content = state.scripted.pop(0) if state.scripted and failure is None else None
             if failure is not None:
                 self.send_json(failure, {"error": {"message": "scripted", "type": "server_error"}})

@@ -16,7 +16,7 @@ from workers.clients import db_engine, redis_client
 from workers.observability import metrics, tracing
 from workers.pipeline.recorded_end import adopt_recorded_end
 from workers.resilience.bookkeeping_spool import EXISTED, Recorded, record_or_spool
-from workers.storage import job_state, tenant_lookups
+from workers.storage import job_state, paid_calls, tenant_lookups
 from workers.storage.generation_row import GenerationRow
 
 logger = logging.getLogger(__name__)
@@ -38,16 +38,19 @@ def fail_job(
     elif state.is_terminal:
         return
     trace = tracing.TraceRef.from_fields(state.trace_fields)
+    # Its attempts' paid calls (each attempt left them in Redis): billed like any job's.
+    costs = [] if unaccepted else paid_calls.of_job(client, job_id)
     row = GenerationRow.failed(
         state,
         error_type=reason["type"],
         error_message=reason["message"],
         finished_at=now,
         trace_id=trace.trace_id if trace else None,
+        costs=costs,
     )
     recorded: Recorded | None = None
     try:
-        recorded = record_or_spool(row)
+        recorded = record_or_spool(row, costs=costs)
     finally:
         # Another delivery ended the job first: its row is the record, Redis follows it.
         adopted = recorded == EXISTED and adopt_recorded_end(client, job_id)

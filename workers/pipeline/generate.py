@@ -29,6 +29,7 @@ from workers.storage import (
     figma_tokens,
     job_state,
     l1_cache,
+    paid_calls,
 )
 from workers.storage.figma_client import FigmaSource
 from workers.storage.l1_cache import L1Record
@@ -137,26 +138,55 @@ def generate(
     cache entries; adds the
     steps' and the upload's milliseconds to `timings`. `source_version`: the Figma file's
     version the job's L1 key names. Raises JobCancelled at a step boundary of a job asked
-    to stop (having deleted what it uploaded)."""
+    to stop (having deleted what it uploaded). An attempt that fails leaves its paid calls
+    in Redis (workers.storage.paid_calls), for the job's ending to bill."""
+    calls = paid_calls.AttemptCalls(state.id)
+    try:
+        return _generate(state, spec, timings, calls, source_version=source_version)
+    except JobCancelled:
+        raise  # billed by its ending, with the calls it carries
+    except BaseException:
+        _keep_paid_calls(calls)
+        raise
+
+
+def _keep_paid_calls(calls: paid_calls.AttemptCalls) -> None:
+    if not calls.lines:
+        return
+    try:
+        calls.send_all(redis_client())
+    except redis.RedisError:
+        logger.error(
+            "job %s: its %d paid calls could not be kept in Redis; its ending will not "
+            "bill them", calls.job_id, len(calls.lines), exc_info=True,
+        )  # fmt: skip
+
+
+def _generate(
+    state: JobState,
+    spec: JobSpec,
+    timings: dict[str, float],
+    calls: paid_calls.AttemptCalls,
+    *,
+    source_version: str | None,
+) -> Outcome:
     settings = get_settings()
     client = redis_client()
     figma = figma_source(spec, version=source_version)
-    # Paid calls as they happen: a job stopped at a step boundary is billed for them.
-    spent: list[CostLine] = []
     ladder = JobLadder(spec, state.id)
     chain = run_chain(
         spec,
-        on_step=lambda step: _enter_stage(client, state.id, step, spent=spent),
+        on_step=lambda step: _enter_stage(client, state.id, step, calls=calls),
         step_delay_ms=settings.template_delay_ms,
         figma=figma,
-        costs=spent,
+        costs=calls.lines,  # paid calls as they happen: a stopped job is billed for them
         ladder=ladder,
     )
     steps_ms = {step: round(ms, 3) for step, ms in chain.timings_ms.items()}
     timings.update(steps_ms)
     for step, ms in chain.timings_ms.items():
         metrics.AGENT_STEP_DURATION.labels(step=step).observe(ms / 1000)
-    _enter_stage(client, state.id, "upload", spent=spent)
+    _enter_stage(client, state.id, "upload", calls=calls)
     upload_started = time.perf_counter()
     per_tenant = settings.l1_scope == "tenant"
     record = _l1_record(
@@ -187,7 +217,7 @@ def generate(
         metrics.GENERATION_COST.labels(component_type=spec.component_type, api=line.provider).inc(
             line.usd
         )
-    own = _cost(chain)
+    own = JobCost.of(chain.costs)
     return Outcome(
         chain.layer,
         record,
@@ -200,20 +230,15 @@ def generate(
     )
 
 
-def _enter_stage(client: redis.Redis, job_id: str, stage: str, *, spent: list[CostLine]) -> None:
-    """A step boundary: record the stage, and stop here if the job was asked to (with
-    what it has `spent` so far, which it is billed for)."""
-    if (asked := job_state.set_stage(client, job_id, stage)) is not None:
-        raise JobCancelled(by=asked, stage=stage, costs=spent)
-
-
-def _cost(chain: ChainResult) -> JobCost:
-    """What the chain's paid calls cost."""
-    return JobCost(
-        usd=round(sum(c.usd for c in chain.costs), 6),
-        prompt_tokens=sum(c.prompt_tokens for c in chain.costs),
-        completion_tokens=sum(c.completion_tokens for c in chain.costs),
-    )
+def _enter_stage(
+    client: redis.Redis, job_id: str, stage: str, *, calls: paid_calls.AttemptCalls
+) -> None:
+    """A step boundary: record the stage and keep the calls paid since the last one (same
+    round trip), and stop here if the job was asked to (with what it has spent so far,
+    which it is billed for)."""
+    asked = job_state.set_stage(client, job_id, stage, also=calls.send_new_in)
+    if asked is not None:
+        raise JobCancelled(by=asked, stage=stage, costs=calls.lines)
 
 
 def _l1_record(
@@ -224,7 +249,7 @@ def _l1_record(
     L3 entry saved it, so a later L1 hit books the full saving."""
     # The artifacts belong to this job, under the component id made when it was accepted
     # (never its id, which a queued message picks): a redelivery overwrites the same keys.
-    own = _cost(chain)
+    own = JobCost.of(chain.costs)
     cost = replace(own, usd=round(own.usd + saved_usd, 6))
     return L1Record(
         component_id=state.component_id,

@@ -17,7 +17,7 @@ from config.settings import get_settings
 from core.cache_key import cache_key
 from core.errors import PoisonJob
 from core.keys import job_key
-from core.result import JobResult
+from core.result import CostLine, JobCost, JobResult
 from core.spec import CacheMode, JobSpec
 from core.state import JobState, JobStatus, decode
 from workers.chain import GENERATOR_VERSION
@@ -76,6 +76,7 @@ class _Delivery:
     cache_events: list[CacheEvent] = field(default_factory=list)
     source_version: str | None = None  # a Figma file's, as its cache key names it
     coalesced_with: str | None = None  # the identical job whose generation this one waited for
+    paid_before: list[CostLine] = field(default_factory=list)  # earlier attempts' paid calls
     trace: tracing.TraceRef | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
@@ -150,7 +151,7 @@ def _run_claimed(
         outcome = _produce(job, record, flight.ending if flight is not None else None)
     except JobCancelled as cancelled:
         state.attempts = job.attempt
-        spent = cancelled.costs  # what it paid before stopping: booked like any job's
+        spent = job.paid_before + cancelled.costs  # what it paid: booked like any job's
         end_cancelled(
             redis_client(), state, by=cancelled.by, stage=cancelled.stage,
             record_row=lambda row: record_or_spool(row, costs=spent) != EXISTED,
@@ -183,9 +184,9 @@ def _started_without_key(job: _Delivery) -> bool:
     """A delivery whose source version Figma did not give: counted as started (attempts,
     as a failed fetch was) with no cache key; False when the job was cancelled while its
     message waited (then it is dropped, not failed)."""
-    job.attempt, _ = job_state.mark_running(
+    job.attempt = job_state.mark_running(
         redis_client(), job.state.id, stage="cache_lookup", cache_key=""
-    )
+    ).attempt
     return job.attempt != 0
 
 
@@ -193,7 +194,7 @@ def _mark_running(job: _Delivery, *, read_l1: bool, flight: Flight | None) -> st
     """Count the delivery and mark the job running, taking `flight`'s claim; returns the
     L1 entry when `read_l1` (read in the same round trip)."""
     state = job.state
-    job.attempt, reply = job_state.mark_running(
+    started = job_state.mark_running(
         redis_client(),
         state.id,
         stage="cache_lookup",
@@ -201,7 +202,8 @@ def _mark_running(job: _Delivery, *, read_l1: bool, flight: Flight | None) -> st
         read_key=state.cache_key if read_l1 and flight is None else None,
         read=(lambda pipe: flight.claim_in(pipe, read_l1=read_l1)) if flight else None,
     )
-    cached = flight.take(reply) if flight is not None else reply
+    job.attempt, job.paid_before = started.attempt, started.paid_before
+    cached = flight.take(started.reply) if flight is not None else started.reply
     if state.started_at is None:
         job.timings["queue"] = round(max(time.time() - state.created_at, 0) * 1000, 3)
     return cached
@@ -240,6 +242,9 @@ def _record(job: _Delivery, outcome: Outcome) -> JobResult | None:
     result = outcome.result(
         cache_key=state.cache_key, trace_url=tracing.trace_url(trace) if trace else None
     )
+    costs = job.paid_before + outcome.costs
+    if job.paid_before:  # the job's cost is every attempt's, not only this one's
+        result = replace(result, cost=JobCost.of(costs, saved_usd=result.cost.saved_usd))
     job.finished_at = time.time()
     job.timings["total"] = job.ms_since(job.started)
     bookkeeping_started = time.perf_counter()
@@ -256,7 +261,7 @@ def _record(job: _Delivery, outcome: Outcome) -> JobResult | None:
         trace_id=trace.trace_id if trace else None,
     )
     cache_events = job.cache_events + outcome.cache_events
-    recorded = record_or_spool(row, costs=outcome.costs, cache_events=cache_events)
+    recorded = record_or_spool(row, costs=costs, cache_events=cache_events)
     release = job.lease.release_in
     if recorded == EXISTED and adopt_recorded_end(redis_client(), state.id, also=release):
         logger.info("job %s had already ended (its row says so); keeping that ending", state.id)

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from core.result import CostLine, JobResult
+from core.result import CostLine, JobCost, JobResult
 from core.state import JobState
 
 
@@ -102,10 +102,13 @@ class GenerationRow:
         error_message: str,
         finished_at: float,
         trace_id: str | None,
+        costs: Sequence[CostLine] = (),
     ) -> GenerationRow:
-        """A job that ended failed, whatever stage it had reached."""
+        """A job that ended failed, whatever stage it had reached. `costs`: the paid
+        calls its attempts made, which it is billed for like any job."""
         started_at = state.started_at
         return cls(
+            **_cost_columns(costs),
             **_job_columns(state, finished_at, max(state.attempts, 1)),
             success=False,
             status="failed",
@@ -132,9 +135,7 @@ class GenerationRow:
         which it is billed for like any job."""
         started_at = state.started_at
         return cls(
-            prompt_tokens=sum(line.prompt_tokens for line in costs),
-            completion_tokens=sum(line.completion_tokens for line in costs),
-            cost_usd=Decimal(str(round(sum(line.usd for line in costs), 6))),
+            **_cost_columns(costs),
             **_job_columns(state, finished_at, state.attempts),
             success=False,
             status="cancelled",
@@ -178,6 +179,16 @@ class GenerationRow:
         """The row back from `values()` (as the spool keeps it: columns left out default)."""
         result = values.get("result")
         return cls(**{**values, "result": JobResult.from_dict(result) if result else None})
+
+
+def _cost_columns(costs: Sequence[CostLine]) -> dict[str, Any]:
+    """A job's totals of the paid calls it is billed for."""
+    total = JobCost.of(costs)
+    return {
+        "prompt_tokens": total.prompt_tokens,
+        "completion_tokens": total.completion_tokens,
+        "cost_usd": Decimal(str(total.usd)),
+    }
 
 
 def _job_columns(state: JobState, finished_at: float, attempts: int) -> dict[str, Any]:

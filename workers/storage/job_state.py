@@ -12,16 +12,16 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import redis
 
 from config.settings import get_settings
 from core.keys import LIVE_JOBS, TENANT_LIVE_AROUND, done_channel, job_key
-from core.result import JobResult
+from core.result import CostLine, JobResult
 from core.state import LIVE, JobState, JobStatus, creation_fields, decode, new_job
 from workers.observability import tracing
-from workers.storage import job_events
+from workers.storage import job_events, paid_calls
 from workers.webhooks import schedule as webhook_schedule
 
 _RELEASE_SLOT = """
@@ -89,6 +89,18 @@ def load(client: redis.Redis, job_id: str) -> JobState | None:
     return decode(job_id, client.hgetall(job_key(job_id)))
 
 
+class Started(NamedTuple):
+    """What mark_running read in its round trip."""
+
+    attempt: int
+    """1 on first delivery; 0 when the job was cancelled: it is not started."""
+    reply: Any
+    """The value of `read_key` (the L1 entry), or the reply of the command `read` queued
+    (the single-flight claim); None without either."""
+    paid_before: list[CostLine]
+    """The calls earlier attempts paid (workers.storage.paid_calls)."""
+
+
 def mark_running(
     client: redis.Redis,
     job_id: str,
@@ -97,11 +109,8 @@ def mark_running(
     cache_key: str,
     read_key: str | None = None,
     read: Callable[[redis.client.Pipeline], None] | None = None,
-) -> tuple[int, Any]:
-    """Record a delivery starting. Returns the attempt number (1 on first delivery; 0
-    when the job was cancelled: it is not started) and the value of `read_key` (the L1
-    entry), or the reply of the command `read` queues (the single-flight claim), read in
-    the same round trip.
+) -> Started:
+    """Record a delivery starting, reading in the same round trip what it acts on.
 
     The worker computes the cache key (not the API): it depends on the generator
     version, which is the worker's to know.
@@ -114,8 +123,10 @@ def mark_running(
         pipe.get(read_key)
     touch(pipe, job_id)
     job_events.record(pipe, job_id)
+    paid_calls.read_in(pipe, job_id)
     results = pipe.execute()
-    return int(results[0]), results[1] if read_key is not None or read is not None else None
+    reply = results[1] if read_key is not None or read is not None else None
+    return Started(int(results[0]), reply, paid_calls.decode(results[-1]))
 
 
 def mark_retrying(client: redis.Redis, job_id: str) -> None:
@@ -148,14 +159,23 @@ def mark_waiting(client: redis.Redis, job_id: str, *, leader: str) -> int:
     return int(pipe.execute()[0])
 
 
-def set_stage(client: redis.Redis, job_id: str, stage: str) -> str | None:
+def set_stage(
+    client: redis.Redis,
+    job_id: str,
+    stage: str,
+    *,
+    also: Callable[[redis.client.Pipeline], None] | None = None,
+) -> str | None:
     """Record the stage now running; returns who asked the job to stop, if anyone did
-    (read in the same round trip: a step boundary checks for a cancel at no cost)."""
+    (read in the same round trip: a step boundary checks for a cancel at no cost).
+    `also` adds commands to the round trip."""
     pipe = client.pipeline(transaction=False)
     pipe.hset(job_key(job_id), "stage", stage)
     pipe.hget(job_key(job_id), "cancel_requested")
     touch(pipe, job_id)
     job_events.record(pipe, job_id)
+    if also is not None:
+        also(pipe)
     return pipe.execute()[1]
 
 

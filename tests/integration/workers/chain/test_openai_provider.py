@@ -127,3 +127,56 @@ def test_provider_down_falls_back_when_configured(
     assert status["status"] == "succeeded", status
     report = httpx.get(status["result"]["artifacts"]["quality-report.html"]["url"]).text
     assert "LLM endpoint was unavailable" in report
+
+
+def failing_at_generate_code(
+    start_worker: Callable[..., Any], llm: LLMState, name: str, failures: int
+) -> str:
+    """A job of `name` on a worker of its own (two attempts, no LLM retries inside a
+    step) whose generate_code calls answer 500 `failures` times: its
+    propose_requirements call is paid on every attempt."""
+    queue = f"paidfail-{uuid.uuid4().hex[:8]}"
+    policies = {"llm": {"attempts": 1}, "task": {"attempts": 2, "backoff_cap_s": 1}}
+    start_worker(queue=queue, env={"OPENAI_API_KEY": LLM_KEY,
+                                   "RETRY_POLICIES": json.dumps(policies)})  # fmt: skip
+    llm.failing_steps[(name, "generate_code")] = [500] * failures
+    return queue_job(queue, llm_job(name, requirements=None))
+
+
+def test_a_job_that_fails_after_paid_calls_is_billed_for_every_attempt_s(
+    start_worker: Callable[..., Any], api: httpx.Client, llm: LLMState, engine: Engine
+) -> None:
+    # Given a job whose generate_code fails on both attempts, after a paid proposal each
+    name = f"PaidFail{uuid.uuid4().hex[:6].upper()}Button"
+    job_id = failing_at_generate_code(start_worker, llm, name, failures=2)
+    # When it fails
+    status = wait_for_end(api, job_id)
+    assert status["status"] == "failed", status
+    assert status["attempts"] == 2
+    # Then its row books both paid proposals, as costs rows and in its totals
+    prompt, completion = llm.usage
+    rows = cost_rows(engine, job_id)
+    assert [r[0] for r in rows] == ["propose_requirements"] * 2
+    with engine.connect() as conn:
+        totals = conn.execute(
+            text("SELECT prompt_tokens, cost_usd FROM generations WHERE id = :id"), {"id": job_id}
+        ).one()
+    assert tuple(totals) == (2 * prompt, 2 * expected_usd(prompt, completion))
+
+
+def test_a_job_that_succeeds_on_its_retry_is_billed_for_the_failed_attempt_too(
+    start_worker: Callable[..., Any], api: httpx.Client, llm: LLMState, engine: Engine
+) -> None:
+    # Given a job whose first generate_code call fails, after a paid proposal
+    name = f"PaidRetry{uuid.uuid4().hex[:6].upper()}Button"
+    job_id = failing_at_generate_code(start_worker, llm, name, failures=1)
+    # When its second attempt succeeds
+    status = wait_for_end(api, job_id)
+    assert status["status"] == "succeeded", status
+    # Then it is billed for three calls: both proposals and the code
+    prompt, completion = llm.usage
+    assert [r[0] for r in cost_rows(engine, job_id)] == [
+        "propose_requirements", "propose_requirements", "generate_code"
+    ]  # fmt: skip
+    assert status["result"]["cost"]["prompt_tokens"] == 3 * prompt
+    assert Decimal(str(status["result"]["cost"]["usd"])) == 3 * expected_usd(prompt, completion)

@@ -25,8 +25,8 @@ def _queued(client: redis.Redis) -> str:
 
 def _running(client: redis.Redis) -> str:
     job_id = _queued(client)
-    attempt, _ = job_state.mark_running(client, job_id, stage="cache_lookup", cache_key="k")
-    assert attempt == 1
+    started = job_state.mark_running(client, job_id, stage="cache_lookup", cache_key="k")
+    assert started.attempt == 1
     return job_id
 
 
@@ -34,8 +34,8 @@ def test_a_queued_job_cancelled_is_not_started_by_a_delivery(redis_db: redis.Red
     job_id = _queued(redis_db)
     assert request_cancel(redis_db, job_id, by="key a") is CancelOutcome.CANCELLED_QUEUED
     # A delivery that read it queued, starting after the cancel, does not start it
-    attempt, _ = job_state.mark_running(redis_db, job_id, stage="cache_lookup", cache_key="k")
-    assert attempt == 0
+    started = job_state.mark_running(redis_db, job_id, stage="cache_lookup", cache_key="k")
+    assert started.attempt == 0
     assert redis_db.hget(job_key(job_id), "status") == JobStatus.CANCELLED
     assert redis_db.hget(job_key(job_id), "started_at") is None
     assert request_cancel(redis_db, job_id, by="key a") is CancelOutcome.ALREADY

@@ -129,7 +129,7 @@ def test_no_store_jobs_follow_but_never_lead(redis_db: redis.Redis, key: str) ->
 def test_a_wait_gives_its_delivery_back_and_is_remembered(redis_db: redis.Redis, key: str) -> None:
     leader, other = _job(redis_db), _job(redis_db)
     _claim(redis_db, key, leader)
-    attempt, reply = job_state.mark_running(
+    attempt, reply, _ = job_state.mark_running(
         redis_db, other, stage="cache_lookup", cache_key=key,
         read=lambda pipe: single_flight.claim_in(
             pipe, key, other, ttl_s=60, may_lead=True, read_l1=True
