@@ -148,6 +148,12 @@ def generate(
     except BaseException:
         _keep_paid_calls(calls)
         raise
+    finally:
+        # Money spent is spent, whether the attempt succeeded or not.
+        for line in calls.lines:
+            metrics.GENERATION_COST.labels(
+                component_type=spec.component_type, api=line.provider
+            ).inc(line.usd)
 
 
 def _keep_paid_calls(calls: paid_calls.AttemptCalls) -> None:
@@ -212,10 +218,6 @@ def _generate(
         ttl_s = l1_cache.ttl_s(settings.s3_lifecycle_days)
         _, stored = REDIS_CACHE.guarded(
             lambda r: l1_cache.store(r, state.cache_key, record, ttl_s=ttl_s)
-        )
-    for line in chain.costs:
-        metrics.GENERATION_COST.labels(component_type=spec.component_type, api=line.provider).inc(
-            line.usd
         )
     own = JobCost.of(chain.costs)
     return Outcome(

@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine, text
 
 from config.llm_prices import PRICES_USD_PER_MILLION
@@ -34,6 +35,17 @@ def cost_rows(engine: Engine, job_id: str) -> list[tuple[str, int, int, Decimal,
             {"id": job_id},
         ).all()
     return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+def metric_value(metrics_url: str, name: str, **labels: str) -> float:
+    """The sum of a metric's samples with these labels."""
+    families = text_string_to_metric_families(httpx.get(metrics_url).text)
+    return sum(
+        sample.value
+        for family in families
+        for sample in family.samples
+        if sample.name == name and labels.items() <= sample.labels.items()
+    )
 
 
 def expected_usd(prompt: int, completion: int) -> Decimal:
@@ -131,16 +143,16 @@ def test_provider_down_falls_back_when_configured(
 
 def failing_at_generate_code(
     start_worker: Callable[..., Any], llm: LLMState, name: str, failures: int
-) -> str:
+) -> tuple[str, Any]:
     """A job of `name` on a worker of its own (two attempts, no LLM retries inside a
     step) whose generate_code calls answer 500 `failures` times: its
-    propose_requirements call is paid on every attempt."""
+    propose_requirements call is paid on every attempt. Returns it and the worker."""
     queue = f"paidfail-{uuid.uuid4().hex[:8]}"
     policies = {"llm": {"attempts": 1}, "task": {"attempts": 2, "backoff_cap_s": 1}}
-    start_worker(queue=queue, env={"OPENAI_API_KEY": LLM_KEY,
-                                   "RETRY_POLICIES": json.dumps(policies)})  # fmt: skip
+    worker = start_worker(queue=queue, env={"OPENAI_API_KEY": LLM_KEY,
+                                            "RETRY_POLICIES": json.dumps(policies)})  # fmt: skip
     llm.failing_steps[(name, "generate_code")] = [500] * failures
-    return queue_job(queue, llm_job(name, requirements=None))
+    return queue_job(queue, llm_job(name, requirements=None)), worker
 
 
 def test_a_job_that_fails_after_paid_calls_is_billed_for_every_attempt_s(
@@ -148,7 +160,7 @@ def test_a_job_that_fails_after_paid_calls_is_billed_for_every_attempt_s(
 ) -> None:
     # Given a job whose generate_code fails on both attempts, after a paid proposal each
     name = f"PaidFail{uuid.uuid4().hex[:6].upper()}Button"
-    job_id = failing_at_generate_code(start_worker, llm, name, failures=2)
+    job_id, worker = failing_at_generate_code(start_worker, llm, name, failures=2)
     # When it fails
     status = wait_for_end(api, job_id)
     assert status["status"] == "failed", status
@@ -162,6 +174,9 @@ def test_a_job_that_fails_after_paid_calls_is_billed_for_every_attempt_s(
             text("SELECT prompt_tokens, cost_usd FROM generations WHERE id = :id"), {"id": job_id}
         ).one()
     assert tuple(totals) == (2 * prompt, 2 * expected_usd(prompt, completion))
+    # and the worker's cost metric counts the money spent
+    spent = metric_value(worker.metrics_url, "generation_cost_dollars_total", api="openai")
+    assert spent == pytest.approx(float(2 * expected_usd(prompt, completion)))
 
 
 def test_a_job_that_succeeds_on_its_retry_is_billed_for_the_failed_attempt_too(
@@ -169,7 +184,7 @@ def test_a_job_that_succeeds_on_its_retry_is_billed_for_the_failed_attempt_too(
 ) -> None:
     # Given a job whose first generate_code call fails, after a paid proposal
     name = f"PaidRetry{uuid.uuid4().hex[:6].upper()}Button"
-    job_id = failing_at_generate_code(start_worker, llm, name, failures=1)
+    job_id, _ = failing_at_generate_code(start_worker, llm, name, failures=1)
     # When its second attempt succeeds
     status = wait_for_end(api, job_id)
     assert status["status"] == "succeeded", status
