@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import psutil
@@ -31,11 +32,21 @@ def succeeded_total(metrics_url: str) -> float:
     )
 
 
+def broker_of_its_own(redis_url: str) -> str:
+    """Another database of the tests' Redis as the broker: kombu names its event channels
+    after the database, so workers of other tests (running beside this one, on the
+    shared broker) stay out of what the exporter counts."""
+    parts = urlsplit(redis_url)
+    own = (int(parts.path.strip("/") or 0) + 8) % 16
+    return urlunsplit(parts._replace(path=f"/{own}"))
+
+
 def test_exporter_and_flower_see_the_jobs(
     workdir: Path, start_worker: Callable[..., Any], api: httpx.Client
 ) -> None:
-    # Given the exporter and Flower watching the broker, and a worker on a queue of its own
-    env = dict(os.environ)
+    # Given the exporter and Flower watching a broker, and a worker on a queue of its own
+    broker = broker_of_its_own(os.environ["REDIS_URL"])
+    env = {**os.environ, "BROKER_URL": broker}
     exporter, metrics_url = processes.start_exporter(env=env, workdir=workdir)
     flower, flower_url = processes.start_flower(
         env=env, workdir=workdir, basic_auth=":".join(FLOWER_AUTH)
@@ -47,9 +58,12 @@ def test_exporter_and_flower_see_the_jobs(
             for p in psutil.process_iter(["cmdline"])
         )
         queue = f"watched-{uuid.uuid4().hex[:8]}"
-        start_worker(queue=queue, concurrency=2)
+        start_worker(queue=queue, concurrency=2, env={"BROKER_URL": broker})
         # When three jobs run
-        sent = [queue_job(queue, make_job(component_name=f"Watched{n}Button")) for n in range(3)]
+        sent = [
+            queue_job(queue, make_job(component_name=f"Watched{n}Button"), broker_url=broker)
+            for n in range(3)
+        ]
         for job_id in sent:
             assert wait_for_end(api, job_id)["status"] == "succeeded"
         # Then the exporter counts them as succeeded generation.run tasks

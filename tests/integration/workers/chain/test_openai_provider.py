@@ -141,28 +141,28 @@ def test_provider_down_falls_back_when_configured(
     assert "LLM endpoint was unavailable" in report
 
 
-def failing_at_generate_code(
-    start_worker: Callable[..., Any], llm: LLMState, name: str, failures: int
-) -> tuple[str, Any]:
-    """A job of `name` on a worker of its own (two attempts, no LLM retries inside a
-    step) whose generate_code calls answer 500 `failures` times: its
-    propose_requirements call is paid on every attempt. Returns it and the worker."""
+def run_failing_at_generate_code(
+    start_worker: Callable[..., Any], api: httpx.Client, llm: LLMState, failures: int
+) -> tuple[dict[str, Any], Any]:
+    """Run a job on a worker of its own (two attempts, no LLM retries inside a step)
+    whose generate_code calls answer 500 `failures` times: its propose_requirements call
+    is paid on every attempt. Returns the job's final status and the worker."""
+    name = f"Paid{uuid.uuid4().hex[:6].upper()}Button"
     queue = f"paidfail-{uuid.uuid4().hex[:8]}"
     policies = {"llm": {"attempts": 1}, "task": {"attempts": 2, "backoff_cap_s": 1}}
     worker = start_worker(queue=queue, env={"OPENAI_API_KEY": LLM_KEY,
                                             "RETRY_POLICIES": json.dumps(policies)})  # fmt: skip
     llm.failing_steps[(name, "generate_code")] = [500] * failures
-    return queue_job(queue, llm_job(name, requirements=None)), worker
+    return wait_for_end(api, queue_job(queue, llm_job(name, requirements=None))), worker
 
 
 def test_a_job_that_fails_after_paid_calls_is_billed_for_every_attempt_s(
     start_worker: Callable[..., Any], api: httpx.Client, llm: LLMState, engine: Engine
 ) -> None:
     # Given a job whose generate_code fails on both attempts, after a paid proposal each
-    name = f"PaidFail{uuid.uuid4().hex[:6].upper()}Button"
-    job_id, worker = failing_at_generate_code(start_worker, llm, name, failures=2)
+    status, worker = run_failing_at_generate_code(start_worker, api, llm, failures=2)
     # When it fails
-    status = wait_for_end(api, job_id)
+    job_id = status["id"]
     assert status["status"] == "failed", status
     assert status["attempts"] == 2
     # Then its row books both paid proposals, as costs rows and in its totals
@@ -183,10 +183,9 @@ def test_a_job_that_succeeds_on_its_retry_is_billed_for_the_failed_attempt_too(
     start_worker: Callable[..., Any], api: httpx.Client, llm: LLMState, engine: Engine
 ) -> None:
     # Given a job whose first generate_code call fails, after a paid proposal
-    name = f"PaidRetry{uuid.uuid4().hex[:6].upper()}Button"
-    job_id, _ = failing_at_generate_code(start_worker, llm, name, failures=1)
+    status, _ = run_failing_at_generate_code(start_worker, api, llm, failures=1)
     # When its second attempt succeeds
-    status = wait_for_end(api, job_id)
+    job_id = status["id"]
     assert status["status"] == "succeeded", status
     # Then it is billed for three calls: both proposals and the code
     prompt, completion = llm.usage
