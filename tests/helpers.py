@@ -10,6 +10,7 @@ import os
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 from botocore.exceptions import ClientError
@@ -65,6 +66,15 @@ def queue_job(
     kwargs = {"request": request} if request is not None else {"job_id": task_id}
     client = _queue_client(broker_url or os.environ["BROKER_URL"], queue_type)
     return client.send_task("generation.run", kwargs=kwargs, queue=queue, task_id=task_id).id
+
+
+def broker_of_its_own(redis_url: str) -> str:
+    """Another database of the tests' Redis, as a broker for a test that watches task
+    events: kombu names its event channels after the database, so the workers of other
+    tests (running beside it, on the shared broker) stay out of what it counts."""
+    parts = urlsplit(redis_url)
+    own = (int(parts.path.strip("/") or 0) + 8) % 16
+    return urlunsplit(parts._replace(path=f"/{own}"))
 
 
 KILLABLE_WORKER_ENV = {

@@ -8,7 +8,6 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import psutil
@@ -16,7 +15,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from devstack import processes
-from tests.helpers import make_job, queue_job, wait_for_end
+from tests.helpers import broker_of_its_own, make_job, queue_job, wait_for_end
 
 pytestmark = pytest.mark.integration
 FLOWER_AUTH = ("operator", f"pw-{uuid.uuid4().hex[:12]}")
@@ -30,15 +29,6 @@ def succeeded_total(metrics_url: str) -> float:
         for s in family.samples
         if s.name == "celery_task_succeeded_total" and s.labels.get("name") == "generation.run"
     )
-
-
-def broker_of_its_own(redis_url: str) -> str:
-    """Another database of the tests' Redis as the broker: kombu names its event channels
-    after the database, so workers of other tests (running beside this one, on the
-    shared broker) stay out of what the exporter counts."""
-    parts = urlsplit(redis_url)
-    own = (int(parts.path.strip("/") or 0) + 8) % 16
-    return urlunsplit(parts._replace(path=f"/{own}"))
 
 
 def test_exporter_and_flower_see_the_jobs(

@@ -15,7 +15,7 @@ import pytest
 import redis
 from celery import Celery
 
-from tests.helpers import make_job, queue_job, wait_for_end
+from tests.helpers import broker_of_its_own, make_job, queue_job, wait_for_end
 
 pytestmark = pytest.mark.integration
 TASK_EVENT_TYPES = {"task-received", "task-started", "task-succeeded"}
@@ -23,9 +23,10 @@ TASK_EVENT_TYPES = {"task-received", "task-started", "task-succeeded"}
 
 class EventLog:
     """Task events received with Celery's own receiver, and how many broker messages
-    carried them (counted on the event channels)."""
+    carried them (counted on the event channels), on a broker of the tests' own."""
 
-    def __init__(self) -> None:
+    def __init__(self, broker: str) -> None:
+        self.broker = broker
         self.events: dict[str, set[str]] = defaultdict(set)  # job id -> event types
         self.messages = 0
         self.changed = threading.Condition()
@@ -45,10 +46,12 @@ class EventLog:
 
 @pytest.fixture
 def event_log() -> Iterator[EventLog]:
-    log = EventLog()
-    app = Celery(broker=os.environ["BROKER_URL"], set_as_current=False)
-    raw = redis.Redis.from_url(os.environ["BROKER_URL"]).pubsub(ignore_subscribe_messages=True)
-    raw.psubscribe("*celeryev/task.*")  # kombu's fanout channels for task events
+    log = EventLog(broker_of_its_own(os.environ["REDIS_URL"]))
+    app = Celery(broker=log.broker, set_as_current=False)
+    client = redis.Redis.from_url(log.broker)
+    raw = client.pubsub(ignore_subscribe_messages=True)
+    db = client.connection_pool.connection_kwargs.get("db", 0)
+    raw.psubscribe(f"/{db}.celeryev/task.*")  # kombu's fanout channels for task events
     stop = threading.Event()
 
     def count_messages() -> None:
@@ -70,6 +73,7 @@ def event_log() -> Iterator[EventLog]:
         for thread in threads:
             thread.join(timeout=5)
     raw.close()
+    client.close()
 
 
 def test_a_burst_s_events_all_arrive_in_fewer_messages_than_events(
@@ -77,12 +81,14 @@ def test_a_burst_s_events_all_arrive_in_fewer_messages_than_events(
 ) -> None:
     # Given a worker with task events on, and a job already in its L1 cache
     queue = f"events-{uuid.uuid4().hex[:8]}"
-    start_worker(queue=queue, concurrency=2, env={"TASK_EVENTS": "true"})
+    env = {"TASK_EVENTS": "true", "BROKER_URL": event_log.broker}
+    start_worker(queue=queue, concurrency=2, env=env)
     body = make_job(component_name="EventfulButton")
-    assert wait_for_end(api, queue_job(queue, body))["status"] == "succeeded"
+    job = queue_job(queue, body, broker_url=event_log.broker)
+    assert wait_for_end(api, job)["status"] == "succeeded"
     first_messages = event_log.messages
     # When 30 identical jobs (L1 hits, a few ms each) are sent at once
-    burst = [queue_job(queue, body) for _ in range(30)]
+    burst = [queue_job(queue, body, broker_url=event_log.broker) for _ in range(30)]
     for job_id in burst:
         assert wait_for_end(api, job_id)["status"] == "succeeded"
     # Then each job's received, started and succeeded events reach a monitor
@@ -96,10 +102,11 @@ def test_events_still_buffered_when_the_worker_stops_are_sent(
 ) -> None:
     # Given a worker with task events on, published every 5 s
     queue = f"events-{uuid.uuid4().hex[:8]}"
-    env = {"TASK_EVENTS": "true", "TASK_EVENTS_FLUSH_S": "5"}
+    env = {"TASK_EVENTS": "true", "TASK_EVENTS_FLUSH_S": "5", "BROKER_URL": event_log.broker}
     worker = start_worker(queue=queue, concurrency=1, env=env)
     # When it is stopped as soon as its job ends (its last events not yet flushed)
-    job_id = queue_job(queue, make_job(component_name="LastWordButton"))
+    body = make_job(component_name="LastWordButton")
+    job_id = queue_job(queue, body, broker_url=event_log.broker)
     assert wait_for_end(api, job_id)["status"] == "succeeded"
     worker.stop()
     # Then the job's succeeded event was still published
