@@ -2,17 +2,18 @@
 message on the queue.
 
 Nothing here waits on a worker. The claim, the quota check and the job hash are one
-Redis round trip (workers.storage.admission), written before the message is published
-(a worker never sees a job it cannot find), and undone if the publish fails, so a
-refused submission leaves nothing behind. The message and its task-sent event are one
-more (workers.pipeline.job_message).
+Redis round trip (workers.storage.admission). When the broker is that Redis and no trace
+is started, the same script queues the message and its task-sent event: admitted and
+queued, or neither. Otherwise the message is published after (a worker never sees a job
+it cannot find), in one more round trip (workers.pipeline.job_message), and the admission
+is undone if the publish fails, so a refused submission leaves nothing behind.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -48,7 +49,6 @@ from workers.storage import spend
 from workers.storage.admission import (
     IN_FLIGHT_RETRY_S,
     Admission,
-    QueuedMessage,
     Quota,
     Submission,
     admit_and_create,
@@ -100,28 +100,26 @@ def _new_job(spec: JobSpec, settings: Settings, idempotency_key: str | None) -> 
 
 
 def _submission(
-    job: _NewJob, quota: Quota, settings: Settings, idempotency_key: str | None
+    job: _NewJob,
+    quota: Quota,
+    settings: Settings,
+    idempotency_key: str | None,
+    connection_kwargs: dict[str, Any],
 ) -> Submission:
+    """What the admission script is asked, with the job's message for it to queue (one
+    round trip, admitted and queued or neither) when it can: the broker is the job Redis
+    (whose client has `connection_kwargs`) and no trace's headers are added once
+    admitted. Without one, the caller publishes the message after the admission."""
+    message = None
+    if settings.broker_is_job_redis and not tracing.enabled():
+        message = job_message.queued_message(
+            job.job_id, queue=settings.generation_queue, connection_kwargs=connection_kwargs
+        )
     return Submission(
         job_id=job.job_id, fields=job.fields, quota=quota, body_hash=job.body_hash,
         idempotency_key=idempotency_key, idempotency_ttl_s=settings.idempotency_ttl_s,
-        state_ttl_s=settings.job_state_ttl_s,
+        state_ttl_s=settings.job_state_ttl_s, message=message,
     )  # fmt: skip
-
-
-def _message_to_admit(
-    job: _NewJob, settings: Settings, connection_kwargs: dict[str, Any]
-) -> QueuedMessage | None:
-    """The job's message, for the admission script to queue with the job (one round trip,
-    admitted and queued or neither), when it can: the broker is the job Redis (whose
-    client has `connection_kwargs`) and no trace's headers are added once admitted. None:
-    the caller publishes it after the admission."""
-    only_redis = settings.broker_is_redis and settings.broker_url == settings.redis_url
-    if not only_redis or tracing.enabled():
-        return None
-    return job_message.queued_message(
-        job.job_id, queue=settings.generation_queue, connection_kwargs=connection_kwargs
-    )
 
 
 def _replayed(admission: Admission, quota: Quota) -> str | None:
@@ -161,8 +159,9 @@ def submit_within_quota(
     QuotaExceeded when a limit refuses it, having changed nothing."""
     job = _new_job(spec, settings, idempotency_key)
     quota = quota or _unlimited(job.tenant)
-    message = _message_to_admit(job, settings, client.connection_pool.connection_kwargs)
-    submission = replace(_submission(job, quota, settings, idempotency_key), message=message)
+    submission = _submission(
+        job, quota, settings, idempotency_key, client.connection_pool.connection_kwargs
+    )
     for _ in range(2):
         admission = admit_and_create(client, submission)
         if admission.outcome != "spend_unknown" or engine is None:
@@ -170,7 +169,7 @@ def submit_within_quota(
         spend.rebuild(client, engine, job.tenant, quota.month)  # Redis lost it; ask again
     if (replayed := _replayed(admission, quota)) is not None:
         return replayed, False, admission
-    if message is not None:  # queued by the script
+    if submission.message is not None:  # queued by the script
         return job.job_id, True, admission
 
     trace_headers: dict[str, str] = {}
@@ -226,13 +225,13 @@ async def submit_as_on_loop(
     spec = _in_callers_tenant(spec, caller)
     tenant = spec.tenant_id or caller.tenant_id
     limits = cached_limits(tenant)
-    only_redis = settings.broker_is_redis and settings.broker_url == settings.redis_url
-    if limits is None or tracing.enabled() or not only_redis:
+    if limits is None or tracing.enabled() or not settings.broker_is_job_redis:
         return None
     quota = _within_limits(spec, tenant, limits, settings)
     job = _new_job(spec, settings, idempotency_key)
-    message = _message_to_admit(job, settings, client.connection_pool.connection_kwargs)
-    submission = replace(_submission(job, quota, settings, idempotency_key), message=message)
+    submission = _submission(
+        job, quota, settings, idempotency_key, client.connection_pool.connection_kwargs
+    )
     admission = await admit_and_create_async(client, submission)
     if admission.outcome == "spend_unknown":
         return None  # rebuilt from Postgres by submit_as

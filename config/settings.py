@@ -303,6 +303,12 @@ class Settings(BaseSettings):
     def broker_is_redis(self) -> bool:
         return self.broker_url.startswith(("redis://", "rediss://", "unix://"))
 
+    @property
+    def broker_is_job_redis(self) -> bool:
+        """The broker is REDIS_URL's Redis itself: a job's message can be queued in the
+        same round trip (the same script) as its state."""
+        return self.broker_is_redis and self.broker_url == self.redis_url
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
