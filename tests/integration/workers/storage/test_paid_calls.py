@@ -55,3 +55,14 @@ def test_a_job_that_paid_nothing_reads_no_calls(redis_db: redis.Redis) -> None:
     started = job_state.mark_running(redis_db, job_id, stage="cache_lookup", cache_key="k")
     assert started.paid_before == []
     assert not redis_db.exists(f"paid-calls:{job_id}")
+
+
+def test_many_calls_come_back_in_the_order_paid(redis_db: redis.Redis) -> None:
+    # Past 128 fields Redis keeps a hash unordered: the order is the fields' names'
+    job_id = uuid.uuid4().hex
+    many = paid_calls.AttemptCalls(job_id)
+    many.lines.extend(call("generate_code", n / 1000) for n in range(300))
+    many.send_all(redis_db)
+    assert [line.usd for line in paid_calls.of_job(redis_db, job_id)] == [
+        n / 1000 for n in range(300)
+    ]
