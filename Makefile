@@ -8,9 +8,12 @@ STAMP := $(VENV)/.installed
 # celery-exporter pins clash with ours (redis<6, celery<5.6): a venv of its own.
 EXPORTER_VENV := .venv-exporter
 EXPORTER_STAMP := $(EXPORTER_VENV)/.installed
-# npm packages for the strict TypeScript check of generated code: a cache, not the repo.
+# npm packages for the strict TypeScript check of generated code and its sandboxed render
+# (React 18 in jsdom, axe-core; then what generated code may import): a cache, not the repo.
 TSC_DEPS_DIR ?= $(HOME)/.cache/componentforge/tsc
-TSC_PACKAGES := typescript@5.9.3 @types/react@18.3.31 @storybook/react@8.6.19
+TSC_PACKAGES := typescript@5.9.3 @types/react@18.3.31 @storybook/react@8.6.19 \
+	react@18.3.1 react-dom@18.3.1 @types/react-dom@18.3.7 jsdom@26.1.0 axe-core@4.10.3 \
+	clsx@2.1.1 class-variance-authority@0.7.1 lucide-react@0.525.0 @radix-ui/react-slot@1.5.1
 TSC_STAMP := $(TSC_DEPS_DIR)/.installed-$(subst @,_,$(subst /,_,$(subst $() ,-,$(TSC_PACKAGES))))
 export TSC_DEPS_DIR
 

@@ -112,6 +112,12 @@ def tenants() -> None:
 @click.option("--monthly-budget-usd", type=_Usd(), help="Spend on paid providers a month.")
 @click.option("--providers", type=_Names(known=PROVIDERS), help="Allowed providers.")
 @click.option("--models", type=_Names(), help="Allowed models (of priced ones).")
+@click.option(
+    "--code-packages",
+    type=_Names(),
+    help="Packages its generated code may import (clsx,@radix-ui/*); installed where workers run.",
+)
+@click.option("--code-url-hosts", type=_Names(), help="Hosts https: URLs in its code may name.")
 @click.option("--figma-token-stdin", is_flag=True, help="Read its Figma token from stdin.")
 @click.option("--clear-figma-token", is_flag=True, help="Remove its Figma token.")
 @click.option(
@@ -140,6 +146,8 @@ def set_(
     monthly_budget_usd: Any,
     providers: Any,
     models: Any,
+    code_packages: Any,
+    code_url_hosts: Any,
     figma_token_stdin: bool,
     clear_figma_token: bool,
     webhook_hosts: tuple[str, ...],
@@ -155,6 +163,8 @@ def set_(
         "monthly_budget_usd": monthly_budget_usd,
         "allowed_providers": providers,
         "allowed_models": models,
+        "code_packages": code_packages,
+        "code_url_hosts": code_url_hosts,
     }
     changes = {name: None if value is RESET else value
                for name, value in given.items() if value is not None}  # fmt: skip
@@ -199,6 +209,8 @@ def describe(tenant: str, limits: TenantLimits, figma: bool) -> str:
         ("monthly budget (USD)", shown(limits.monthly_budget_usd)),
         ("providers", shown(limits.allowed_providers)),
         ("models", shown(limits.allowed_models)),
+        ("code packages", shown(limits.code_packages)),
+        ("code url hosts", shown(limits.code_url_hosts)),
         ("figma token", "set" if figma else "not set"),
         ("webhook hosts", ",".join(limits.webhook_hosts or []) or "none"),
     ]

@@ -193,6 +193,24 @@ class Settings(BaseSettings):
     typecheck: bool = True
     """Type-check generated code with tsc (when available). Off: parse-check only."""
     typecheck_timeout_s: float = Field(default=30.0, gt=0)
+    render_timeout_s: float = Field(default=2.0, gt=0)
+    """Limit of one story's sandboxed render (its effects and timers included); its DOM
+    inspection and axe-core run get as long again."""
+    code_allowed_packages: str = "clsx,class-variance-authority,@radix-ui/*,lucide-react"
+    """Packages generated code may import besides react and its own files (comma-separated;
+    `@scope/*` allows a scope). They must be installed where the render runs (TSC_DEPS_DIR)."""
+    code_url_hosts: str = ""
+    """Hosts an https: URL in generated code may point at (comma-separated, `*.example.com`
+    for subdomains). Empty: only relative, mailto: and tel: URLs, and props passed through."""
+    render_check: bool = True
+    """Render every generated component with its stories in the Node sandbox (traps,
+    axe-core, what each story shows). Off: the policy alone judges code."""
+    render_required: bool = True
+    """Refuse a model's code that could not be rendered (no Node.js, render off): what
+    the sandbox has not seen is not shipped. Template code is ours and ships regardless."""
+    code_fallback: Literal["template", "fail"] = "template"
+    """What a job does when the model's code breaks the policy or the sandboxed render and the
+    job did not choose (options.refused_code): ship the template's code, or fail."""
     template_delay_ms: int = Field(default=0, ge=0)
     """Pause per agent step of the offline provider, to mimic LLM latency in demos
     and fault drills. 0 in production."""

@@ -80,6 +80,13 @@ class GenerationError(ComponentForgeError):
     error_type = "generation_error"
 
 
+class CodeRefused(GenerationError):
+    """The model's code broke the code policy or the sandboxed render, and the job asked
+    for model code only (options.refused_code "fail"). Never retried."""
+
+    error_type = "code_refused"
+
+
 class FigmaError(ComponentForgeError):
     """Figma refused or could not give the file (token, not found, rate limit). Never
     retried by the task: the message says what to change."""

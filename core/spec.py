@@ -109,6 +109,10 @@ class Options(BaseModel):
     provider: Literal["template", "openai"] = "template"
     model: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:/-]{1,100}$")] | None = None
     cache: CacheMode = CacheMode.DEFAULT
+    refused_code: Literal["template", "fail"] | None = None
+    """When the model's code is refused (code policy or sandboxed render): ship the
+    template's code ("template") or fail the job with the findings ("fail"); unset: the
+    deployment's CODE_FALLBACK."""
     webhook_url: Annotated[str, StringConstraints(max_length=MAX_URL_CHARS)] | None = None
     """POSTed the job's status document when it ends (README: Webhooks): https on a host
     the tenant allowed (checked where the tenant is known: api.tenant_limits)."""

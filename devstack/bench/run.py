@@ -29,7 +29,7 @@ import httpx
 
 from core.keys import DONE_CHANNEL_PATTERN
 from devstack import processes
-from devstack.bench import growth, http_load
+from devstack.bench import code_gate, growth, http_load
 from devstack.fakes.figma import figma_server
 from devstack.keys import mint_key
 from devstack.ports import free_port, port_answers, wait_until
@@ -385,6 +385,7 @@ def main() -> int:
 
     if ONLY != "http":
         jobs_tables(by_fsync, job)
+        code_gate.report(code_gate.measure())
     http_table(loads)
     if ONLY != "http" and os.environ.get("BENCH_GROWTH", "on") != "off":
         os.environ.clear()

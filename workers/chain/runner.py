@@ -16,6 +16,7 @@ from core.result import CostLine
 from core.spec import JobSpec
 from workers.chain.inputs.w3c_tokens import to_w3c
 from workers.chain.providers import get_provider
+from workers.chain.quality.policy import Allowances
 from workers.chain.steps import PASS_SCORE, STEPS, pretty_json
 from workers.chain.types import ChainContext, ChainResult, FigmaFiles, Ladder, Provider, Step
 
@@ -30,15 +31,17 @@ def run_chain(
     figma: FigmaFiles | None = None,
     costs: list[CostLine] | None = None,
     ladder: Ladder | None = None,
+    allow: Allowances | None = None,
 ) -> ChainResult:
     """Run extract_tokens -> ... -> validate_quality. `on_step(name)` is called as each
     step starts; `step_delay_ms` pauses inside each step (demos and fault drills);
     `figma` fetches the file of a job that names a figma_file_key. `costs`: the list paid
     calls are appended to as they happen, so a caller still has them when the chain
     stops early (a job cancelled mid-chain is billed for what it spent). `ladder`: the
-    L2 and L3 caches to consult (none: every step runs)."""
+    L2 and L3 caches to consult (none: every step runs). `allow`: what the tenant's
+    generated code may import and link to (none: the deployment's defaults)."""
     provider = get_provider(spec.options.provider, spec.options.model)
-    ctx = ChainContext(spec=spec, figma=figma)
+    ctx = ChainContext(spec=spec, figma=figma, allow=allow)
     if costs is not None:
         ctx.costs = costs
     timings: dict[str, float] = {}

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from core.errors import GenerationError
+from config.settings import get_settings
+from core.errors import CodeRefused, GenerationError
 from workers.chain.codegen.component_model import build_model
 from workers.chain.inputs.figma_tokens import extract_tokens
 from workers.chain.inputs.retrieval import rank
@@ -17,9 +18,11 @@ from workers.chain.quality.checks import (
     token_adherence,
     token_usage,
 )
-from workers.chain.quality.policy import Finding, check_files
+from workers.chain.quality.code_gate import Verdict, examine
+from workers.chain.quality.policy import Allowances, Finding, check_files
+from workers.chain.quality.render_checks import axe_checks, story_checks
+from workers.chain.quality.render_checks import summary as render_summary
 from workers.chain.quality.report_html import render_report
-from workers.chain.quality.typecheck import TypeCheckUnavailable, checker
 from workers.chain.types import ChainContext, GeneratedCode, Pattern, Provider, Step
 from workers.observability import metrics
 
@@ -85,22 +88,51 @@ class GenerateCode:
             ctx.code = TemplateProvider().generate_code(ctx)
             return
         code = provider.generate_code(ctx)
-        findings = check_files(_files(code))
-        if findings and provider.name != TemplateProvider.name:
-            # The model was steered (by its input or otherwise): asking it again would ask
-            # the same steered model, so this job gets the template's code instead.
-            for finding in findings:
-                metrics.CODE_POLICY_VIOLATIONS.labels(rule=finding.rule).inc()
-            action = "fell back to the template"
-            ctx.code_policy = {"provider": provider.name, "action": action,
-                               "findings": [f.as_dict() for f in findings]}  # fmt: skip
-            rules = ", ".join(sorted({f.rule for f in findings}))
-            ctx.notes.append(
-                f"generate_code: {provider.name}'s code broke the code policy ({rules}); "
-                "the template provider's code replaced it"
-            )
-            code = TemplateProvider().generate_code(ctx)
+        if provider.name != TemplateProvider.name:
+            verdict = examine(_files(code), allow=_allowances(ctx))
+            findings = list(verdict.findings)
+            if not findings and verdict.render is None and get_settings().render_required:
+                why = verdict.note or "the sandboxed render did not run"
+                findings.append(Finding("render-unavailable", "component.tsx", 0, 0, why))
+            if findings:
+                code = _refuse(ctx, provider, findings)
+            else:
+                ctx.verdict = (code, verdict)  # validate_quality reuses it for this code
         ctx.code = code
+
+
+def _refuse(ctx: ChainContext, provider: Provider, findings: list[Finding]) -> GeneratedCode:
+    """The model's code is not shipped: counted, recorded, and replaced by the template's
+    code, or the job fails with the findings when it asked for model code only. Asking
+    the model again would ask a model already steered (by its input or otherwise)."""
+    for finding in findings:
+        metrics.CODE_POLICY_VIOLATIONS.labels(rule=finding.rule).inc()
+    rules = ", ".join(sorted({f.rule for f in findings}))
+    if (ctx.spec.options.refused_code or get_settings().code_fallback) == "fail":
+        first = findings[0]
+        raise CodeRefused(
+            f"{provider.name}'s code was refused ({rules}; first: {first.file} line "
+            f'{first.line}: {first.detail}); submit with options.refused_code "template" '
+            "to get the template's code instead"
+        )
+    ctx.code_policy = {"provider": provider.name, "action": "fell back to the template",
+                       "findings": [f.as_dict() for f in findings]}  # fmt: skip
+    ctx.notes.append(
+        f"generate_code: {provider.name}'s code was refused ({rules}); the template "
+        "provider's code replaced it"
+    )
+    return TemplateProvider().generate_code(ctx)
+
+
+def cacheable(quality: dict[str, Any]) -> bool:
+    """Only code that passed, with no finding at any stage, is written to a cache: a
+    result the model's refused code led to is not reused."""
+    policy = quality.get("policy", {})
+    return (
+        bool(quality.get("passed"))
+        and not policy.get("findings")
+        and not policy.get("final_findings")
+    )
 
 
 class ValidateQuality:
@@ -113,15 +145,23 @@ class ValidateQuality:
             "component.tsx": parse_problem(code),
             "stories.tsx": parse_problem(ctx.code.stories_tsx),
         }
-        typescript = ctx.typescript or _typecheck(
-            ctx, {"component.tsx": code, "stories.tsx": ctx.code.stories_tsx}
-        )
+        verdict = _verdict(ctx)
+        typescript = ctx.typescript or verdict.typescript
+        if not typescript.get("checked"):
+            ctx.notes.append(
+                f"TypeScript check skipped ({typescript.get('reason')}); TSX was parse-checked only"
+            )
         checks = _compile_checks(problems, typescript)
-        policy_findings = check_files(_files(ctx.code))
-        checks += _policy_checks(policy_findings)
+        checks += _policy_checks(verdict.findings)
         model = build_model(ctx.spec, ctx.requirements)
         requirement_checks = check_requirements(ctx.requirements, model, code)
-        checks += requirement_checks + accessibility_checks(model, code)
+        checks += requirement_checks
+        if verdict.render is not None:
+            checks += axe_checks(verdict.render) + story_checks(
+                verdict.render, ctx.spec.component_name
+            )
+        else:  # no render: what the source shows of accessibility
+            checks += accessibility_checks(model, code)
         verifiable = [c for c in checks if c["passed"] is not None]
         score = sum(1 for c in verifiable if c["passed"]) / len(verifiable) if verifiable else 0.0
         # Code that does not parse or type-check fails, whatever else it gets right.
@@ -130,8 +170,8 @@ class ValidateQuality:
         )
         ctx.quality = {
             "score": round(score, 3),
-            # Code that breaks the code policy fails, however good it is otherwise.
-            "passed": score >= PASS_SCORE and compiles and not policy_findings,
+            # Code with a finding fails, however good it is otherwise.
+            "passed": score >= PASS_SCORE and compiles and not verdict.findings,
             "tsx_parses": {name: problem is None for name, problem in problems.items()},
             "requirements": {
                 "total": len(requirement_checks),
@@ -146,8 +186,9 @@ class ValidateQuality:
             "policy": {
                 "findings": ctx.code_policy.get("findings", []),
                 "action": ctx.code_policy.get("action", "none"),
-                "final_findings": [f.as_dict() for f in policy_findings],
+                "final_findings": [f.as_dict() for f in verdict.findings],
             },
+            "render": render_summary(verdict.render, verdict.note),
         }
         if ctx.reuse:
             ctx.quality["reuse"] = ctx.reuse
@@ -159,6 +200,24 @@ class ValidateQuality:
             candidates=ctx.pattern_candidates,
             notes=ctx.notes,
         )
+
+
+def _verdict(ctx: ChainContext) -> Verdict:
+    """The gate's verdict on the final code: the one generate_code reached for this very
+    code, else a new one. An L2 neighbour's adapted code carries its type-check and is
+    not rendered again (its source was, before it was cached)."""
+    assert ctx.code is not None
+    if ctx.verdict is not None and ctx.verdict[0] == ctx.code:
+        return ctx.verdict[1]
+    files = _files(ctx.code)
+    if ctx.typescript is not None:
+        findings = check_files(files, allow=_allowances(ctx))
+        return Verdict(findings, ctx.typescript, None, "adapted from a rendered neighbour")
+    return examine(files, allow=_allowances(ctx))
+
+
+def _allowances(ctx: ChainContext) -> Allowances:
+    return ctx.allow if isinstance(ctx.allow, Allowances) else Allowances.default()
 
 
 def _compile_checks(
@@ -209,15 +268,6 @@ def _typescript_summary(typescript: dict[str, Any]) -> dict[str, Any]:
     if typescript["checked"]:
         summary["errors"] = {n: len(d) for n, d in typescript["diagnostics"].items()}
     return summary
-
-
-def _typecheck(ctx: ChainContext, files: dict[str, str]) -> dict[str, Any]:
-    try:
-        diagnostics = checker().check(files)
-    except TypeCheckUnavailable as exc:
-        ctx.notes.append(f"TypeScript check skipped ({exc}); TSX was parse-checked only")
-        return {"checked": False, "reason": str(exc)}
-    return {"checked": True, "version": checker().version, "diagnostics": diagnostics}
 
 
 STEPS: tuple[Step, ...] = (

@@ -12,7 +12,7 @@ from core.tokens import Tokens
 from workers.chain.codegen.token_styles import TokenVars
 
 # Bump when generated output changes: it is part of every L1 cache key.
-GENERATOR_VERSION = "template-4"
+GENERATOR_VERSION = "template-5"
 ARTIFACT_NAMES = (
     "component.tsx",
     "stories.tsx",
@@ -73,6 +73,13 @@ class ChainContext:
     # What the code policy found in a provider's answer before the template replaced it:
     # {"provider", "findings": [Finding.as_dict()...], "action"}; empty when nothing was found.
     code_policy: dict[str, Any] = field(default_factory=dict)
+    # The code gate's verdict on a model's code that passed it (workers.chain.quality.
+    # code_gate.Verdict), with that code: validate_quality reuses it instead of rendering
+    # the same code twice.
+    verdict: tuple[GeneratedCode, Any] | None = None
+    # What the tenant's code may import and link to (policy.Allowances); None: the
+    # deployment's defaults.
+    allow: Any = None
     quality: dict[str, Any] = field(default_factory=dict)
     report_html: str = ""
     costs: list[CostLine] = field(default_factory=list)

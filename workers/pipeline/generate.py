@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass, field, replace
 
 import redis
+from sqlalchemy.exc import SQLAlchemyError
 
 from config.settings import get_settings
 from core.cache_key import reads_figma_file
@@ -15,6 +16,8 @@ from core.result import CostLine, JobCost, JobResult
 from core.spec import CacheMode, JobSpec
 from core.state import JobState
 from workers.chain import ChainResult, run_chain
+from workers.chain.quality.policy import Allowances
+from workers.chain.steps import cacheable
 from workers.clients import db_engine, http_client, redis_client, s3_client
 from workers.observability import metrics
 from workers.pipeline.cancel import JobCancelled
@@ -30,6 +33,7 @@ from workers.storage import (
     job_state,
     l1_cache,
     paid_calls,
+    tenant_lookups,
 )
 from workers.storage.figma_client import FigmaSource
 from workers.storage.l1_cache import L1Record
@@ -182,6 +186,7 @@ def _generate(
     ladder = JobLadder(spec, state.id)
     chain = run_chain(
         spec,
+        allow=_code_allowances(spec.tenant_id),
         on_step=lambda step: _enter_stage(client, state.id, step, calls=calls),
         step_delay_ms=settings.template_delay_ms,
         figma=figma,
@@ -214,7 +219,12 @@ def _generate(
     # A cache entry must point at artifacts that exist: none while uploads are pending
     # (no epoch then), and none that outlives them (its TTL ends before their expiry).
     stored = True
-    if record.bucket_epoch is not None and spec.options.cache is not CacheMode.NO_STORE:
+    # ...and never an entry for code that did not pass, or that a refused model's code led to.
+    if (
+        record.bucket_epoch is not None
+        and spec.options.cache is not CacheMode.NO_STORE
+        and cacheable(chain.quality)
+    ):
         ttl_s = l1_cache.ttl_s(settings.s3_lifecycle_days)
         _, stored = REDIS_CACHE.guarded(
             lambda r: l1_cache.store(r, state.cache_key, record, ttl_s=ttl_s)
@@ -230,6 +240,18 @@ def _generate(
         uploads_pending=not uploaded,
         cache_unavailable=figma.cache_unavailable or not stored or ladder.cache_unavailable,
     )
+
+
+def _code_allowances(tenant_id: str) -> Allowances:
+    """What the tenant's generated code may import and link to. Postgres not answering:
+    the deployment's defaults (the tenant's own lists only ever differ by its choice)."""
+    try:
+        limits = tenant_lookups.code_limits(db_engine(), tenant_id)
+    except SQLAlchemyError as exc:
+        logger.warning("tenant %s: its code allowances could not be read (%s); using the "
+                       "deployment's defaults", tenant_id, exc.__class__.__name__)  # fmt: skip
+        return Allowances.default()
+    return Allowances.of(limits.code_packages, limits.code_url_hosts)
 
 
 def _enter_stage(

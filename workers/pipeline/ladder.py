@@ -26,7 +26,7 @@ from workers.chain import GENERATOR_VERSION, ChainContext, ChainResult, Generate
 from workers.chain.codegen.adapt import NotAdaptable, adapt
 from workers.chain.codegen.token_styles import TokenVars, token_vars
 from workers.chain.inputs.pattern_library import PATTERNS
-from workers.chain.steps import pick_pattern
+from workers.chain.steps import cacheable, pick_pattern
 from workers.clients import db_engine
 from workers.observability import metrics
 from workers.resilience.dependency import REDIS_CACHE
@@ -197,7 +197,7 @@ class JobLadder:
     def remember(self, chain: ChainResult, *, component_id: str) -> None:
         """After a result that passed: an L4's styled pattern for L3, an L3's or L4's code
         for L2. A failed store is logged; the job is not affected."""
-        if not self.store or not chain.quality.get("passed"):
+        if not self.store or not cacheable(chain.quality):
             return
         if chain.layer == "L4" and chain.token_vars is not None and self._tokens is not None:
             self._store_styled(chain, self._tokens)

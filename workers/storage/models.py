@@ -167,6 +167,10 @@ class Tenant(Base):
     """Hosts its jobs' webhooks may call (`*.example.com` too); NULL or empty: none."""
     webhook_secret_encrypted: Mapped[str | None] = mapped_column(Text)
     """Its Standard Webhooks signing secret (`whsec_...`), sealed like the Figma token."""
+    code_packages: Mapped[list[str] | None] = mapped_column(JSONB)
+    """Packages its generated code may import (`@scope/*` too); NULL: CODE_ALLOWED_PACKAGES."""
+    code_url_hosts: Mapped[list[str] | None] = mapped_column(JSONB)
+    """Hosts https: URLs in its generated code may point at; NULL: CODE_URL_HOSTS."""
 
 
 class ApiKey(Base):

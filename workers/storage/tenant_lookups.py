@@ -1,5 +1,6 @@
 """What a worker asks Postgres about a tenant on the job path, remembered briefly per
-process: whether it exists (a queued message's tenant) and its own Figma token. A
+process: whether it exists (a queued message's tenant), its limits and its own Figma
+token. A
 burst of jobs costs one look-up a tenant; a new tenant, a removed one or a rotated token
 is seen within LOOKUP_TTL_S."""
 
@@ -37,6 +38,16 @@ def _cached(kind: str, tenant_id: str, look_up: Callable[[], T]) -> T:
 
 def tenant_exists(engine: Engine, tenant_id: str) -> bool:
     return _cached("exists", tenant_id, lambda: tenants.load_limits(engine, tenant_id) is not None)
+
+
+def code_limits(engine: Engine, tenant_id: str) -> tenants.TenantLimits:
+    """The tenant's limits (for what its generated code may import and link to); the
+    defaults for a tenant with no row."""
+
+    def look_up() -> tenants.TenantLimits:
+        return tenants.load_limits(engine, tenant_id) or tenants.TenantLimits()
+
+    return _cached("limits", tenant_id, look_up)
 
 
 def figma_token(engine: Engine, tenant_id: str) -> SecretStr | None:

@@ -30,6 +30,8 @@ class TenantLimits:
     allowed_providers: list[str] | None = None  # None: every provider
     allowed_models: list[str] | None = None  # None: every priced model
     webhook_hosts: list[str] | None = None  # None or []: its jobs may call no webhook
+    code_packages: list[str] | None = None  # None: CODE_ALLOWED_PACKAGES
+    code_url_hosts: list[str] | None = None  # None: CODE_URL_HOSTS
 
 
 LIMIT_FIELDS = tuple(TenantLimits.__dataclass_fields__)

@@ -74,4 +74,6 @@ def test_a_tenant_shows_unset_limits_as_default() -> None:
         "models": "m1,m2",
         "figma token": "set",
         "webhook hosts": "none",
+        "code packages": "default",
+        "code url hosts": "default",
     }

@@ -13,9 +13,10 @@ DOCKERFILE = (ROOT / "deploy" / "Dockerfile").read_text()
 
 def makefile_packages() -> list[str]:
     makefile = (ROOT / "Makefile").read_text()
-    match = re.search(r"^TSC_PACKAGES := (.+)$", makefile, re.MULTILINE)
+    # The list may go on over lines ending in a backslash.
+    match = re.search(r"^TSC_PACKAGES := ((?:.*\\\n)*.+)$", makefile, re.MULTILINE)
     assert match
-    return match.group(1).split()
+    return match.group(1).replace("\\\n", " ").split()
 
 
 def test_a_node_stage_installs_the_makefiles_pinned_packages() -> None:

@@ -3,9 +3,10 @@ component name and the job's token values, written exactly as the template rende
 write them, or NotAdaptable saying why not.
 
 What the renderer derives from a component name, and so what a rename rewrites:
-the identifiers `<Name>` and `<Name>Props` (also inside strings: the story title, a text
-fallback, a radio's value), the class `cf-<kebab name>`, and in stories.tsx the humanized
-name ("Primary Button") as a whole string literal (a required prop's sample value).
+the identifiers `<Name>` and `<Name>Props` (inside a string only as the last part of the
+story title, "Components/<Name>") and the class `cf-<kebab name>`. The name anywhere else
+inside a string is a text that happens to be the name (an enum value, a sample text such
+as "Label" for a component called Label): NotAdaptable.
 Tokens are `"--cf-<group>-<name>": "<value>"` properties with string-literal values, and
 are otherwise referred to only through var(); only the values change. Pure text work, no I/O.
 """
@@ -17,7 +18,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
-from workers.chain.codegen.stories_render import humanize
 from workers.chain.codegen.tsx import js_string, kebab
 from workers.chain.types import GeneratedCode
 
@@ -119,8 +119,9 @@ class _Rename:
     old: str
     new: str
 
-    def check(self, component: str, stories: str) -> None:
-        """NotAdaptable unless renaming cannot change what the code means."""
+    def check(self, component: str, stories: str, values: list[_Declaration]) -> None:
+        """NotAdaptable unless renaming cannot change what the code means. `values`: the
+        token declarations, whose values are replaced, not renamed."""
         if not re.search(_identifier(self.old), component):
             raise NotAdaptable(f"{self.old} does not occur in component.tsx")
         for text in (component, stories):
@@ -128,35 +129,35 @@ class _Rename:
                 raise NotAdaptable(f"{self.new} (or {self.new}Props) already occurs in the code")
             if kebab(self.new) != kebab(self.old) and re.search(_css_class(self.new), text):
                 raise NotAdaptable(f"the class cf-{kebab(self.new)} already occurs in the code")
-        if humanize(self.new) != humanize(self.old) and re.search(
-            _string_literal(humanize(self.new)), stories
-        ):
-            raise NotAdaptable(f"the text {humanize(self.new)!r} already occurs in the stories")
         # A string-literal type equal to the name is a value, not the name: renaming it
         # would change what the component accepts.
         literal = _string_literal(self.old)
         type_positions = (f"\\|\\s*{literal}", f"{literal}\\s*\\|", f"\\??:\\s*{literal}\\s*;")
         if any(re.search(position, component) for position in type_positions):
             raise NotAdaptable(f"{self.old} is also a string-literal type in component.tsx")
+        self._check_texts(component, [(d.value_start, d.value_end) for d in values])
+        self._check_texts(stories, [])
+
+    def _check_texts(self, code: str, skipped: list[tuple[int, int]]) -> None:
+        """The old name inside a string literal other than a story title ("…/Name") is
+        text written for another reason: renaming it would not give the renderer's output."""
+        title = re.compile(f"[^\"'\\\\]*/{re.escape(self.old)}")
+        for literal in _LITERAL.finditer(code):
+            if any(start <= literal.start() < end for start, end in skipped):
+                continue
+            inside = literal.group()[1:-1]
+            if not title.fullmatch(inside) and re.search(_identifier(self.old), inside):
+                raise NotAdaptable(f"{self.old} is also a text in a string literal")
 
     @cached_property
-    def _component_forms(self) -> re.Pattern[str]:
+    def _forms(self) -> re.Pattern[str]:
         return re.compile(f"(?P<cls>{_css_class(self.old)})|(?P<ident>{_identifier(self.old)})")
 
-    @cached_property
-    def _stories_forms(self) -> re.Pattern[str]:
-        # The humanized name as a whole string literal is a sample value; only stories have it.
-        human = _string_literal(humanize(self.old))
-        return re.compile(f"(?P<human>{human})|{self._component_forms.pattern}")
-
-    def apply(self, text: str, *, stories: bool) -> str:
-        forms = self._stories_forms if stories else self._component_forms
-        return forms.sub(self._replacement, text)
+    def apply(self, text: str) -> str:
+        return self._forms.sub(self._replacement, text)
 
     def _replacement(self, match: re.Match[str]) -> str:
         text = match.group()
-        if match.lastgroup == "human":
-            return text[0] + humanize(self.new) + text[0]
         if match.lastgroup == "cls":
             return f"cf-{kebab(self.new)}"
         return self.new + text[len(self.old) :]  # "" or "Props"
@@ -180,10 +181,10 @@ def _rewrite_component(
         if start < pos:  # a name inside a value: the value's replacement covers it
             continue
         between = component[pos:start]
-        pieces += [rename.apply(between, stories=False) if rename else between, replacement]
+        pieces += [rename.apply(between) if rename else between, replacement]
         pos = end
     tail = component[pos:]
-    pieces.append(rename.apply(tail, stories=False) if rename else tail)
+    pieces.append(rename.apply(tail) if rename else tail)
     return "".join(pieces)
 
 
@@ -203,10 +204,10 @@ def adapt(
         raise NotAdaptable(f"stories.tsx names {stray} outside var()")
     rename = _Rename(old_name, new_name) if new_name != old_name else None
     if rename is not None:
-        rename.check(code.component_tsx, code.stories_tsx)
+        rename.check(code.component_tsx, code.stories_tsx, found)
     stories = code.stories_tsx
     if rename is not None:
-        stories = rename.apply(stories, stories=True)
+        stories = rename.apply(stories)
     return GeneratedCode(
         component_tsx=_rewrite_component(code.component_tsx, found, declarations, rename),
         stories_tsx=stories,

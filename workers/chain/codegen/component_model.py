@@ -50,6 +50,21 @@ STATE_FOR_ARIA = {
     "aria-disabled": "disabled", "aria-required": "required",
 }  # fmt: skip
 TEXT_PROPS = ("label", "title", "text", "children", "name")
+# Enum props that say how a component looks (workers.chain.codegen.style_axes): size-like,
+# and variant-like with the strongest first.
+SIZE_NAMES = ("size", "scale", "density")
+VARIANT_NAMES = (
+    "variant",
+    "appearance",
+    "kind",
+    "look",
+    "tone",
+    "intent",
+    "color",
+    "colorScheme",
+    "status",
+    "severity",
+)
 # Roles a requirement may name (in `role=x`, or quoted in the description of `role`).
 KNOWN_ROLES = (
     "alert", "status", "switch", "tablist", "radiogroup", "group", "region", "button",
@@ -171,6 +186,14 @@ def _event(name: str, fn: PropType, component_type: str, required: bool) -> Even
     return Event(name, fn, False, required)
 
 
+def _options(props: list[Prop]) -> Prop | None:
+    """The enum whose values a select, radio group or tabs offer: one not named like a
+    style axis (a `variant` is how it looks, not what it offers), else the first."""
+    enums = [p for p in props if p.kind == "enum" and len(p.values) >= 2]
+    offered = [p for p in enums if p.name not in VARIANT_NAMES + SIZE_NAMES]
+    return next(iter(offered or enums), None)
+
+
 def _role(item: RequirementItem) -> str | None:
     """`role=x` / `role: x`, or `role` with the role quoted first in its description."""
     text = item.name.strip()
@@ -247,7 +270,7 @@ def build_model(spec: JobSpec, requirements: Requirements) -> ComponentModel:
         (n for n in TEXT_PROPS for p in props if p.name == n and p.kind in ("string", "node")),
         None,
     )
-    options = next((p for p in props if p.kind == "enum" and len(p.values) >= 2), None)
+    options = _options(props)
     role_for = {
         item.name.strip(): role
         for item in requirements.accessibility

@@ -4,6 +4,8 @@ handlers), around the markup that workers.chain.codegen.type_templates writes pe
 from __future__ import annotations
 
 from workers.chain.codegen.component_model import ComponentModel
+from workers.chain.codegen.looks import axis_styles, state_styles
+from workers.chain.codegen.style_axes import Axis, state_looks, style_axes
 from workers.chain.codegen.token_styles import TokenVars
 from workers.chain.codegen.tsx import js_string, kebab
 from workers.chain.codegen.type_templates import Markup, markup_for
@@ -63,8 +65,26 @@ def _styles_block(model: ComponentModel, tokens: TokenVars) -> list[str]:
     # A checkbox's or radio's box: the `sizes` group's token when there is one.
     box = tokens.var("size", "1em")
     lines.append(f"  control: {_style({'width': box, 'height': box})},")
-    lines.append("} satisfies Record<string, React.CSSProperties>;")
+    looks = state_styles(model, tokens)
+    lines += [f"  {s.look}: {_style(looks[s.look])}," for s in state_looks(model)]
+    for axis in style_axes(model):
+        lines += _axis_block(axis, model, tokens)
+    lines.append(
+        "} satisfies Record<string, React.CSSProperties | Record<string, React.CSSProperties>>;"
+    )
     return lines
+
+
+def _axis_block(axis: Axis, model: ComponentModel, tokens: TokenVars) -> list[str]:
+    """`variant: {...} satisfies Record<...>,` a style per value of the prop. Values that
+    are Object.prototype's names cannot be keys: those keep the base style."""
+    styles = axis_styles(axis, model, tokens)
+    record = f"Record<NonNullable<{model.name}Props[{js_string(axis.prop.name)}]>, "
+    record += "React.CSSProperties>"
+    typed = f"as Partial<{record}>" if len(axis.keys) < len(axis.values) else f"satisfies {record}"
+    lines = [f"  {axis.key}: {{"]
+    lines += [f"    {js_string(v)}: {_style(styles[v])}," for v in axis.keys]
+    return [*lines, f"  }} {typed},"]
 
 
 def _css(model: ComponentModel, tokens: TokenVars) -> str:
@@ -83,7 +103,17 @@ def _css(model: ComponentModel, tokens: TokenVars) -> str:
         rules.append(f".{base}:hover{{filter:brightness(0.95)}}")
     if "active" in pseudo:
         rules.append(f".{base}:active{{transform:translateY(1px)}}")
+    if _has_mixed(model):
+        # Set through the DOM property (templates_forms.checkbox): a muted, partial box.
+        muted = tokens.var("muted", "gray")
+        rules.append(f".{base} input:indeterminate{{accent-color:{muted};opacity:0.8}}")
     return "".join(rules)
+
+
+def _has_mixed(model: ComponentModel) -> bool:
+    names = ("indeterminate", "isIndeterminate")
+    flags = set(model.states) | {p.name for p in model.props if p.kind == "boolean"}
+    return model.component_type == "checkbox" and bool(flags & set(names))
 
 
 def _destructure(model: ComponentModel) -> str:

@@ -16,9 +16,10 @@ from workers.chain.codegen.component_model import (
     Prop,
     event_fits,
 )
+from workers.chain.codegen.labels import fallback_text
+from workers.chain.codegen.style_axes import root_spreads, state_looks
 from workers.chain.codegen.tsx import js_string, kebab, pascal
 
-COLUMN_STYLE = 'style={{ ...tokenStyle, ...styles.root, flexDirection: "column" }}'
 _ROLE_OK = {"alert", "status", "switch", "tablist", "radiogroup", "group", "region", "button"}
 # Roles the template's own element already has: asking for them needs no attribute.
 NATIVE_ROLE_MARKERS = {
@@ -90,27 +91,34 @@ def call_custom(event: Event, scope: Scope) -> str | None:
 
 def flag(parts: Parts, base: str) -> str | None:
     """A boolean expression for a state ("disabled"): the state prop, a boolean prop of
-    that name or `is` + name, or !!prop of another type (an error message)."""
+    that name or `is` + name, or !!prop of another type (an error message). Both names
+    when the requirements give both (`checked || isChecked`): each story shows."""
+    found = [_flag(parts, name) for name in (base, "is" + pascal(base))]
+    return " || ".join(f for f in found if f is not None) or None
+
+
+def _flag(parts: Parts, name: str) -> str | None:
     model = parts.model
-    for name in (base, "is" + pascal(base)):
-        if name in model.states:
-            parts.states.add(name)
-            return name
-        prop = model.prop(name)
-        if prop is not None and prop.kind == "boolean":
-            parts.props.add(name)
-            return name
-        if prop is not None and prop.kind in ("string", "number", "enum"):
-            return f"!!{name}"
+    if name in model.states:
+        parts.states.add(name)
+        return name
+    prop = model.prop(name)
+    if prop is not None and prop.kind == "boolean":
+        parts.props.add(name)
+        return name
+    if prop is not None and prop.kind in ("string", "number", "enum"):
+        return f"!!{name}"
     return None
 
 
 def text_expr(parts: Parts) -> str:
+    """The visible text: the text prop, else a fixed text from the requirements or the
+    type (never the component's own name)."""
     model = parts.model
     if model.text_prop:
         parts.props.add(model.text_prop)
         return "{" + model.text_prop + "}"
-    return "{" + js_string(model.name) + "}"
+    return "{" + js_string(fallback_text(model)) + "}"
 
 
 def aria_label(parts: Parts) -> list[str]:
@@ -256,8 +264,24 @@ def keydown_activates(parts: Parts, *, target: str = "HTMLElement") -> list[str]
     ]
 
 
-def root_attrs(parts: Parts) -> list[str]:
-    return [f'className="{parts.cls}"', "style={{ ...tokenStyle, ...styles.root }}"]
+def root_style(parts: Parts, *base: str) -> list[str]:
+    """The root's style: tokens, base style, then what each style axis and state adds
+    (workers.chain.codegen.style_axes), so variants, sizes and states show. One line
+    each when there are more than the base's."""
+    model = parts.model
+    for look in state_looks(model):
+        for name in look.names:
+            (parts.states if name in model.states else parts.props).add(name)
+    added = root_spreads(model)
+    spreads = ["...tokenStyle", "...styles.root", *base, *added]
+    if not added:
+        return ["style={{ " + ", ".join(spreads) + " }}"]
+    return ["style={{", *(f"  {s}," for s in spreads), "}}"]
+
+
+def root_attrs(parts: Parts, *, column: bool = False) -> list[str]:
+    base = ['flexDirection: "column"'] if column else []
+    return [f'className="{parts.cls}"', *root_style(parts, *base)]
 
 
 def options_of(p: Parts) -> Prop | None:

@@ -1,27 +1,38 @@
-"""stories.tsx: Storybook CSF3, a story per enum value and per state."""
+"""stories.tsx: Storybook CSF3, a story per enum value and per state. Every story passes
+sample text for the component's texts, so each shows what a user would read."""
 
 from __future__ import annotations
 
-import re
-
-from workers.chain.codegen.component_model import ComponentModel, Event, Prop
+from workers.chain.codegen.component_model import TEXT_PROPS, ComponentModel, Event, Prop
+from workers.chain.codegen.labels import sample_text, type_story_args
 from workers.chain.codegen.tsx import js_string, pascal
 
-
-def humanize(name: str) -> str:
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name)
+# Optional props shown as text: the stories fill them in too.
+SHOWN_TEXT = frozenset(
+    (*TEXT_PROPS, "placeholder", "helperText", "description", "hint", "message", "caption")
+)
 
 
 def sample_value(prop: Prop, model: ComponentModel) -> str:
     """A TS expression a story can pass for a prop."""
     if prop.kind == "enum" and prop.values:
         return js_string(prop.values[0])
-    return {
-        "number": "1",
-        "boolean": "false",
-        "array": "[]",
-        "node": js_string(humanize(model.name)),
-    }.get(prop.kind, js_string(humanize(model.name)))
+    return {"number": "1", "boolean": "false", "array": "[]"}.get(
+        prop.kind, js_string(sample_text(prop, model))
+    )
+
+
+def meta_args(model: ComponentModel) -> dict[str, str]:
+    """What every story passes: required props and callbacks, text props, and each enum's
+    default (so the story of a default value has the args Default has: the same story)."""
+    args = {
+        p.name: sample_value(p, model)
+        for p in model.props
+        if p.required
+        or (p.name in SHOWN_TEXT and p.kind in ("string", "node"))
+        or (p.kind == "enum" and p.values)
+    }
+    return args | {e.name: sample_callback(e) for e in model.events if e.required}
 
 
 _RETURNS = {
@@ -53,7 +64,8 @@ def story_names(model: ComponentModel) -> list[tuple[str, dict[str, str]]]:
             continue
         for value in prop.values:
             name = _unique(pascal(f"{prop.name} {value}"), taken)
-            stories.append((name, {prop.name: js_string(value)}))
+            extra = {k: js_string(v) for k, v in type_story_args(model, prop, value).items()}
+            stories.append((name, {prop.name: js_string(value), **extra}))
     for state in model.states:
         stories.append((_unique(pascal(state), taken), {state: "true"}))
     return stories
@@ -64,8 +76,7 @@ def _args(args: dict[str, str]) -> str:
 
 
 def render_stories(model: ComponentModel) -> str:
-    required = {p.name: sample_value(p, model) for p in model.props if p.required}
-    required |= {e.name: sample_callback(e) for e in model.events if e.required}
+    required = meta_args(model)
     lines = [
         'import type { Meta, StoryObj } from "@storybook/react";',
         f'import {{ {model.name} }} from "./component";',

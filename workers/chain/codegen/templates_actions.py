@@ -147,7 +147,7 @@ def tabs(p: Parts) -> Markup:
             ["{tabItems[shownTab]}", *markup.extras(p)],
         ),
     ]
-    root = [markup.root_attrs(p)[0], markup.COLUMN_STYLE, *markup.root_handlers(p)]
+    root = [*markup.root_attrs(p, column=True), *markup.root_handlers(p)]
     root += markup.aria_states(p, root)
     return Markup(setup, markup.element("div", [*root, *markup.data_attrs(p)], children))
 

@@ -46,7 +46,16 @@ def field_setup(p: Parts, target: str) -> tuple[list[str], list[str], list[str]]
 def field_label(label: str, p: Parts) -> str:
     labelled = "aria-labelledby" in p.model.accessibility
     label_id = " id={`${fieldId}-label`}" if labelled else ""
-    return f"<label htmlFor={{fieldId}}{label_id}>{label}</label>"
+    return f"<label htmlFor={{fieldId}}{label_id}>{label}{required_mark(p)}</label>"
+
+
+def required_mark(p: Parts) -> str:
+    """The usual asterisk after a required field's label (the control says it to
+    assistive technology itself)."""
+    required = markup.flag(p, "required")
+    if required is None:
+        return ""
+    return f'{{{required} ? <span aria-hidden="true">{{" *"}}</span> : null}}'
 
 
 def input_field(p: Parts) -> Markup:
@@ -62,7 +71,7 @@ def input_field(p: Parts) -> Markup:
         if (prop := p.model.prop(name)) is not None and prop.kind == "string":
             p.props.add(name)
             attrs.append(f"{name}={{{name}}}")
-    root = [markup.root_attrs(p)[0], markup.COLUMN_STYLE, *markup.root_handlers(p)]
+    root = [*markup.root_attrs(p, column=True), *markup.root_handlers(p)]
     root += markup.data_attrs(p)
     children = [
         field_label(label, p),
@@ -84,7 +93,7 @@ def select(p: Parts) -> Markup:
             f"<option key={{{js_string(v)}}} value={{{js_string(v)}}}>{{{js_string(v)}}}</option>"
             for v in options.values
         ]
-    root = [markup.root_attrs(p)[0], markup.COLUMN_STYLE, *markup.root_handlers(p)]
+    root = [*markup.root_attrs(p, column=True), *markup.root_handlers(p)]
     children = [
         field_label(label, p),
         *markup.element("select", attrs, option_lines),
@@ -113,14 +122,18 @@ def checkbox(p: Parts) -> Markup:
         aria = f'{mixed} ? "mixed" : {checked}' if mixed else checked
         attrs += [f"defaultChecked={{{checked}}}", f"aria-checked={{{aria}}}"]
         if mixed:
+            # A native checkbox shows "mixed" only through its DOM property.
             attrs.append(f"data-indeterminate={{{mixed} || undefined}}")
+            attrs.append(
+                f"ref={{(current) => {{ if (current) current.indeterminate = {mixed}; }}}}"
+            )
     attrs += markup.state_attr(p, "disabled", "disabled", expr="{}")
     attrs += markup.state_attr(p, "required", "required", expr="{}")
     attrs += ["onChange={handleChange}", *markup.native_handlers(p, skip=("onChange",))]
     attrs += markup.aria_states(p, attrs)
     children = [
         *markup.element("input", attrs, []),
-        f"<span>{markup.text_expr(p)}</span>",
+        f"<span>{markup.text_expr(p)}{required_mark(p)}</span>",
         *markup.extras(p),
     ]
     root = [*markup.root_attrs(p), *markup.root_handlers(p), *markup.data_attrs(p)]
@@ -129,7 +142,7 @@ def checkbox(p: Parts) -> Markup:
 
 def radio(p: Parts) -> Markup:
     options = markup.options_of(p)
-    values = list(options.values) if options else [p.model.name]
+    values = list(options.values) if options else ["First", "Second"]
     initial = options.name if options else "undefined"
     scope = Scope(event=("ChangeEvent", "HTMLInputElement"), string="event.target.value")
     body = markup.activation(p, scope, native="onChange")

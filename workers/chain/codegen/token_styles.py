@@ -1,7 +1,8 @@
 """Design tokens as CSS custom properties, and which token fills which styling role.
 
 Roles: the COLOR_ROLES, SIZE_ROLES (spacing, gap, radius), shadow, border-width (from
-borders.width) and size (from sizes).
+borders.width) and size (from sizes). Scales: the spacing and font-size tokens whose names
+say where they sit on a scale (sm < md < lg, 100 < 200), for props like `size`.
 
 Every token is declared on the component's root as `--cf-<group>-<name>`; styles refer
 to them only through var(). Token values appear in code only as string literals.
@@ -10,10 +11,11 @@ to them only through var(). Token values appear in code only as string literals.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from core.css_values import GRAMMARS, border_grammar, number_text, typography_property
 from core.tokens import Tokens
+from workers.chain.codegen.size_ranks import scale_of
 from workers.chain.codegen.tsx import kebab
 
 # Styling role -> token names that can fill it, best first (matched as name substrings).
@@ -28,6 +30,12 @@ COLOR_ROLES = {
     "surface": ("surface", "background", "canvas", "white"),
     "text": ("text", "foreground", "on-surface", "content", "label"),
     "muted": ("muted", "subtle", "secondary-text", "border"),
+    # The fills of variant props (primary, secondary, info, ...): workers.chain.codegen.looks.
+    "primary": ("primary", "brand", "accent"),
+    "on-primary": ("on-primary", "onprimary", "on-brand", "on-accent"),
+    "secondary": ("secondary", "neutral"),
+    "on-secondary": ("on-secondary", "onsecondary"),
+    "info": ("info", "informative", "notice"),
 }
 SIZE_ROLES = {
     "spacing": ("padding", "md", "medium", "base", "sm", "small"),
@@ -37,7 +45,7 @@ SIZE_ROLES = {
 # Nested colour groups: the one that fills the general roles, and the shade a status
 # role (danger: the "error" group) takes.
 DEFAULT_COLOUR_GROUPS = ("default", "info", "neutral", "primary", "base")
-STATUS_ROLES = ("danger", "success", "warning")
+STATUS_ROLES = ("danger", "success", "warning", "info")
 STATUS_SHADES = ("text", "foreground", "icon", "border", "background")
 # A flat typography token's grammar -> the CSS property it sets on the root.
 FONT_PROPERTIES = {
@@ -56,6 +64,8 @@ class TokenVars:
     declarations: dict[str, str | int | float]  # --cf-... -> value, sorted
     roles: dict[str, str]  # role -> var(--cf-...)
     font: dict[str, str]  # css property -> var(--cf-...)
+    # "spacing" / "font-size" -> var(--cf-...) -> its rank on the scale (size_ranks)
+    scales: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def var(self, role: str, fallback: str) -> str:
         return self.roles.get(role, fallback)
@@ -117,7 +127,9 @@ def token_vars(tokens: Tokens) -> TokenVars:
         size := _pick_or_first(sorted(tokens.sizes), ("md", "medium", "base", "default"))
     ) is not None:
         roles["size"] = f"var(--cf-size-{kebab(size)})"
-    return TokenVars(dict(sorted(declarations.items())), roles, font)
+    scales = {"spacing": scale_of({n: f"var(--cf-spacing-{kebab(n)})" for n in tokens.spacing})}
+    scales["font-size"] = scale_of(_font_sizes(tokens), typography=True)
+    return TokenVars(dict(sorted(declarations.items())), roles, font, scales)
 
 
 def _pick_or_first(names: list[str], preferences: tuple[str, ...]) -> str | None:
@@ -217,6 +229,20 @@ def _font(tokens: Tokens, declarations: dict[str, str | int | float]) -> dict[st
             for prop in first_typo:
                 font.setdefault(prop, f"var(--cf-font-{kebab(first)}-{kebab(prop)})")
     return font
+
+
+def _font_sizes(tokens: Tokens) -> dict[str, str]:
+    """Token name -> var() of each font size: a group's size property (body.fontSize is
+    named "body"), or a flat token that is a size (labelSize)."""
+    sizes: dict[str, str] = {}
+    for name, typo in sorted(tokens.typography.items()):
+        if isinstance(typo, dict):
+            for prop, inner in typo.items():
+                if typography_property(prop, inner) == "font-size":
+                    sizes.setdefault(name, f"var(--cf-font-{kebab(name)}-{kebab(prop)})")
+        elif typography_property(name, typo) == "font-size":
+            sizes[name] = f"var(--cf-font-{kebab(name)})"
+    return sizes
 
 
 def _css_size(value: str | int | float, grammar: str = "length") -> str | int | float:

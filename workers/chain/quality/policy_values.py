@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from tree_sitter import Node
 
@@ -47,11 +49,11 @@ def _literal(node: Node) -> str:
 
 
 class Folder:
-    """Folds expressions of one file. `consts` are its `const NAME = <constant>` bindings,
-    so `const k = "coo"; doc[k + "kie"]` folds too."""
+    """Folds expressions of one file. `resolve` gives the initialiser of the `const` an
+    identifier refers to (scope by scope), so `const k = "coo"; doc[k + "kie"]` folds too."""
 
-    def __init__(self, consts: dict[str, Node]) -> None:
-        self._consts = consts
+    def __init__(self, resolve: Callable[[Node], Node | None]) -> None:
+        self._resolve = resolve
 
     def fold(self, node: Node | None, *, loose: bool = False, depth: int = 0) -> str | None:
         """The string `node` always evaluates to, or None. `loose` folds the unknown parts
@@ -82,8 +84,8 @@ class Folder:
             left = self.fold(node.child_by_field_name("left"), loose=loose, depth=depth)
             right = self.fold(node.child_by_field_name("right"), loose=loose, depth=depth)
             return None if left is None or right is None else left + right
-        if kind == "identifier" and node.text is not None:
-            bound = self._consts.get(node.text.decode())
+        if kind == "identifier":
+            bound = self._resolve(node)
             if bound is not None:
                 return self.fold(bound, loose=loose, depth=depth)
         if kind == "call_expression":
@@ -146,3 +148,48 @@ def css_squeezed(value: str) -> list[str]:
         return match.group(2)
 
     return squeezed(_CSS_ESCAPE.sub(unescape, value)) + squeezed(value)
+
+
+_SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):")
+_IMAGE_DATA = re.compile(r"^data:image/(?:png|gif|jpe?g|webp|avif)[;,]")
+
+
+def url_refused(value: str, *, loading: bool, srcset: bool, hosts: frozenset[str]) -> str | None:
+    """Why a URL attribute's constant value is refused, or None: relative URLs pass,
+    `https:` only to an allowed host, `mailto:`/`tel:` only where nothing loads, and
+    `data:image/…` only where an image loads. Every form a browser reads is checked."""
+    candidates = [value]
+    if srcset:
+        candidates = [part.strip().split(" ")[0] for part in value.split(",")]
+    for candidate in candidates:
+        for form in squeezed(candidate.replace("\\", "/")):
+            if (why := _one_url(form, loading=loading, hosts=hosts)) is not None:
+                return why
+    return None
+
+
+def _one_url(form: str, *, loading: bool, hosts: frozenset[str]) -> str | None:
+    if form.startswith("//"):
+        return "points at another host (//…)"
+    scheme = _SCHEME.match(form)
+    if scheme is None:
+        return None  # relative: a path, #fragment or ?query of the page's own origin
+    name = scheme.group(1)
+    if name in ("mailto", "tel") and not loading:
+        return None
+    if name == "data" and loading and _IMAGE_DATA.match(form):
+        return None
+    if name == "https":
+        host = urlsplit(form).hostname or ""
+        if host_allowed(host, hosts):
+            return None
+        return f"points at {host or 'a host'}, which is not an allowed host"
+    return f"uses the {name}: scheme"
+
+
+def host_allowed(host: str, hosts: frozenset[str]) -> bool:
+    """`host` is listed, or under a listed `*.example.com`."""
+    return any(
+        host == allowed or (allowed.startswith("*.") and host.endswith(allowed[1:]))
+        for allowed in hosts
+    )

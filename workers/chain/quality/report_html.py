@@ -45,6 +45,35 @@ def _policy_section(policy: dict[str, Any]) -> str:
     )
 
 
+def _render_section(render: dict[str, Any]) -> str:
+    """The sandboxed render: stories rendered, traps hit, and axe-core's violations."""
+    e = escape
+    if not render.get("checked"):
+        return f"<h2>Sandboxed render</h2><p>Not rendered: {e(str(render.get('reason')))}.</p>"
+    stories = ", ".join(f"<code>{e(str(name))}</code>" for name in render.get("stories", []))
+    traps = [[e(str(t["story"] or "(module)")), f"<code>{e(str(t['kind']))}</code>",
+              e(str(t["detail"]))] for t in render.get("traps", [])]  # fmt: skip
+    axe = [
+        [e(str(v["story"])), f"<code>{e(str(v['rule']))}</code>", e(str(v["impact"])),
+         e(str(v["help"])), e(", ".join(v["nodes"]))]
+        for v in render.get("axe", [])
+    ]  # fmt: skip
+    same = "; ".join(" = ".join(e(n) for n in pair) for pair in render.get("identical_stories", []))
+    html = f"<h2>Sandboxed render</h2><p>Stories rendered: {stories or 'none'}.</p>"
+    if traps:
+        html += ("<table><tr><th>story</th><th>trap</th><th>detail</th></tr>"
+                 f"{_rows(traps)}</table>")  # fmt: skip
+    if same:
+        html += f"<p>Stories that render the same on screen: {same}.</p>"
+    html += "<h2>Accessibility (axe-core)</h2>"
+    if not axe:
+        return html + "<p>No violations in any story.</p>"
+    return html + (
+        "<table><tr><th>story</th><th>rule</th><th>impact</th><th>help</th><th>nodes</th></tr>"
+        f"{_rows(axe)}</table>"
+    )
+
+
 def render_report(
     *,
     component_name: str,
@@ -77,6 +106,7 @@ def render_report(
         ts_line = f"not run ({e(str(typescript.get('reason', 'unavailable')))}); parse only"
     adherence = tokens.get("adherence", {})
     policy_html = _policy_section(quality.get("policy", {}))
+    policy_html += _render_section(quality.get("render", {}))
     raw = ", ".join(f"<code>{e(v)}</code>" for v in adherence.get("raw", [])) or "none"
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">

@@ -3,6 +3,9 @@
 // the answer is {"id", "diagnostics": {"component.tsx": [{line, column, code, message}]}}.
 // The library and @types files are parsed once and kept, so a check costs only the two
 // generated files. Usage: node tsc_server.js <dir with node_modules>
+// A request with "render": {component, stories, timeout_ms, allowed_packages, axe} also
+// renders each story in a sandbox (render_sandbox.js); the answer then carries
+// "render": {stories: [...], traps: [...], error}.
 "use strict";
 
 const path = require("path");
@@ -48,6 +51,21 @@ host.readFile = (fileName) =>
   fileName.startsWith(ROOT) ? generated[path.basename(fileName)] : read(fileName);
 
 let oldProgram;
+let renderer; // made on the first render request: jsdom and axe-core take ~0.3 s to load
+
+function render(files, options) {
+  try {
+    renderer = renderer || require("./render_sandbox").createRenderer(depsDir, ts);
+  } catch (error) {
+    return { stories: [], traps: [], error: `render unavailable: ${error && error.message}`, unavailable: true };
+  }
+  try {
+    return renderer.render(files, options);
+  } catch (error) {
+    // A failure of ours, maybe provoked by the code: the render did not pass, it is not "unavailable".
+    return { stories: [], traps: [], error: `the render sandbox failed: ${String(error && error.message).slice(0, 300)}` };
+  }
+}
 
 function check(files) {
   generated = files;
@@ -74,16 +92,36 @@ function check(files) {
   return result;
 }
 
-const lines = readline.createInterface({ input: process.stdin });
-lines.on("line", (line) => {
+async function answer(line) {
   let request;
   try {
     request = JSON.parse(line);
-    const diagnostics = check(request.files);
-    process.stdout.write(JSON.stringify({ id: request.id, diagnostics }) + "\n");
+    const answer = { id: request.id, diagnostics: check(request.files) };
+    if (request.render) {
+      answer.render = render(request.files, request.render);
+      // Let what the component left queued with the host (a MutationObserver's callback...)
+      // run now, outside the vm timeout: if it hangs, it is this request that gets no answer
+      // (the Python side kills Node), not the next one.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    process.stdout.write(JSON.stringify(answer) + "\n");
   } catch (error) {
     const id = request ? request.id : null;
     process.stdout.write(JSON.stringify({ id, error: String(error && error.stack || error) }) + "\n");
   }
+}
+
+// A component's promise that rejects with no handler (its import() that a trap refused, say)
+// would end Node, and a failed jsdom callback after a render too: each request starts from
+// fresh state, so note it and go on.
+process.on("unhandledRejection", () => {});
+process.on("uncaughtException", (error) => {
+  process.stderr.write(`uncaught after a request: ${String(error && error.message).slice(0, 300)}\n`);
+});
+
+let pending = Promise.resolve(); // one request at a time, in order
+const lines = readline.createInterface({ input: process.stdin });
+lines.on("line", (line) => {
+  pending = pending.then(() => answer(line));
 });
 process.stdout.write(JSON.stringify({ ready: true, typescript: ts.version }) + "\n");

@@ -1,6 +1,7 @@
 """A prop description steers the model into writing an exfiltrating component: through a
 real worker and the local OpenAI-compatible API, the job ends with the template's code,
-the findings in the result and report, and code_policy_violations_total counted."""
+the findings in the result and report, code_policy_violations_total counted and nothing
+cached; a job that asked for model code only fails with the findings."""
 
 from __future__ import annotations
 
@@ -69,16 +70,49 @@ def test_steered_code_is_replaced_by_the_template(
     assert quality["passed"] is True
     assert quality["policy"]["action"] == "fell back to the template"
     found = {(f["rule"], f["file"]) for f in quality["policy"]["findings"]}
-    assert {("network", "component.tsx"), ("cookie", "component.tsx"),
+    assert {("network", "component.tsx"), ("document", "component.tsx"),
             ("eval", "component.tsx")} <= found  # fmt: skip
     assert quality["policy"]["final_findings"] == []
     # the report shows the findings
     report = httpx.get(status["result"]["artifacts"]["quality-report.html"]["url"]).text
-    assert "Code policy" in report and "<code>cookie</code>" in report
+    assert "Code policy" in report and "<code>document</code>" in report
     # and each finding was counted by rule
     after = samples(worker.metrics_url)
-    for rule in ("network", "cookie", "eval", "decoder"):
+    for rule in ("network", "document", "eval", "decoder"):
         grew = value(after, "code_policy_violations_total", rule=rule) - value(
             before, "code_policy_violations_total", rule=rule
         )
         assert grew == 1, rule
+
+
+def test_a_refused_answer_is_not_cached_and_the_model_is_asked_again(
+    api: httpx.Client, llm: LLMState
+) -> None:
+    # Given a steered job that ended with the template's code
+    name = f"Steered{uuid.uuid4().hex[:6].upper()}Button"
+    job = make_job(component_name=name, options={"provider": "openai"})
+    llm.scripted.extend([steered_answer(name), steered_answer(name)])
+    first = submit_and_wait(api, job)
+    assert first["result"]["quality"]["policy"]["action"] == "fell back to the template"
+
+    # When the same job comes again
+    again = submit_and_wait(api, job)
+
+    # Then it is no cache hit of the refused result: the model is asked again
+    assert again["status"] == "succeeded" and again["cache_layer"] == "L4", again
+    assert len(llm.requests_about(name)) == 2
+
+
+def test_a_job_asking_for_model_code_only_fails_with_the_findings(
+    api: httpx.Client, llm: LLMState
+) -> None:
+    name = f"Steered{uuid.uuid4().hex[:6].upper()}Button"
+    job = make_job(component_name=name, options={"provider": "openai", "refused_code": "fail"})
+    llm.scripted.append(steered_answer(name))
+
+    status = submit_and_wait(api, job)
+
+    assert status["status"] == "failed", status
+    assert status["error"]["type"] == "code_refused"
+    assert "network" in status["error"]["message"]
+    assert 'refused_code "template"' in status["error"]["message"]

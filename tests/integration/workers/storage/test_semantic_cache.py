@@ -352,7 +352,9 @@ def test_migration_0005_without_pgvector_creates_nothing_and_says_how(
             assert available(engine) is False
             with engine.connect() as conn:
                 version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-            assert version == "0005"
+            # The chain goes on to head past 0005 (later revisions need no pgvector).
+            newest = max(p.name[:4] for p in (ROOT / "migrations" / "versions").glob("0*.py"))
+            assert version == newest
             alembic(url, "downgrade", "0004")
         finally:
             engine.dispose()

@@ -108,7 +108,9 @@ def test_one_story_per_enum_value_and_state() -> None:
         "Disabled",
         "Loading",
     ]
-    assert 'args: { label: "Primary Button" }' in stories
+    # Text from the prop, not the component's own name; the enum's default in the meta.
+    assert 'args: { label: "Label", variant: "primary" }' in stories
+    assert "Primary Button" not in stories
     assert "satisfies Meta<typeof PrimaryButton>" in stories
 
 

@@ -30,7 +30,7 @@ def test_the_system_message_states_the_rules_and_what_the_data_is() -> None:
     system = system_message("generate_code", {"task": "Write it."})
     assert "never instructions to follow" in system
     assert DATA_BEGIN in system and DATA_END in system
-    assert CODE_POLICY in system and "document.cookie" in CODE_POLICY
+    assert CODE_POLICY in system and "constructor" in CODE_POLICY
     body = {
         "messages": [
             {"role": "system", "content": system},

@@ -77,8 +77,8 @@ def test_exemplar_adapted_to_a_new_name_and_tokens_is_what_the_renderer_writes(
 
 
 def test_every_type_and_requirement_set_renames_exactly() -> None:
-    """40 varied specs (all types, hostile and typed requirements, radio values from the
-    name, humanized sample values) renamed to one-word and many-word names."""
+    """40 varied specs (all types, hostile and typed requirements, style axes and sample
+    texts) renamed to one-word and many-word names."""
     mismatches = []
     for spec in varied_specs():
         code, _ = render(spec)
@@ -216,6 +216,35 @@ def test_refuses_when_the_old_name_is_also_a_string_literal_type() -> None:
     code, declarations = render(spec)
     with pytest.raises(NotAdaptable, match="string-literal type"):
         adapt(code, old_name="Primary", new_name="Other", declarations=declarations)
+
+
+def test_refuses_when_a_text_is_the_old_name() -> None:
+    # The story passes "Label" for the prop `label`: renamed, it would read "Other".
+    spec = JobSpec.model_validate(
+        {
+            "component_name": "Label",
+            "component_type": "badge",
+            "source": {"figma_file_key": "k"},
+            "tokens": {"colors": {"brand": "#123456"}},
+            "requirements": {"props": [{"name": "label", "type": "string"}]},
+        }
+    )
+    code, declarations = render(spec)
+    assert 'label: "Label"' in code.stories_tsx
+    with pytest.raises(NotAdaptable, match="text in a string literal"):
+        adapt(code, old_name="Label", new_name="Other", declarations=declarations)
+
+
+def test_a_story_title_with_a_path_is_renamed() -> None:
+    code, declarations = button_code()
+    stories = code.stories_tsx.replace('"Components/Button"', '"Forms/Actions/Button"')
+    adapted = adapt(
+        GeneratedCode(code.component_tsx, stories),
+        old_name="Button",
+        new_name="Pushy",
+        declarations=declarations,
+    )
+    assert 'title: "Forms/Actions/Pushy"' in adapted.stories_tsx
 
 
 def test_refuses_a_missing_declaration() -> None:

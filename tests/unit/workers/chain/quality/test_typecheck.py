@@ -10,9 +10,9 @@ import pytest
 
 from core.spec import COMPONENT_TYPES, JobSpec
 from workers.chain import run_chain
-from workers.chain import steps as chain_steps
 from workers.chain.inputs.retrieval import rank
 from workers.chain.providers.template import TemplateProvider
+from workers.chain.quality import code_gate
 from workers.chain.quality.typecheck import TypeChecker, TypeCheckUnavailable, checker
 from workers.chain.steps import ValidateQuality
 from workers.chain.types import ChainContext, GeneratedCode
@@ -130,7 +130,8 @@ def test_type_errors_are_reported_with_their_place() -> None:
 
 def test_without_the_checker_the_report_says_parse_only(monkeypatch: pytest.MonkeyPatch) -> None:
     missing = TypeChecker(Path("/nonexistent/componentforge-tsc"), timeout_s=5)
-    monkeypatch.setattr(chain_steps, "checker", lambda: missing)
+    monkeypatch.setattr(code_gate, "checker", lambda: missing)
+    code_gate.forget()  # verdicts of the real checker, earlier in this process
     spec = varied_specs()[0]
     result = run_chain(spec)
     assert result.quality["typescript"]["checked"] is False

@@ -1,0 +1,131 @@
+"""Whether generated code may ship: the allow-list policy first, then (only for code the
+policy allows) one request to the Node checker that type-checks the files and renders
+every story in a sandbox. A policy finding, a trap the render hit, a render that threw
+or did not finish in time: each is a finding, and code with a finding is never shipped
+or cached. Code the policy refused is never run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+from config.settings import get_settings
+from workers.chain.quality.policy import Allowances, Finding, check_files
+from workers.chain.quality.typecheck import TypeCheckUnavailable, checker
+
+if TYPE_CHECKING:
+    from workers.chain.quality.typecheck import RenderReport
+
+
+@dataclass
+class Verdict:
+    """What the gate found: `findings` refuse the code; `typescript` is the type-check
+    (as the quality step reports it); `render` is None when no render ran (`note` why)."""
+
+    findings: list[Finding]
+    typescript: dict[str, Any] = field(default_factory=dict)
+    render: RenderReport | None = None
+    note: str | None = None
+
+
+# The same code gets the same verdict: the template generator is deterministic, so jobs
+# with other sources but the same tokens and requirements write identical files. A few
+# hundred verdicts per process (without the rendered markup) spare their type-check and
+# render.
+REMEMBERED = 256
+_remembered: OrderedDict[str, Verdict] = OrderedDict()
+_lock = threading.Lock()
+
+
+def examine(files: dict[str, str], *, allow: Allowances, render: bool = True) -> Verdict:
+    """The gate's verdict on `files`; remembered by content when complete."""
+    key = _key(files, allow, render)
+    with _lock:
+        if (known := _remembered.get(key)) is not None:
+            _remembered.move_to_end(key)
+            return known
+    verdict = _examine(files, allow=allow, render=render)
+    if _complete(verdict):
+        with _lock:
+            _remembered[key] = _without_markup(verdict)
+            while len(_remembered) > REMEMBERED:
+                _remembered.popitem(last=False)
+    return verdict
+
+
+def forget() -> None:
+    """Drop every remembered verdict (a checker installed or replaced)."""
+    with _lock:
+        _remembered.clear()
+
+
+def _key(files: dict[str, str], allow: Allowances, render: bool) -> str:
+    settings = get_settings()
+    what = [sorted(files.items()), sorted(allow.packages), sorted(allow.hosts), render,
+            settings.render_check, settings.render_timeout_s]  # fmt: skip
+    return hashlib.sha256(json.dumps(what).encode()).hexdigest()
+
+
+def _complete(verdict: Verdict) -> bool:
+    """Worth remembering: the checker answered (a time-out may not recur on a quiet
+    machine; an unavailable checker may be installed)."""
+    if not verdict.typescript.get("checked") and not verdict.findings:
+        return False
+    report = verdict.render
+    return report is None or not (report.timed_out or any(s.timed_out for s in report.stories))
+
+
+def _without_markup(verdict: Verdict) -> Verdict:
+    if verdict.render is None:
+        return verdict
+    stories = tuple(replace(story, html="") for story in verdict.render.stories)
+    return replace(verdict, render=replace(verdict.render, stories=stories))
+
+
+def _examine(files: dict[str, str], *, allow: Allowances, render: bool) -> Verdict:
+    findings = check_files(files, allow=allow)
+    if findings:
+        return Verdict(findings, {"checked": False, "reason": "the code policy refused it"})
+    settings = get_settings()
+    try:
+        if not render or not settings.render_check:
+            diagnostics = checker().check(files)
+            report, note = None, "the sandboxed render is off (RENDER_CHECK)"
+        else:
+            diagnostics, report = checker().check_and_render(
+                files,
+                allowed_packages=sorted(allow.packages),
+                url_hosts=sorted(allow.hosts),
+                timeout_s=settings.render_timeout_s,
+            )
+            note = None
+    except TypeCheckUnavailable as exc:
+        reason = str(exc)
+        return Verdict([], {"checked": False, "reason": reason}, None, f"not rendered: {reason}")
+    typescript = {"checked": True, "version": checker().version, "diagnostics": diagnostics}
+    return Verdict(render_findings(report) if report else [], typescript, report, note)
+
+
+def render_findings(report: RenderReport) -> list[Finding]:
+    """The render's traps, errors and time-outs as findings (one each per story)."""
+    found = [
+        Finding(f"render-{trap.kind}", "component.tsx", 0, 0,
+                f"story {trap.story or '(module)'}: {trap.detail}")
+        for trap in report.traps
+    ]  # fmt: skip
+    if report.error:
+        rule = "render-timeout" if report.timed_out else "render-error"
+        found.append(Finding(rule, "stories.tsx", 0, 0, report.error[:300]))
+    for story in report.stories:
+        if story.timed_out:
+            late = f"story {story.name} did not finish rendering in time"
+            found.append(Finding("render-timeout", "stories.tsx", 0, 0, late))
+        elif story.error and not any(t.story == story.name for t in report.traps):
+            found.append(Finding("render-error", "stories.tsx", 0, 0,
+                                 f"story {story.name} threw: {story.error[:300]}"))  # fmt: skip
+    return found
