@@ -225,8 +225,10 @@ class _Walk:
                 self._add("prototype", node, f"reads `{name}`")
         else:
             self._member_name(node, name, "reads")
-        if _is_written(node) and name in names.URL_ATTRIBUTES:
+        if _is_written(node) and name.lower() in names.URL_NAMES:
             self._add("url", node, f"`{name}` is set in code; URLs belong in JSX attributes")
+        elif _is_written(node) and name in names.CSS_URL_PROPERTIES:
+            self._css_value(_assigned_value(node), name)
 
     def _on_property_identifier(self, node: Node) -> None:
         parent = node.parent
@@ -244,7 +246,7 @@ class _Walk:
         folded = self._fold.fold(key)
         if folded is not None:
             self._member_name(node, folded, "reads")
-            if _is_written(node) and folded in names.URL_ATTRIBUTES:
+            if _is_written(node) and folded.lower() in names.URL_NAMES:
                 self._add("url", node, f"`{folded}` is set in code")
             return
         parent = node.parent
@@ -344,6 +346,21 @@ class _Walk:
             self._add("html-injection", node, f"an object with the key `{name}`")
         elif name in names.URL_ATTRIBUTES:
             self._url_value(value, name)
+        elif name in names.CSS_URL_PROPERTIES:
+            self._css_value(value, name)
+
+    def _css_value(self, value: Node | None, name: str) -> None:
+        """A CSS property that can load a URL (background, mask, cursor, ...): its value
+        must be a constant (whose text is checked as CSS) or a prop passed through, never
+        text built at run time (`"ur" + "l(" + secret`)."""
+        for leaf in self._leaves(value):
+            if leaf.type in ("undefined", "null", "number"):
+                continue
+            if leaf.type in _PROP_FORMS and self._scopes.is_prop(leaf):
+                continue
+            if self._fold.fold(leaf) is None:
+                self._add("css-resource", leaf, f"`{name}` built at run time may load a URL")
+                return
 
     def _on_shorthand_property_identifier(self, node: Node) -> None:
         name = text(node)
@@ -361,6 +378,10 @@ class _Walk:
         if callee is not None and callee.type == "import":
             self._add("dynamic-import", node, "import() loads code at run time")
             return
+        is_method = callee is not None and callee.type == "member_expression"
+        method = text(callee.child_by_field_name("property") if is_method else callee)
+        if method in ("cloneElement", "setProperty") and args is not None:
+            self._props_argument(node, method, args.named_children)
         if callee is None or callee.type != "identifier" or text(callee) not in names.TIMERS:
             return
         if self._scopes.is_local(callee, text(callee)):
@@ -368,6 +389,39 @@ class _Walk:
         first = args.named_children[0] if args is not None and args.named_children else None
         if first is None or not self._scopes.is_function(first):
             self._add("timer-string", node, f"{text(callee)} needs a function the file writes")
+
+    def _props_argument(self, node: Node, method: str, args: list[Node]) -> None:
+        """cloneElement's props are an element's attributes: an object literal with
+        constant keys (then checked like JSX attributes) or the component's own props.
+        style.setProperty's name must be constant, and its value too for URL properties."""
+        second = args[1] if len(args) > 1 else None
+        if method == "setProperty":
+            name = self._fold.fold(args[0]) if args else None
+            camel = re.sub(r"-([a-z])", lambda m: m.group(1).upper(), name or "")
+            if name is None:
+                self._add("css-resource", node, "setProperty of a name built at run time")
+            elif camel in names.CSS_URL_PROPERTIES:
+                self._css_value(second, name)
+            return
+        if second is None or second.type in ("null", "undefined"):
+            return
+        if second.type == "identifier" and self._scopes.is_own_props(second):
+            return
+        if second.type != "object":
+            self._add("jsx-spread", node, "cloneElement with props that are not a literal")
+            return
+        for pair in second.named_children:
+            key = pair.child_by_field_name("key") if pair.type == "pair" else None
+            if pair.type == "spread_element":
+                inner = pair.named_children[0] if pair.named_children else None
+                if inner is None or not self._scopes.is_own_props(inner):
+                    self._add("jsx-spread", pair, "only the component's own props may be spread")
+            elif (
+                key is not None
+                and key.type == "computed_property_name"
+                and (self._fold.fold(key) is None)
+            ):
+                self._add("computed-access", pair, "cloneElement with a key built at run time")
 
     def _on_new_expression(self, node: Node) -> None:
         constructor = node.child_by_field_name("constructor")
@@ -533,6 +587,16 @@ class _Walk:
             yield from self._leaves(node.child_by_field_name("right"))
         else:
             yield node
+
+
+def _assigned_value(node: Node) -> Node | None:
+    """The right side of the assignment `node` (a member chain) is the target of."""
+    while node.parent is not None and node.parent.type in (
+        "member_expression", "subscript_expression", "non_null_expression"
+    ):  # fmt: skip
+        node = node.parent
+    parent = node.parent
+    return parent.child_by_field_name("right") if parent is not None else None
 
 
 def _relative_prefix(node: Node) -> bool:

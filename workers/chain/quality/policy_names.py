@@ -116,12 +116,19 @@ SINKS = _words("""
     innerHTML outerHTML insertAdjacentHTML setHTMLUnsafe srcdoc cookie setAttribute
     setAttributeNS setAttributeNode createContextualFragment write writeln execCommand
     submit requestSubmit sendBeacon postMessage createElement createElementNS
-    parseFromString importNode adoptNode eval
+    parseFromString importNode adoptNode eval attributes getAttributeNode
 """)
 # URL-bearing attributes and properties: their values must pass the URL rule.
 URL_ATTRIBUTES = _words("""
     href src action formAction poster srcSet xlinkHref data cite background ping
     manifest codeBase longDesc lowsrc imageSrcSet dynsrc
+""")
+URL_NAMES = frozenset(name.lower() for name in URL_ATTRIBUTES)  # as DOM properties: srcset
+# CSS properties whose value may hold url(): only constants (checked as CSS) or props.
+CSS_URL_PROPERTIES = _words("""
+    background backgroundImage borderImage borderImageSource listStyle listStyleImage
+    content cursor mask maskImage maskBorder maskBorderSource filter clipPath shapeOutside
+    cssText src
 """)
 # Of those, the ones that load a resource when rendered (not only on a click).
 LOADING_ATTRIBUTES = _words("src srcSet poster data background lowsrc imageSrcSet dynsrc")

