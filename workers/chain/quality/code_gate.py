@@ -12,14 +12,11 @@ import json
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from config.settings import get_settings
 from workers.chain.quality.policy import Allowances, Finding, check_files
-from workers.chain.quality.typecheck import TypeCheckUnavailable, checker
-
-if TYPE_CHECKING:
-    from workers.chain.quality.typecheck import RenderReport
+from workers.chain.quality.typecheck import RenderReport, TypeCheckUnavailable, checker
 
 
 @dataclass

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import re
 from itertools import combinations
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from workers.chain.quality.typecheck import RenderReport
+from workers.chain.quality.typecheck import RenderReport
 
 
 def _check(name: str, passed: bool, detail: str) -> dict[str, Any]:
