@@ -8,7 +8,9 @@ user of the machine, and kept in shell history), and never printed.
 
 from __future__ import annotations
 
+import re
 import sys
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any, get_args
 
@@ -78,8 +80,10 @@ class _Usd(_Limit):
 class _Names(_Limit):
     name = "a,b|default"
 
-    def __init__(self, *, known: tuple[str, ...] = ()) -> None:
-        self.known = known
+    def __init__(
+        self, *, known: tuple[str, ...] = (), each: Callable[[str], str] | None = None
+    ) -> None:
+        self.known, self.each = known, each
 
     def parse(self, text: str) -> list[str]:
         names = [name.strip() for name in text.split(",") if name.strip()]
@@ -88,7 +92,20 @@ class _Names(_Limit):
         unknown = [name for name in names if self.known and name not in self.known]
         if unknown:
             raise ValueError(f"unknown {', '.join(unknown)}; known: {', '.join(self.known)}")
-        return names
+        return [self.each(name) for name in names] if self.each else names
+
+
+# An npm package (optionally scoped) or a whole scope (`@radix-ui/*`), as the code policy
+# matches imports: nothing a path or URL could hide in.
+_PACKAGE = re.compile(r"(@[a-z0-9][a-z0-9._~-]*/)?([a-z0-9][a-z0-9._~-]*|\*)")
+
+
+def _package(entry: str) -> str:
+    entry = entry.lower()
+    match = _PACKAGE.fullmatch(entry)
+    if match is None or (entry.endswith("*") and not match.group(1)):
+        raise ValueError(f"{entry!r} is not a package name; give e.g. clsx or @radix-ui/*")
+    return entry
 
 
 def _host_patterns(
@@ -114,10 +131,14 @@ def tenants() -> None:
 @click.option("--models", type=_Names(), help="Allowed models (of priced ones).")
 @click.option(
     "--code-packages",
-    type=_Names(),
+    type=_Names(each=_package),
     help="Packages its generated code may import (clsx,@radix-ui/*); installed where workers run.",
 )
-@click.option("--code-url-hosts", type=_Names(), help="Hosts https: URLs in its code may name.")
+@click.option(
+    "--code-url-hosts",
+    type=_Names(each=check_host_pattern),
+    help="Hosts https: URLs in its code may name (docs.example.com,*.example.com).",
+)
 @click.option("--figma-token-stdin", is_flag=True, help="Read its Figma token from stdin.")
 @click.option("--clear-figma-token", is_flag=True, help="Remove its Figma token.")
 @click.option(

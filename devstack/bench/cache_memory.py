@@ -30,7 +30,8 @@ import redis
 from core.keys import L1_PREFIX
 from core.result import JobCost
 from core.spec import JobSpec
-from devstack.bench.run import percentile, redis_with, table
+from devstack.bench.run import redis_with, table
+from devstack.bench.timing import percentile
 from workers.chain.runner import run_chain
 from workers.storage import l1_cache
 from workers.storage.artifacts import artifact_key

@@ -8,10 +8,9 @@ same run). `make bench` prints it after the jobs tables; alone:
 from __future__ import annotations
 
 import statistics
-import time
-from collections.abc import Callable
 
 from core.spec import COMPONENT_TYPES, JobSpec
+from devstack.bench.timing import timed
 from devstack.sample_jobs import make_job
 from workers.chain.providers.template import TemplateProvider
 from workers.chain.quality.policy import Allowances, check_files
@@ -31,34 +30,25 @@ def _contexts() -> list[ChainContext]:
     return contexts
 
 
-def _ms(run: Callable[[], object], count: int) -> list[float]:
-    samples = []
-    for _ in range(count):
-        started = time.perf_counter()
-        run()
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples
-
-
 def measure() -> dict[str, list[float]]:
     """Milliseconds per component for each part (empty lists when Node is missing)."""
     contexts = _contexts()
     codes = [TemplateProvider().generate_code(ctx) for ctx in contexts]
     files = [{"component.tsx": c.component_tsx, "stories.tsx": c.stories_tsx} for c in codes]
-    allow = Allowances.default()
+    allow, template = Allowances.default(), TemplateProvider()
     parts: dict[str, list[float]] = {"template generator": [], "policy": [], "tsc": [],
                                      "tsc + render": [], "tsc + render + axe": []}  # fmt: skip
     for _ in range(ROUNDS):
         for ctx, each in zip(contexts, files, strict=True):
-            parts["template generator"] += _ms(lambda c=ctx: TemplateProvider().generate_code(c), 1)
-            parts["policy"] += _ms(lambda f=each: check_files(f, allow=allow), 1)
+            parts["template generator"] += timed(lambda c=ctx: template.generate_code(c), 1)
+            parts["policy"] += timed(lambda f=each: check_files(f, allow=allow), 1)
     try:
         checker().check(files[0])  # start Node and load the libraries outside the timing
         for _ in range(ROUNDS):
             for each in files:
-                parts["tsc"] += _ms(lambda f=each: checker().check(f), 1)
-                parts["tsc + render"] += _ms(lambda f=each: _render(f, axe=False), 1)
-                parts["tsc + render + axe"] += _ms(lambda f=each: _render(f, axe=True), 1)
+                parts["tsc"] += timed(lambda f=each: checker().check(f), 1)
+                parts["tsc + render"] += timed(lambda f=each: _render(f, axe=False), 1)
+                parts["tsc + render + axe"] += timed(lambda f=each: _render(f, axe=True), 1)
     except TypeCheckUnavailable as exc:
         print(f"code gate: no render measured ({exc})")
     return parts

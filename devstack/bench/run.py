@@ -20,7 +20,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ import httpx
 from core.keys import DONE_CHANNEL_PATTERN
 from devstack import processes
 from devstack.bench import code_gate, growth, http_load
+from devstack.bench.timing import percentile, timed
 from devstack.fakes.figma import figma_server
 from devstack.keys import mint_key
 from devstack.ports import free_port, port_answers, wait_until
@@ -42,20 +43,6 @@ L4_JOBS = int(os.environ.get("BENCH_L4_JOBS", "60"))
 ONLY = os.environ.get("BENCH_ONLY", "")
 """`http`: the HTTP table alone (its floor included); empty: everything."""
 TENANT = "bench"  # its quotas lifted: the bench measures the API, not its rate limit
-
-
-def percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
-def timed(run: Callable[[], None], count: int) -> list[float]:
-    samples = []
-    for _ in range(count):
-        started = time.perf_counter()
-        run()
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples
 
 
 def floor(env: dict[str, str], workdir: Path) -> tuple[list[float], float]:

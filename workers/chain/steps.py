@@ -217,7 +217,7 @@ def _verdict(ctx: ChainContext) -> Verdict:
 
 
 def _allowances(ctx: ChainContext) -> Allowances:
-    return ctx.allow if isinstance(ctx.allow, Allowances) else Allowances.default()
+    return ctx.allow or Allowances.default()
 
 
 def _compile_checks(

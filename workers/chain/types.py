@@ -10,6 +10,8 @@ from core.result import CostLine
 from core.spec import JobSpec
 from core.tokens import Tokens
 from workers.chain.codegen.token_styles import TokenVars
+from workers.chain.quality.code_gate import Verdict
+from workers.chain.quality.policy import Allowances
 
 # Bump when generated output changes: it is part of every L1 cache key.
 GENERATOR_VERSION = "template-5"
@@ -76,10 +78,9 @@ class ChainContext:
     # The code gate's verdict on a model's code that passed it (workers.chain.quality.
     # code_gate.Verdict), with that code: validate_quality reuses it instead of rendering
     # the same code twice.
-    verdict: tuple[GeneratedCode, Any] | None = None
-    # What the tenant's code may import and link to (policy.Allowances); None: the
-    # deployment's defaults.
-    allow: Any = None
+    verdict: tuple[GeneratedCode, Verdict] | None = None
+    # What the tenant's code may import and link to; None: the deployment's defaults.
+    allow: Allowances | None = None
     quality: dict[str, Any] = field(default_factory=dict)
     report_html: str = ""
     costs: list[CostLine] = field(default_factory=list)

@@ -36,18 +36,19 @@ def _cached(kind: str, tenant_id: str, look_up: Callable[[], T]) -> T:
     return value
 
 
+def _limits(engine: Engine, tenant_id: str) -> tenants.TenantLimits | None:
+    """The tenant's row as limits (None: no such tenant): one look-up for both uses."""
+    return _cached("limits", tenant_id, lambda: tenants.load_limits(engine, tenant_id))
+
+
 def tenant_exists(engine: Engine, tenant_id: str) -> bool:
-    return _cached("exists", tenant_id, lambda: tenants.load_limits(engine, tenant_id) is not None)
+    return _limits(engine, tenant_id) is not None
 
 
 def code_limits(engine: Engine, tenant_id: str) -> tenants.TenantLimits:
-    """The tenant's limits (for what its generated code may import and link to); the
+    """The tenant's limits (what its generated code may import and link to); the
     defaults for a tenant with no row."""
-
-    def look_up() -> tenants.TenantLimits:
-        return tenants.load_limits(engine, tenant_id) or tenants.TenantLimits()
-
-    return _cached("limits", tenant_id, look_up)
+    return _limits(engine, tenant_id) or tenants.TenantLimits()
 
 
 def figma_token(engine: Engine, tenant_id: str) -> SecretStr | None:

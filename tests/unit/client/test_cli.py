@@ -29,6 +29,9 @@ from workers.storage.tenants import TenantLimits
         (["tenants", "set", "acme", "--providers", ","], "comma-separated"),
         (["tenants", "set", "acme", "--figma-token-stdin", "--clear-figma-token"], "exclude"),
         (["tenants", "set", "acme", "--figma-token", "figd_x"], "No such option"),
+        (["tenants", "set", "acme", "--code-packages", "clsx,../../etc"], "not a package name"),
+        (["tenants", "set", "acme", "--code-packages", "*"], "not a package name"),
+        (["tenants", "set", "acme", "--code-url-hosts", "https://x.example"], "not a host name"),
         (["nothing"], "No such command"),
     ],
 )

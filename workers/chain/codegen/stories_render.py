@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from workers.chain.codegen.component_model import TEXT_PROPS, ComponentModel, Event, Prop
 from workers.chain.codegen.labels import sample_text, type_story_args
-from workers.chain.codegen.tsx import js_string, pascal
+from workers.chain.codegen.tsx import js_string, pascal, unique_name
 
 # Optional props shown as text: the stories fill them in too.
 SHOWN_TEXT = frozenset(
@@ -47,14 +47,6 @@ def sample_callback(event: Event) -> str:
     return f"() => {_RETURNS[event.fn.returns]}"
 
 
-def _unique(name: str, taken: set[str]) -> str:
-    candidate, n = name, 2
-    while candidate in taken:
-        candidate, n = f"{name}{n}", n + 1
-    taken.add(candidate)
-    return candidate
-
-
 def story_names(model: ComponentModel) -> list[tuple[str, dict[str, str]]]:
     """(export name, args) for every story after Default."""
     taken = {"Default", "meta", "Story"}
@@ -63,11 +55,11 @@ def story_names(model: ComponentModel) -> list[tuple[str, dict[str, str]]]:
         if prop.kind != "enum":
             continue
         for value in prop.values:
-            name = _unique(pascal(f"{prop.name} {value}"), taken)
+            name = unique_name(pascal(f"{prop.name} {value}"), taken)
             extra = {k: js_string(v) for k, v in type_story_args(model, prop, value).items()}
             stories.append((name, {prop.name: js_string(value), **extra}))
     for state in model.states:
-        stories.append((_unique(pascal(state), taken), {state: "true"}))
+        stories.append((unique_name(pascal(state), taken), {state: "true"}))
     return stories
 
 

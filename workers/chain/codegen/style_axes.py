@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from core.requirements import OBJECT_PROTOTYPE
 from workers.chain.codegen.component_model import SIZE_NAMES, VARIANT_NAMES, ComponentModel, Prop
 from workers.chain.codegen.size_ranks import word_rank
+from workers.chain.codegen.tsx import unique_name
 
 # Channel preferences: fill (colours), edge (a ring), text (weight, decoration), scale
 # (padding, font size), rhythm (line height, gap).
@@ -121,17 +122,9 @@ def style_axes(model: ComponentModel) -> list[Axis]:
         if channel is None:
             continue  # no CSS properties left that no other axis sets: data- attribute only
         used.add(channel)
-        key = _unique(prop.name, taken)
+        key = unique_name(prop.name, taken)
         axes.append(Axis(prop, role, channel, key, tuple(dict.fromkeys(prop.values))))
     return axes
-
-
-def _unique(name: str, taken: set[str]) -> str:
-    candidate, n = name, 2
-    while candidate in taken:
-        candidate, n = f"{name}{n}", n + 1
-    taken.add(candidate)
-    return candidate
 
 
 def _look_of(name: str) -> str | None:

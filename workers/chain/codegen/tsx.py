@@ -12,7 +12,7 @@ import re
 from core.prop_types import ts_string
 from core.requirements import camel, pascal
 
-__all__ = ["camel", "identifier", "js_string", "kebab", "pascal", "union_of"]
+__all__ = ["camel", "identifier", "js_string", "kebab", "pascal", "union_of", "unique_name"]
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -33,6 +33,15 @@ def kebab(text: str) -> str:
     """Lower-case [a-z0-9-] for CSS custom property names and class names."""
     spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1-\2", text)
     return re.sub(r"[^a-z0-9]+", "-", spaced.lower()).strip("-") or "x"
+
+
+def unique_name(name: str, taken: set[str]) -> str:
+    """`name`, or `name2`, `name3`... the first not in `taken` (which it joins)."""
+    candidate, n = name, 2
+    while candidate in taken:
+        candidate, n = f"{name}{n}", n + 1
+    taken.add(candidate)
+    return candidate
 
 
 def union_of(values: list[str]) -> str:

@@ -39,14 +39,14 @@ _remembered: OrderedDict[str, Verdict] = OrderedDict()
 _lock = threading.Lock()
 
 
-def examine(files: dict[str, str], *, allow: Allowances, render: bool = True) -> Verdict:
+def examine(files: dict[str, str], *, allow: Allowances) -> Verdict:
     """The gate's verdict on `files`; remembered by content when complete."""
-    key = _key(files, allow, render)
+    key = _key(files, allow)
     with _lock:
         if (known := _remembered.get(key)) is not None:
             _remembered.move_to_end(key)
             return known
-    verdict = _examine(files, allow=allow, render=render)
+    verdict = _examine(files, allow=allow)
     if _complete(verdict):
         with _lock:
             _remembered[key] = _without_markup(verdict)
@@ -61,9 +61,9 @@ def forget() -> None:
         _remembered.clear()
 
 
-def _key(files: dict[str, str], allow: Allowances, render: bool) -> str:
+def _key(files: dict[str, str], allow: Allowances) -> str:
     settings = get_settings()
-    what = [sorted(files.items()), sorted(allow.packages), sorted(allow.hosts), render,
+    what = [sorted(files.items()), sorted(allow.packages), sorted(allow.hosts),
             settings.render_check, settings.render_timeout_s]  # fmt: skip
     return hashlib.sha256(json.dumps(what).encode()).hexdigest()
 
@@ -84,13 +84,13 @@ def _without_markup(verdict: Verdict) -> Verdict:
     return replace(verdict, render=replace(verdict.render, stories=stories))
 
 
-def _examine(files: dict[str, str], *, allow: Allowances, render: bool) -> Verdict:
+def _examine(files: dict[str, str], *, allow: Allowances) -> Verdict:
     findings = check_files(files, allow=allow)
     if findings:
         return Verdict(findings, {"checked": False, "reason": "the code policy refused it"})
     settings = get_settings()
     try:
-        if not render or not settings.render_check:
+        if not settings.render_check:
             diagnostics = checker().check(files)
             report, note = None, "the sandboxed render is off (RENDER_CHECK)"
         else:

@@ -1,6 +1,5 @@
-// Regenerates platform_names.json: the ES libraries' member and global names, and the DOM
-// members whose declared type reaches past the object they are read on (the code policy
-// refuses those unless listed as safe). Usage: node platform_names.js <dir with
+// Regenerates platform_names.json: the DOM members whose declared type reaches past the
+// object they are read on (the code policy refuses those unless listed as safe). Usage: node platform_names.js <dir with
 // node_modules/typescript>
 "use strict";
 
@@ -19,7 +18,6 @@ const REACH = /\b(Window|WindowProxy|Document|Node|ParentNode|Location|History|S
 function namesOf(file) {
   const text = fs.readFileSync(path.join(libDir, file), "utf8");
   const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, false);
-  const names = new Set();
   const reach = new Set();
   const visit = (node) => {
     if ((ts.isInterfaceDeclaration(node) || ts.isClassDeclaration(node)) && node.name && SKIPPED.has(node.name.text)) {
@@ -27,23 +25,17 @@ function namesOf(file) {
     }
     if (ts.isPropertySignature(node) || ts.isMethodSignature(node) || ts.isPropertyDeclaration(node) || ts.isMethodDeclaration(node) || ts.isGetAccessor(node) || ts.isSetAccessor(node)) {
       if (node.name && ts.isIdentifier(node.name)) {
-        names.add(node.name.text);
         const type = node.type ? node.type.getText(source) : "any";
         if (REACH.test(type)) reach.add(node.name.text);
       }
-    } else if (ts.isVariableDeclaration(node) || ts.isFunctionDeclaration(node)) {
-      if (node.name && ts.isIdentifier(node.name)) names.add(node.name.text);
     }
     ts.forEachChild(node, visit);
   };
   visit(source);
-  return { names, reach };
+  return reach;
 }
 
-const files = fs.readdirSync(libDir).filter((f) => /^lib\.(es5|es20\d\d\.[a-z.]+)\.d\.ts$/.test(f) && !f.includes(".full."));
-const es = new Set();
-for (const file of files) for (const name of namesOf(file).names) es.add(name);
 const reach = new Set();
-for (const file of ["lib.dom.d.ts", "lib.dom.iterable.d.ts"]) for (const name of namesOf(file).reach) reach.add(name);
-const out = { typescript: ts.version, es: [...es].sort(), reach: [...reach].sort() };
+for (const file of ["lib.dom.d.ts", "lib.dom.iterable.d.ts"]) for (const name of namesOf(file)) reach.add(name);
+const out = { typescript: ts.version, reach: [...reach].sort() };
 process.stdout.write(JSON.stringify(out, null, 0).replace(/","/g, '",\n"') + "\n");

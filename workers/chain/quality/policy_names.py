@@ -174,10 +174,9 @@ HTML_ATTRIBUTES = _words("""
 
 
 @cache
-def platform_names() -> tuple[frozenset[str], frozenset[str]]:
-    """(ES names, DOM members that reach past their object) from the TypeScript libraries."""
-    data = json.loads(_PLATFORM_NAMES.read_text())
-    return frozenset(data["es"]), frozenset(data["reach"])
+def reaching_members() -> frozenset[str]:
+    """DOM members declared to return what reaches past their object (TypeScript's DOM)."""
+    return frozenset(json.loads(_PLATFORM_NAMES.read_text())["reach"])
 
 
 def member_refused(name: str) -> str | None:
@@ -186,8 +185,7 @@ def member_refused(name: str) -> str | None:
         return f"`{name}` reaches constructors or prototypes"
     if name in SINKS:
         return f"`{name}` writes markup, runs code or sends data"
-    _, reach = platform_names()
-    if name in reach and name not in SAFE_REACH:
+    if name in reaching_members() and name not in SAFE_REACH:
         return f"`{name}` can reach a window, a document, a node or code"
     return None
 

@@ -87,25 +87,6 @@ class Scopes:
         callee = value.child_by_field_name("function") if value.type == "call_expression" else None
         return text(callee) in ("useCallback", "React.useCallback")
 
-    def is_function_value(self, node: Node | None) -> bool:
-        """A JSX attribute's value that is a function: `{handler}`, `{() => ...}`, a prop
-        (a callback passed through), or either side of `cond ? a : b` / `a ?? b`."""
-        if node is None:
-            return False
-        if node.type in ("jsx_expression", "parenthesized_expression") and node.named_children:
-            return self.is_function_value(node.named_children[0])
-        if node.type == "ternary_expression":
-            return all(self.is_function_value(node.child_by_field_name(f))
-                       for f in ("consequence", "alternative"))  # fmt: skip
-        if node.type in ("undefined", "null"):
-            return True
-        if node.type == "binary_expression":
-            sides = ("left", "right")
-            return all(self.is_function_value(node.child_by_field_name(f)) for f in sides)
-        if node.type in ("member_expression", "identifier") and self.is_prop(node):
-            return True
-        return self.is_function(node)
-
     def is_prop(self, node: Node, depth: int = 0) -> bool:
         """A value straight from a component's props: a name its props parameter binds, a
         member or element of one (`props.href`, `items[i]`), a `const` holding one, or

@@ -12,6 +12,8 @@ from urllib.parse import urlsplit
 
 from tree_sitter import Node
 
+from core.webhook_url import host_allowed
+
 _SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "0": "\0"}
 _CONTROL_AND_SPACE = re.compile(r"[\x00-\x20\x7f-\x9f\u00a0\u1680\u2000-\u200f\u2028-\u202f\ufeff]")
 _CSS_ESCAPE = re.compile(r"\\([0-9a-fA-F]{1,6})\s?|\\(.)", re.S)
@@ -181,15 +183,7 @@ def _one_url(form: str, *, loading: bool, hosts: frozenset[str]) -> str | None:
         return None
     if name == "https":
         host = urlsplit(form).hostname or ""
-        if host_allowed(host, hosts):
+        if host_allowed(host, list(hosts)):
             return None
         return f"points at {host or 'a host'}, which is not an allowed host"
     return f"uses the {name}: scheme"
-
-
-def host_allowed(host: str, hosts: frozenset[str]) -> bool:
-    """`host` is listed, or under a listed `*.example.com`."""
-    return any(
-        host == allowed or (allowed.startswith("*.") and host.endswith(allowed[1:]))
-        for allowed in hosts
-    )

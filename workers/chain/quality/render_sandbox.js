@@ -30,6 +30,10 @@ const REACT_MODULES = new Set(["react", "react/jsx-runtime", "react-dom", "react
 const TIMER_BUDGET_MS = 1000; // virtual time the component's own timers may advance
 const TIMER_CALLBACKS = 200; // and at most this many timer callbacks (React's scheduler's too)
 const MAX_STORIES = 30;
+// A whole request (every story, its inspection and axe) gets this many story time-outs at
+// most: a template's dozen stories take a fraction of one, and code that spends its time
+// is refused at the first time-out anyway, so it cannot hold a worker for minutes.
+const REQUEST_TIMEOUTS = 4;
 const HTML_LIMIT = 20000;
 const ERROR_LIMIT = 300;
 const AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"];
@@ -850,7 +854,7 @@ function createRenderer(depsDir, ts) {
     }
     try {
       job.armed = true; // the DOM may hold functions the component planted
-      Object.assign(out, sealed(() => guarded(() => inspect(job, env), timeoutMs)));
+      Object.assign(out, sealed(() => guarded(() => inspect(job, env), Math.max(1, deadline - Date.now()))));
     } catch (error) {
       out.error = out.error || (isTimeout(error) ? "inspecting the DOM timed out" : "inspecting the DOM failed");
     } finally {
@@ -858,7 +862,7 @@ function createRenderer(depsDir, ts) {
     }
     if (request.axe && !out.timed_out) {
       job.axe = job.axe || axeRunner();
-      Object.assign(out, job.axe.run(env.dom.window, Date.now() + timeoutMs));
+      Object.assign(out, job.axe.run(env.dom.window, Math.min(Date.now() + timeoutMs, request.until)));
     }
     // A trap fails its story even when the component caught what it threw (or the throw
     // went to a promise nobody awaits).
@@ -929,9 +933,19 @@ function createRenderer(depsDir, ts) {
     }
     const stories = [];
     let list = null;
+    request.until = Date.now() + REQUEST_TIMEOUTS * request.timeoutMs;
     for (let index = 0; list === null || index < list.length; index++) {
+      if (list !== null && (Date.now() >= request.until || stories.some((story) => story.timed_out))) {
+        // Out of time, or a story already timed out (the code is refused for it): the
+        // rest are not rendered, and say so.
+        for (; index < list.length; index++) {
+          stories.push({ ...list[index], html: "", text: "", screen: "", error: "not rendered: the render ran out of time",
+            timed_out: true, axe: null, axe_error: null });
+        }
+        break;
+      }
       const env = storyEnvironment(job);
-      env.deadline = Date.now() + request.timeoutMs;
+      env.deadline = Math.min(Date.now() + request.timeoutMs, request.until);
       try {
         job.story = null; // traps while loading the modules belong to no one story
         const loaded = step(job, env, "__cf.load()", env.deadline);

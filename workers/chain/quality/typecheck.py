@@ -19,7 +19,6 @@ import contextlib
 import json
 import logging
 import os
-import re
 import select
 import shutil
 import subprocess
@@ -36,13 +35,12 @@ logger = logging.getLogger(__name__)
 SERVER = Path(__file__).with_name("tsc_server.js")
 REQUIRED = ("typescript", "@types/react", "@storybook/react")
 RENDER_REQUIRED = ("react", "react-dom", "jsdom", "axe-core")
-MAX_STORIES = 30  # the Node side renders at most this many (render_sandbox.js)
+REQUEST_TIMEOUTS = 4  # a render request stops after this many story time-outs (render_sandbox.js)
 # What Node gets of the worker's environment: never its secrets (DATABASE_URL, API keys...).
 NODE_ENVIRONMENT = ("PATH", "HOME", "LANG", "LC_ALL", "TZ")
 # Node's heap is capped: each story's window and contexts are garbage soon, but V8 frees
 # them lazily and would otherwise grow to gigabytes.
 NODE_HEAP_MB = 512
-_STORY_EXPORT = re.compile(r"^\s*export\s+(?:const|let|var|function)\s+[A-Za-z_$]", re.MULTILINE)
 
 
 class TypeCheckUnavailable(RuntimeError):
@@ -169,11 +167,6 @@ def _stop(process: subprocess.Popen[str], *, gently: bool = False) -> None:
                 pipe.close()
 
 
-def story_count(stories_tsx: str) -> int:
-    """How many stories the Node side will render (for the read timeout): named exports."""
-    return max(1, min(MAX_STORIES, len(_STORY_EXPORT.findall(stories_tsx))))
-
-
 class TypeChecker:
     def __init__(self, deps_dir: Path, *, timeout_s: float) -> None:
         self._deps_dir = deps_dir
@@ -282,10 +275,9 @@ class TypeChecker:
             "url_hosts": list(url_hosts),
             "axe": axe,
         }
-        # Each story may take timeout_s to render and as long again for its inspection and
-        # axe-core; one more for the windows, the module loads and axe's own load.
-        stories = story_count(files.get("stories.tsx", ""))
-        budget = self._timeout_s + (2 * stories + 1) * timeout_s
+        # The sandbox stops a request after REQUEST_TIMEOUTS story time-outs (every story,
+        # inspection and axe-core together); one more for axe's own load.
+        budget = self._timeout_s + (REQUEST_TIMEOUTS + 1) * timeout_s
         with self._lock:
             if self._process is None or self._process.poll() is not None:
                 self._process = self._start()  # TypeCheckUnavailable: Node cannot run

@@ -16,7 +16,6 @@ from workers.chain.quality.typecheck import (
     RenderReport,
     TypeChecker,
     TypeCheckUnavailable,
-    story_count,
 )
 
 STORIES = """import type { Meta, StoryObj } from "@storybook/react";
@@ -363,7 +362,17 @@ def test_node_gets_no_secret_of_the_worker(monkeypatch: pytest.MonkeyPatch) -> N
         checker.close()
 
 
-def test_the_read_timeout_counts_the_stories() -> None:
-    assert story_count("") == 1
-    assert story_count(STORIES) == 3  # Default, Red, Tagged; not the default export
-    assert story_count("export const A = {};\n" * 99) == 30
+def test_slow_stories_cannot_hold_the_checker_past_the_request_budget() -> None:
+    # Given 12 stories that each spin just under the story time-out
+    body = "  const end = Date.now() + 450;\n  while (Date.now() < end) {}"
+    stories = 'import Probe from "./component";\nexport default { component: Probe };\n' + "".join(
+        f"export const S{n} = {{ args: {{}} }};\n" for n in range(12)
+    )
+    started = time.monotonic()
+    report = render(one(body), stories, timeout_s=0.5)
+    # Then the request stops at its budget (4 story time-outs), not at 12 x 0.45 s, and
+    # the stories it did not reach are timed out (findings), not silently dropped
+    assert time.monotonic() - started < 4.0
+    assert len(report.stories) == 12
+    assert any(s.timed_out for s in report.stories)
+    assert all(s.timed_out for s in report.stories[8:])
