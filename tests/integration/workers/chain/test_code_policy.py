@@ -10,10 +10,12 @@ import uuid
 
 import httpx
 import pytest
+from sqlalchemy import Engine
 
 from devstack.fakes.openai_api import LLMState, request_data
 from devstack.processes import ManagedProcess
 from tests.helpers import make_job, submit_and_wait
+from tests.integration.api.test_quotas import new_tenant
 from tests.integration.workers.observability.test_metrics import samples, value
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("worker")]
@@ -116,3 +118,41 @@ def test_a_job_asking_for_model_code_only_fails_with_the_findings(
     assert status["error"]["type"] == "code_refused"
     assert "network" in status["error"]["message"]
     assert 'refused_code "template"' in status["error"]["message"]
+
+
+def linking_answer(name: str) -> str:
+    """A clean component whose only doubtful part is an https link to docs.acme.example."""
+    component = f"""import React from "react";
+
+export interface {name}Props {{ label: string; }}
+
+export function {name}({{ label }}: {name}Props): React.ReactElement {{
+  return <a href="https://docs.acme.example/help">{{label}}</a>;
+}}
+
+export default {name};
+"""
+    stories = f'import {{ {name} }} from "./component";\nexport default {{ component: {name} }};\n'
+    return json.dumps({"component_tsx": component, "stories_tsx": stories})
+
+
+def test_a_tenants_allowed_hosts_apply_to_its_own_jobs_only(
+    api: httpx.Client, llm: LLMState, engine: Engine
+) -> None:
+    # Given a tenant that allowed docs.acme.example, and one that did not (both new, so
+    # no worker remembers their limits)
+    allowing, allowing_key = new_tenant(engine, code_url_hosts=["docs.acme.example"])
+    _, plain_key = new_tenant(engine)
+    outcomes = []
+    for headers in (allowing_key, plain_key):
+        name = f"Link{uuid.uuid4().hex[:6].upper()}Button"
+        llm.scripted.append(linking_answer(name))
+        job = make_job(component_name=name, options={"provider": "openai"})
+        with httpx.Client(base_url=api.base_url, headers=headers, timeout=30) as own:
+            outcomes.append(submit_and_wait(own, job)["result"]["quality"]["policy"])
+    allowed, refused = outcomes
+
+    # Then the link ships for the tenant that allowed its host, and is refused for the other
+    assert allowed["action"] == "none", (allowing, allowed)
+    assert refused["action"] == "fell back to the template"
+    assert {f["rule"] for f in refused["findings"]} == {"url"}
