@@ -159,6 +159,14 @@ class Settings(BaseSettings):
     openai_timeout_s: float = Field(default=60.0, gt=0)
     openai_answer_attempts: int = Field(default=3, ge=1)
     """Tries per step to get JSON that validates before falling back to the template."""
+    openai_max_tokens: int = Field(default=4096, ge=16)
+    """Completion tokens a call may take (its `max_tokens`): a bound on each call's cost
+    and what the tokens-per-minute budget reserves for it."""
+    llm_max_in_flight: int = Field(default=200, ge=1)
+    """Calls in flight to one model on one provider key, across every worker."""
+    llm_tokens_per_minute: int = Field(default=0, ge=0)
+    """Tokens (prompt and completion) one model on one provider key may take per minute,
+    across every worker, as a bucket refilled continuously; 0: no budget of ours."""
     llm_fallback_to_template: bool = False
     """When the LLM endpoint is down (after the SDK's retries), do that step with the
     template provider instead of retrying the job; the report says so."""
@@ -193,6 +201,9 @@ class Settings(BaseSettings):
     typecheck: bool = True
     """Type-check generated code with tsc (when available). Off: parse-check only."""
     typecheck_timeout_s: float = Field(default=30.0, gt=0)
+    checker_processes: int = Field(default=0, ge=0, le=64)
+    """Node checker processes (tsc, render) per worker process. 0: one per core on the
+    gevent pool, whose one process serves every job; one per prefork child."""
     render_timeout_s: float = Field(default=2.0, gt=0)
     """Limit of one story's sandboxed render (its effects and timers included); its DOM
     inspection and axe-core run get as long again."""

@@ -121,6 +121,14 @@ def circuit_key(service: str) -> str:
     return f"circuit:{service}"
 
 
+def llm_limit_keys(scope: str) -> tuple[str, str, str]:
+    """One model behind one provider key (`scope`: `{key digest}:{model}`): the sorted set
+    of its calls in flight (token -> lapse time, ms), its tokens-per-minute bucket (hash:
+    tokens, at) and the pause a 429 asked for (a key whose TTL is the Retry-After)
+    (workers.chain.providers.model_limits)."""
+    return f"llm:{scope}:calls", f"llm:{scope}:tokens", f"llm:{scope}:pause"
+
+
 def figma_key(tenant: str, file_key: str, version: str, endpoint: str) -> str:
     """L0: one Figma API answer (`file` or `styles`) of one version of a file, as the
     tenant's token read it (another tenant must not be served a private file from the

@@ -220,17 +220,28 @@ def start_api(
     return process, base_url
 
 
+DEFAULT_WORKER_POOL = "gevent"
+DEFAULT_CONCURRENCY = {"gevent": 400, "prefork": 2, "solo": 1, "threads": 8}
+"""deploy/bin/worker.sh's defaults: jobs waiting on models are greenlets (README: Workers)."""
+
+
 def start_worker(
     *,
     env: Mapping[str, str],
     workdir: Path,
     queue: str | None = None,
-    concurrency: int = 2,
+    concurrency: int | None = None,
     app: str = "config.celery_app",
+    pool: str | None = None,
 ) -> ManagedProcess:
-    """Start a prefork Celery worker of `app` on `queue` (default: env's GENERATION_QUEUE
-    or "generation"); returns once it says it is ready to consume."""
+    """Start a Celery worker of `app` on `queue` (default: env's GENERATION_QUEUE or
+    "generation"), its pool and concurrency as deploy/bin/worker.sh chooses them (env's
+    WORKER_POOL, WORKER_CONCURRENCY) unless given; returns once it says it is ready to
+    consume."""
     queue = queue or env.get("GENERATION_QUEUE") or "generation"
+    pool = pool or env.get("WORKER_POOL") or DEFAULT_WORKER_POOL
+    if concurrency is None:
+        concurrency = int(env.get("WORKER_CONCURRENCY") or DEFAULT_CONCURRENCY[pool])
     name = f"worker-{uuid.uuid4().hex[:6]}"
     # A metrics dir of its own, so the pool's counts are summed and start at zero.
     metrics_dir = workdir / f"prometheus-{name}"
@@ -242,7 +253,7 @@ def start_worker(
     process = ManagedProcess(
         name,
         [sys.executable, "-m", "celery", "-A", app, "worker",
-         "--loglevel=INFO", "-Q", queue, "-c", str(concurrency), "--pool", "prefork",
+         "--loglevel=INFO", "-Q", queue, "-c", str(concurrency), "--pool", pool,
          "--hostname", f"{name}@%h"],
         env=env,
         workdir=workdir,

@@ -20,6 +20,7 @@ from celery.worker.request import Request
 from config.celery_app import app
 from config.settings import get_settings
 from core.errors import ComponentForgeError, DependencyUnavailable, JobTimedOut
+from workers import green
 from workers import process_hooks  # noqa: F401  (connects the worker signals)
 from workers.clients import redis_client
 from workers.pipeline import queued
@@ -56,8 +57,10 @@ class GenerationRequest(Request):
         finally:
             self._ack_deferred = False
         # billiard calls this before it kills the child: kill it first, or the child (its
-        # soft-limit exception still pending) could end the job too, differently.
-        if self.worker_pid:
+        # soft-limit exception still pending) could end the job too, differently. On the
+        # gevent pool the job's greenlet is already gone (its Timeout ended it) and
+        # worker_pid names that greenlet, not a process.
+        if self.worker_pid and not green.is_green():
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.worker_pid, signal.SIGKILL)
         job_id = self.kwargs.get("job_id") or self.id
@@ -106,7 +109,8 @@ def run(
         except UnrunnableMessage as error:
             queued.refuse_if_taken(job_id, error)  # ends only a job of its own
             raise
-        run_generation(job_id, request)
+        with green.soft_time_limit(_soft_limit_s(self)):
+            run_generation(job_id, request)
     except queued.RefusedMessage as refused:
         # Nothing is written under its id (it may not be safe, or not its own): kept as
         # it came, for the publisher to inspect.
@@ -153,6 +157,12 @@ def run(
             request,
         )
         raise
+
+
+def _soft_limit_s(task: Task) -> float:
+    """The soft limit this delivery runs under: its message's, else the app's."""
+    limits = task.request.timelimit or (None, None)
+    return float(limits[1] or task.app.conf.task_soft_time_limit)
 
 
 def _retry_or_fail(

@@ -12,14 +12,17 @@ from typing import Any
 
 from celery.signals import (
     setup_logging,
+    worker_init,
     worker_process_init,
     worker_process_shutdown,
     worker_ready,
+    worker_shutdown,
 )
 
 from config.collector import freeze_imports
 from config.logging import configure_logging
 from config.settings import get_settings
+from workers import green
 from workers.chain.quality import typecheck
 from workers.clients import close_clients
 from workers.observability import exposition
@@ -35,23 +38,46 @@ def _on_setup_logging(**_: Any) -> None:
     configure_logging(get_settings().log_level)
 
 
+@worker_init.connect
+def _on_worker_init(**_: Any) -> None:
+    if green.is_green():  # before any connection is made
+        green.patch_psycopg2()
+
+
 @worker_process_init.connect
 def _on_child_start(**_: Any) -> None:
     configure_logging(get_settings().log_level)
     artifacts.reset_after_fork()
+    _start_job_process()
+
+
+def _start_job_process() -> None:
+    """A process that runs jobs (a prefork child, or the gevent pool's one process)."""
     threading.Thread(target=typecheck.warm_up, name="tsc-warm-up", daemon=True).start()
     freeze_imports()
 
 
 @worker_process_shutdown.connect
 def _on_child_stop(**_: Any) -> None:
+    _stop_job_process()
+
+
+@worker_shutdown.connect
+def _on_worker_stop(**_: Any) -> None:
+    if green.is_green():  # its one process ran the jobs; prefork children stop above
+        _stop_job_process()
+
+
+def _stop_job_process() -> None:
     close_clients()
-    typecheck.checker().close()
+    typecheck.close_checkers()
     exposition.forget_process(os.getpid())
 
 
 @worker_ready.connect
 def _on_worker_ready(sender: Any = None, **_: Any) -> None:
+    if green.is_green():
+        _start_job_process()
     freeze_imports()  # the main process fetches every message and sends every event
     # The main process serves /metrics for the whole pool.
     settings = get_settings()

@@ -28,10 +28,17 @@ class JsonHandler(BaseHTTPRequestHandler):
         return self.rfile.read(int(self.headers.get("Content-Length", "0")))
 
 
+class _Server(ThreadingHTTPServer):
+    # Hundreds of workers' calls arrive at once (the model-bound bench): the default
+    # listen backlog of 5 would turn a burst into connection retries.
+    request_queue_size = 1024
+    daemon_threads = True
+
+
 @contextmanager
 def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
     """Serve on a free 127.0.0.1 port from a thread; yields the base URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = _Server(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

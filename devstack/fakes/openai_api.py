@@ -49,10 +49,18 @@ class LLMState:
     """While set, every request gets it: "500", "429" (with Retry-After) or "hang"."""
     retry_after_s: float = 2.0
     hang_s: float = 30.0
+    latency_s: float = 0.0
+    """How long each chat completion takes to answer (a real model's seconds)."""
+    in_flight: int = 0  # chat completions being answered now
+    peak_in_flight: int = 0  # the most at once since the last `reset_peak`
     outage_answers: int = 0  # requests failed because of an outage
     requests: list[dict[str, Any]] = field(default_factory=list)
     embedding_requests: list[dict[str, Any]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def reset_peak(self) -> None:
+        with self.lock:
+            self.peak_in_flight = self.in_flight
 
     def requests_about(self, component_name: str) -> list[dict[str, Any]]:
         with self.lock:
@@ -88,8 +96,17 @@ def _handler(state: LLMState) -> type[BaseHTTPRequestHandler]:
                 return
             if self.path == "/v1/embeddings":
                 self._embeddings(body)
-            else:
+                return
+            with state.lock:
+                state.in_flight += 1
+                state.peak_in_flight = max(state.peak_in_flight, state.in_flight)
+            try:
+                if state.latency_s:
+                    time.sleep(state.latency_s)
                 self._chat_completion(body)
+            finally:
+                with state.lock:
+                    state.in_flight -= 1
 
         def _outage(self) -> bool:
             """Answers the request as the outage says; False when there is none."""

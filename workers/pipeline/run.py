@@ -15,6 +15,7 @@ from typing import Any
 
 from config.settings import get_settings
 from core.cache_key import cache_key
+from core import fair_gate
 from core.errors import PoisonJob
 from core.keys import job_key
 from core.result import CostLine, JobCost, JobResult
@@ -96,6 +97,7 @@ def _run(state: JobState, lease: JobLease) -> None:
     """The stages of a delivery: mark it running (reading L1), produce the result from L1
     or the chain, record the row, then end the job."""
     job = _Delivery(state, JobSpec.model_validate(state.spec), lease)
+    fair_gate.party.set(job.spec.tenant_id)  # shared parts serve tenants in turn
     try:
         job.source_version = source_version(job.spec)  # a Figma file's: asks Figma (cheap)
     except Exception:

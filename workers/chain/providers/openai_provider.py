@@ -30,6 +30,7 @@ from core.errors import DependencyUnavailable, GenerationError
 from core.requirements import PROP_TYPES, Requirements
 from core.result import CostLine
 from workers.chain.codegen.component_model import build_model
+from workers.chain.providers import model_limits
 from workers.chain.providers.template import TemplateProvider
 from workers.chain.quality.checks import parse_problem
 from workers.chain.quality.policy import check_files
@@ -210,15 +211,25 @@ class OpenAIProvider:
 
     def _complete(self, ctx: ChainContext, stage: str, messages: list[dict[str, str]]) -> str:
         client = openai_client()
+        settings = get_settings()
+        limits = model_limits.limits_for(str(client.base_url), client.api_key, self.model)
+        max_tokens = settings.openai_max_tokens
+        reserve = model_limits.prompt_tokens_estimate(messages) + max_tokens
+
+        def create() -> Any:
+            return client.chat.completions.create(
+                model=self.model,
+                messages=messages,  # type: ignore[arg-type]
+                response_format={"type": "json_object"},
+                temperature=0,
+                max_tokens=max_tokens,
+            )
+
         try:
-            # The llm circuit breakers (the endpoint's, the model's), under the step's policy.
+            # The llm circuit breakers (the endpoint's, the model's), under the step's
+            # policy; each try inside the model's limits (its slot given back between tries).
             response = LLM.call(
-                lambda: client.chat.completions.create(
-                    model=self.model,
-                    messages=messages,  # type: ignore[arg-type]
-                    response_format={"type": "json_object"},
-                    temperature=0,
-                ),
+                lambda: limits.call(create, reserve=reserve, used=_total_tokens),
                 policy=stage,
                 part=self.model,
             )
@@ -255,6 +266,11 @@ class OpenAIProvider:
         ctx.costs.append(CostLine(stage, self.name, self.model, prompt, completion, usd))
         for kind, count in (("prompt", prompt), ("completion", completion)):
             metrics.LLM_TOKENS.labels(provider=self.name, model=self.model, kind=kind).inc(count)
+
+
+def _total_tokens(response: Any) -> int:
+    usage = getattr(response, "usage", None)
+    return int(getattr(usage, "total_tokens", 0) or 0)
 
 
 def system_message(stage: str, instructions: dict[str, Any]) -> str:

@@ -23,13 +23,15 @@ import select
 import shutil
 import subprocess
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from config.settings import get_settings
+from core.fair_gate import FairGate
+from workers import green
 
 logger = logging.getLogger(__name__)
 SERVER = Path(__file__).with_name("tsc_server.js")
@@ -303,41 +305,115 @@ class TypeChecker:
         self._process = None
 
 
+class CheckerPool:
+    """A process's Node checkers: each check takes one (tenants served in turn when all
+    are busy, core.fair_gate), so the CPU-bound checks run one per checker however many
+    jobs wait on models in this process."""
+
+    def __init__(self, size: int, deps_dir: Path, *, timeout_s: float) -> None:
+        self._all = [TypeChecker(deps_dir, timeout_s=timeout_s) for _ in range(size)]
+        self._idle = list(self._all)
+        self._gate = FairGate(size)
+
+    @property
+    def size(self) -> int:
+        return len(self._all)
+
+    @property
+    def version(self) -> str:
+        return next((c.version for c in self._all if c.version), "")
+
+    @contextlib.contextmanager
+    def _one(self) -> Iterator[TypeChecker]:
+        with self._gate.slot():
+            checker = self._idle.pop()  # the gate leaves one idle per holder
+            try:
+                yield checker
+            finally:
+                self._idle.append(checker)
+
+    def check(self, files: dict[str, str]) -> dict[str, list[dict[str, Any]]]:
+        with self._one() as checker:
+            return checker.check(files)
+
+    def check_and_render(
+        self,
+        files: dict[str, str],
+        *,
+        allowed_packages: Sequence[str],
+        timeout_s: float,
+        url_hosts: Sequence[str] = (),
+        axe: bool = True,
+    ) -> tuple[dict[str, list[dict[str, Any]]], RenderReport]:
+        with self._one() as checker:
+            return checker.check_and_render(
+                files, allowed_packages=allowed_packages, timeout_s=timeout_s,
+                url_hosts=url_hosts, axe=axe,
+            )  # fmt: skip
+
+    def warm_up(self) -> None:
+        """Start every checker ahead of the first job (Node and the type libraries take
+        ~1 s; jsdom and axe-core, for the first render, about as long again)."""
+        for checker in self._all:
+            try:
+                checker.check({"component.tsx": "export {};\n"})
+            except TypeCheckUnavailable as exc:
+                logger.info("TypeScript checks unavailable: %s", exc)
+                return
+            try:
+                checker.check_and_render(
+                    {"component.tsx": "export default function Warm() { return null; }\n"},
+                    allowed_packages=(),
+                    timeout_s=get_settings().render_timeout_s,
+                )
+            except TypeCheckUnavailable as exc:
+                logger.info("sandboxed render unavailable: %s", exc)
+
+    def close(self) -> None:
+        for checker in self._all:
+            checker.close()
+
+
 def warm_up() -> None:
-    """Start the checker ahead of the first job (Node and the type libraries take ~1 s;
-    jsdom and axe-core, for the first render, about as long again)."""
-    try:
-        checker().check({"component.tsx": "export {};\n"})
-    except TypeCheckUnavailable as exc:
-        logger.info("TypeScript checks unavailable: %s", exc)
-        return
-    try:
-        checker().check_and_render(
-            {"component.tsx": "export default function Warm() { return null; }\n"},
-            allowed_packages=(),
-            timeout_s=get_settings().render_timeout_s,
-        )
-    except TypeCheckUnavailable as exc:
-        logger.info("sandboxed render unavailable: %s", exc)
+    checker().warm_up()
 
 
-_checker: TypeChecker | None = None
+def pool_size() -> int:
+    """CHECKER_PROCESSES, else one per core on the gevent pool (its one process serves
+    every job) and one in a prefork child (which runs one job at a time)."""
+    configured = get_settings().checker_processes
+    if configured:
+        return configured
+    return (os.cpu_count() or 1) if green.is_green() else 1
+
+
+_checker: CheckerPool | None = None
 _owner_pid: int | None = None
+_create_lock = threading.Lock()
 
 
-def _close_own(own: TypeChecker, pid: int) -> None:
-    """At exit, stop the checker this process started (never a parent's, which a forked
+def _close_own(own: CheckerPool, pid: int) -> None:
+    """At exit, stop the checkers this process started (never a parent's, which a forked
     child inherits)."""
     if os.getpid() == pid:
         own.close()
 
 
-def checker() -> TypeChecker:
-    """This process's checker (a forked worker child starts its own)."""
+def checker() -> CheckerPool:
+    """This process's checkers (a forked worker child starts its own)."""
     global _checker, _owner_pid
-    if _checker is None or _owner_pid != os.getpid():
-        settings = get_settings()
-        _checker = TypeChecker(settings.tsc_deps_dir, timeout_s=settings.typecheck_timeout_s)
-        _owner_pid = os.getpid()
-        atexit.register(_close_own, _checker, _owner_pid)  # no Node outlives its process
-    return _checker
+    with _create_lock:
+        if _checker is None or _owner_pid != os.getpid():
+            settings = get_settings()
+            _checker = CheckerPool(
+                pool_size(), settings.tsc_deps_dir, timeout_s=settings.typecheck_timeout_s
+            )
+            _owner_pid = os.getpid()
+            atexit.register(_close_own, _checker, _owner_pid)  # no Node outlives its process
+        return _checker
+
+
+def close_checkers() -> None:
+    """Stop this process's checkers, if it started any."""
+    if _checker is not None and _owner_pid == os.getpid():
+        _checker.close()

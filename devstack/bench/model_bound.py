@@ -1,0 +1,264 @@
+"""The model-bound table: generations whose model answers after 0.5, 2 and 10 s.
+
+For each latency, on the worker `make up` starts (deploy/bin/worker.sh's pool and
+concurrency) and a local OpenAI-compatible server that answers every call after that
+long: tenant A submits its whole in-flight quota of distinct openai jobs over HTTP, then
+tenant B submits one. Reported: A's jobs/s from the first submit to the last end, the
+most model calls in flight (counted at the server), the ideal rate those calls allow
+(in flight / the calls' time per job) and the ratio to it, the worker's RSS (its
+processes and their Node checkers) in all and per job in flight, and B's queue wait.
+
+Each job's component has a name of its own, so its code differs from every other's and
+is type-checked and rendered (no verdict is shared): the CPU-bound part is measured too.
+
+Run alone: python -m devstack.bench.model_bound (BENCH_MODEL_LATENCIES="0.5,2,10").
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+
+from devstack import processes
+from devstack.fakes.llm_answers import canned_answer
+from devstack.fakes.openai_api import LLMState, openai_server
+from devstack.keys import mint_key
+from devstack.sample_jobs import make_job
+from devstack.services import local_services
+
+LATENCIES_S = tuple(
+    float(x) for x in os.environ.get("BENCH_MODEL_LATENCIES", "0.5,2,10").split(",") if x
+)
+LLM_KEY = "bench-llm-key"
+SUBMITTERS = 16  # HTTP clients submitting A's jobs at once
+TARGET_S = 15.0  # 200 jobs at 2 s per call end within this of the first submit
+TARGET_IN_FLIGHT = 100
+TARGET_RSS_MB = 1536
+
+
+@dataclass
+class Round:
+    latency_s: float
+    jobs: int
+    seconds: float  # first submit to last end
+    calls_per_job: float
+    peak_calls: int
+    rss_mb: float
+    b_queue_s: float
+    b_total_s: float
+    failed: int
+
+    @property
+    def rate(self) -> float:
+        return self.jobs / self.seconds
+
+    @property
+    def ideal(self) -> float:
+        """Jobs/s if every job's calls were all the time a job took: in flight / latency."""
+        return self.peak_calls / (self.calls_per_job * self.latency_s)
+
+
+class RssSampler:
+    """The worker's RSS (its processes and their children: Node checkers), at its peak."""
+
+    def __init__(self, pid: int) -> None:
+        self.peak_mb = 0.0
+        self._process = psutil.Process(pid)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.2):
+            total = 0
+            for proc in [self._process, *self._process.children(recursive=True)]:
+                try:
+                    total += proc.memory_info().rss
+                except psutil.Error:
+                    continue
+            self.peak_mb = max(self.peak_mb, total / 2**20)
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        return self.peak_mb
+
+
+def _submit(client: httpx.Client, key: str, name: str) -> str:
+    body = make_job(component_name=name, options={"provider": "openai", "cache": "no-cache"})
+    response = client.post(
+        "/v1/generations", json=body, headers={"Authorization": f"Bearer {key}"}
+    )
+    response.raise_for_status()
+    return str(response.json()["id"])
+
+
+class Ends:
+    """Job ends as Redis announces them (no polling: 200 clients asking every quarter
+    second would cost the API more CPU than the worker spends)."""
+
+    def __init__(self, redis_url: str) -> None:
+        import redis
+
+        from core.keys import DONE_CHANNEL_PATTERN
+
+        self._prefix = DONE_CHANNEL_PATTERN[:-1]
+        self._client = redis.Redis.from_url(redis_url, decode_responses=True)
+        self._pubsub = self._client.pubsub(ignore_subscribe_messages=True)
+        self._pubsub.psubscribe(DONE_CHANNEL_PATTERN)
+        self.ended: set[str] = set()
+
+    def wait(self, ids: list[str], timeout_s: float) -> None:
+        deadline = time.monotonic() + timeout_s
+        while not self.ended.issuperset(ids):
+            remaining_s = deadline - time.monotonic()
+            if remaining_s <= 0:
+                missing = len(set(ids) - self.ended)
+                raise TimeoutError(f"{missing} jobs did not end within {timeout_s:.0f} s")
+            message = self._pubsub.get_message(timeout=min(remaining_s, 1.0))
+            if message is not None:
+                self.ended.add(message["channel"].removeprefix(self._prefix))
+
+    def close(self) -> None:
+        self._pubsub.close()
+        self._client.close()
+
+
+def _fetch(client: httpx.Client, key: str, job_id: str) -> dict[str, Any]:
+    response = client.get(f"/v1/generations/{job_id}", headers={"Authorization": f"Bearer {key}"})
+    response.raise_for_status()
+    return dict(response.json())
+
+
+def _ended_at(body: dict[str, Any]) -> float:
+    from datetime import datetime
+
+    return datetime.fromisoformat(body["finished_at"].replace("Z", "+00:00")).timestamp()
+
+
+def one_round(
+    api_url: str, redis_url: str, worker_pid: int, llm: LLMState, keys: dict[str, str], *,
+    latency_s: float, jobs: int,
+) -> Round:  # fmt: skip
+    llm.latency_s = latency_s
+    calls_before = len(llm.requests)
+    llm.reset_peak()
+    sampler = RssSampler(worker_pid)
+    run = uuid.uuid4().hex[:6].upper()
+    names = [f"Bench{run}N{i}" for i in range(jobs)]
+    ends = Ends(redis_url)
+    with httpx.Client(base_url=api_url, timeout=30) as client:
+        started = time.time()
+        with ThreadPoolExecutor(SUBMITTERS) as pool:
+            a_ids = list(pool.map(lambda n: _submit(client, keys["A"], n), names))
+        b_id = _submit(client, keys["B"], f"Bench{run}B")
+        b_submitted = time.time()
+        try:
+            ends.wait([b_id], timeout_s=60 + 10 * latency_s)
+            ends.wait(a_ids, timeout_s=120 + 30 * latency_s)
+        finally:
+            ends.close()
+        b_body = _fetch(client, keys["B"], b_id)
+        a_bodies = [_fetch(client, keys["A"], job_id) for job_id in a_ids]
+    rss_mb = sampler.stop()
+    ends = [_ended_at(b) for b in a_bodies]
+    timings = b_body.get("timings_ms") or {}
+    return Round(
+        latency_s=latency_s,
+        jobs=jobs,
+        seconds=max(ends) - started,
+        calls_per_job=(len(llm.requests) - calls_before) / (jobs + 1),
+        peak_calls=llm.peak_in_flight,
+        rss_mb=rss_mb,
+        b_queue_s=float(timings.get("queue", 0)) / 1000,
+        b_total_s=_ended_at(b_body) - b_submitted,
+        failed=sum(b["status"] != "succeeded" for b in a_bodies),
+    )
+
+
+def measure(env: dict[str, str], workdir: Path, say: Callable[[str], None] = print) -> list[Round]:
+    """The rounds, on a worker and API of their own over `env`'s services."""
+    from config.settings import Settings
+
+    quota = Settings().default_max_in_flight
+    with openai_server(LLM_KEY, canned_answer) as (llm_url, llm):
+        run_env = {**env, "OPENAI_BASE_URL": llm_url, "OPENAI_API_KEY": LLM_KEY,
+                   "GENERATION_QUEUE": f"generation-model-{uuid.uuid4().hex[:6]}"}  # fmt: skip
+        keys = {t: mint_key(env["DATABASE_URL"], name=f"bench-{t}", tenant=f"bench-{t.lower()}")
+                for t in ("A", "B")}  # fmt: skip
+        api, api_url = processes.start_api(env=run_env, workdir=workdir)
+        worker = processes.start_worker(env=run_env, workdir=workdir)
+        rounds = []
+        try:
+            for latency_s in LATENCIES_S:
+                say(f"model-bound: {quota} jobs of tenant A, then one of B, at {latency_s:g} s "
+                    "per model call")  # fmt: skip
+                rounds.append(
+                    one_round(api_url, env["REDIS_URL"], worker.pid, llm, keys, latency_s=latency_s,
+                              jobs=quota)  # fmt: skip
+                )
+        finally:
+            worker.stop()
+            api.stop()
+    return rounds
+
+
+def report(rounds: list[Round], *, pool: str, concurrency: int) -> None:
+    from devstack.bench.run import table
+
+    rows = []
+    for r in rounds:
+        rows.append([
+            f"{r.latency_s:g} s", str(r.jobs), f"{r.seconds:.1f}", f"{r.rate:.1f}",
+            str(r.peak_calls), f"{r.ideal:.1f}", f"{r.rate / r.ideal:.2f}",
+            f"{r.rss_mb:.0f}", f"{r.rss_mb / max(r.peak_calls, 1):.1f}",
+            f"{r.b_queue_s:.2f}", f"{r.b_total_s:.1f}", str(r.failed),
+        ])  # fmt: skip
+    table(
+        f"Model-bound jobs (worker: {pool} pool, concurrency {concurrency}; tenant A's whole "
+        "in-flight quota, then one job of B)",
+        ["model call", "jobs", "s", "jobs/s", "calls in flight", "ideal jobs/s", "/ ideal",
+         "RSS MB", "MB / call", "B queue s", "B job s", "failed"],
+        rows,
+    )  # fmt: skip
+    at_2 = next((r for r in rounds if r.latency_s == 2), None)
+    if at_2 is not None:
+        verdicts = [
+            (f"{at_2.jobs} jobs at 2 s end within {TARGET_S:g} s", at_2.seconds <= TARGET_S,
+             f"{at_2.seconds:.1f} s"),
+            (f">= {TARGET_IN_FLIGHT} calls in flight", at_2.peak_calls >= TARGET_IN_FLIGHT,
+             str(at_2.peak_calls)),
+            (f"worker RSS < {TARGET_RSS_MB} MB", at_2.rss_mb < TARGET_RSS_MB,
+             f"{at_2.rss_mb:.0f} MB"),
+        ]  # fmt: skip
+        table("Model-bound targets", ["target", "measured", "verdict"],
+              [[t, m, "pass" if ok else "FAIL"] for t, ok, m in verdicts])  # fmt: skip
+
+
+def main() -> int:
+    workdir = Path(tempfile.mkdtemp(prefix="cf-bench-model-"))
+    with local_services(workdir, env=dict(os.environ)) as service_env:
+        env = {**os.environ, **service_env, "S3_BUCKET": f"cf-bench-{uuid.uuid4().hex[:8]}"}
+        processes.run_migrations(env=env, workdir=workdir)
+        rounds = measure(env, workdir)
+    pool = os.environ.get("WORKER_POOL") or processes.DEFAULT_WORKER_POOL
+    concurrency = int(os.environ.get("WORKER_CONCURRENCY") or processes.DEFAULT_CONCURRENCY[pool])
+    report(rounds, pool=pool, concurrency=concurrency)
+    print(f"(median jobs/s over the rounds: {statistics.median(r.rate for r in rounds):.1f})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
