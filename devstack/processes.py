@@ -225,6 +225,15 @@ DEFAULT_CONCURRENCY = {"gevent": 400, "prefork": 2, "solo": 1, "threads": 8}
 """deploy/bin/worker.sh's defaults: jobs waiting on models are greenlets (README: Workers)."""
 
 
+def default_pool(env: Mapping[str, str]) -> str:
+    """deploy/bin/worker.sh's choice: gevent, but prefork with a RabbitMQ broker."""
+    amqp = env.get("BROKER_URL", "").split(":", 1)[0] in AMQP_SCHEMES
+    return "prefork" if amqp else DEFAULT_WORKER_POOL
+
+
+AMQP_SCHEMES = ("amqp", "amqps", "pyamqp")
+
+
 def start_worker(
     *,
     env: Mapping[str, str],
@@ -239,7 +248,7 @@ def start_worker(
     WORKER_POOL, WORKER_CONCURRENCY) unless given; returns once it says it is ready to
     consume."""
     queue = queue or env.get("GENERATION_QUEUE") or "generation"
-    pool = pool or env.get("WORKER_POOL") or DEFAULT_WORKER_POOL
+    pool = pool or env.get("WORKER_POOL") or default_pool(env)
     if concurrency is None:
         concurrency = int(env.get("WORKER_CONCURRENCY") or DEFAULT_CONCURRENCY[pool])
     name = f"worker-{uuid.uuid4().hex[:6]}"

@@ -20,9 +20,12 @@ from celery.worker.request import Request
 from config.celery_app import app
 from config.settings import get_settings
 from core.errors import ComponentForgeError, DependencyUnavailable, JobTimedOut
-from workers import green
-from workers import process_hooks  # noqa: F401  (connects the worker signals)
+from workers import (
+    green,
+    process_hooks,  # noqa: F401  (connects the worker signals)
+)
 from workers.clients import redis_client
+from workers.observability import metrics
 from workers.pipeline import queued
 from workers.pipeline.failure import fail_job
 from workers.pipeline.run import run_generation
@@ -44,6 +47,17 @@ class GenerationRequest(Request):
     def acknowledge(self) -> None:
         if not self._ack_deferred:
             super().acknowledge()
+            self._free_slot_if_unsettled()
+
+    def reject(self, requeue: bool = False) -> None:
+        super().reject(requeue)
+        self._free_slot_if_unsettled()
+
+    def _free_slot_if_unsettled(self) -> None:
+        # Celery logs a failed ack or reject and goes on; on the gevent pool the message
+        # would then keep its prefetch slot for good (green.forget_unsettled).
+        if green.is_green():
+            green.forget_unsettled(self.message)
 
     def on_timeout(self, soft: bool, timeout: float) -> None:
         if soft:
@@ -109,7 +123,7 @@ def run(
         except UnrunnableMessage as error:
             queued.refuse_if_taken(job_id, error)  # ends only a job of its own
             raise
-        with green.soft_time_limit(_soft_limit_s(self)):
+        with metrics.JOBS_IN_FLIGHT.track_inprogress(), green.soft_time_limit(_soft_limit_s(self)):
             run_generation(job_id, request)
     except queued.RefusedMessage as refused:
         # Nothing is written under its id (it may not be safe, or not its own): kept as

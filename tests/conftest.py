@@ -177,7 +177,8 @@ def llm(services: Services) -> Iterator[LLMState]:
 
 @pytest.fixture(scope="session")
 def worker(workdir: Path, figma: FigmaState, llm: LLMState) -> Iterator[ManagedProcess]:
-    """One real prefork worker on the run's queue, shared by the tests that need one."""
+    """One real worker (the default pool, gevent) on the run's queue, shared by the tests
+    that need one."""
     env = {
         **os.environ,
         "FIGMA_TOKEN": FIGMA_TOKEN,
@@ -234,12 +235,16 @@ def start_worker(workdir: Path) -> Iterator[Callable[..., ManagedProcess]]:
     """Start workers of a test's own (own queue, own settings); stopped after the test."""
     started: list[ManagedProcess] = []
 
-    def start(*, queue: str, concurrency: int = 1, env: dict[str, str] | None = None) -> Any:
+    def start(
+        *, queue: str, concurrency: int = 1, env: dict[str, str] | None = None,
+        pool: str | None = None,
+    ) -> Any:  # fmt: skip
         process = processes.start_worker(
             env={**os.environ, **(env or {})},
             workdir=workdir,
             queue=queue,
             concurrency=concurrency,
+            pool=pool,
         )
         started.append(process)
         return process

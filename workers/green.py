@@ -78,3 +78,57 @@ def _green_soft_limit(seconds: float) -> Iterator[None]:
         yield
     finally:
         timeout.close()
+
+
+def dump_greenlets_on(signum: int) -> None:
+    """`kill -<signum>` writes every greenlet's stack to stderr (Celery's SIGUSR1 dump
+    shows threads, and on this pool the jobs are greenlets, not threads)."""
+    import gevent
+    from gevent.util import format_run_info
+
+    def dump() -> None:
+        sys.stderr.write("\n".join(format_run_info()) + "\n")
+        sys.stderr.flush()
+
+    gevent.signal_handler(signum, dump)
+
+
+FULL_DRAIN_S = 0.05
+"""How long the gevent pool's consumer waits for the broker while every slot is taken.
+Celery's blocking loop waits 2 s: with no slot free it asks for no message, and a job
+that ends frees a slot no one notices until that wait is over."""
+
+
+class PromptDrain:
+    """The consumer's broker connection, waiting at most FULL_DRAIN_S per turn while
+    `full()` (so a freed slot is filled at once), and at most 1 s otherwise."""
+
+    def __init__(self, connection: Any, full: Any) -> None:
+        self._connection = connection
+        self._full = full
+
+    def drain_events(self, timeout: float | None = None, **kwargs: Any) -> Any:
+        wait_s = FULL_DRAIN_S if self._full() else 1.0
+        return self._connection.drain_events(timeout=min(timeout or wait_s, wait_s), **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._connection, name)
+
+    def __bool__(self) -> bool:
+        return bool(self._connection)
+
+
+def forget_unsettled(message: Any) -> None:
+    """A delivery whose ack or reject could not reach the broker: free its prefetch slot
+    here. The broker still holds it unacked and gives it back after its visibility
+    timeout; kept, the slot would be lost until the consumer reconnects (with one slot,
+    the worker would take no message again)."""
+    if message is None or message.acknowledged:
+        return
+    from kombu.transport import virtual
+
+    qos = getattr(message.channel, "qos", None)
+    if isinstance(qos, virtual.QoS) and message.delivery_tag in qos._delivered:
+        # The virtual transports' own bookkeeping (the Redis QoS's ack would also call
+        # Redis, which just failed): the slot is free, nothing is sent.
+        virtual.QoS.ack(qos, message.delivery_tag)

@@ -7,6 +7,7 @@ drop what it inherited and make a stopping child close its sockets.
 from __future__ import annotations
 
 import os
+import signal
 import threading
 from typing import Any
 
@@ -19,6 +20,7 @@ from celery.signals import (
     worker_shutdown,
 )
 
+from config.celery_app import app
 from config.collector import freeze_imports
 from config.logging import configure_logging
 from config.settings import get_settings
@@ -26,10 +28,13 @@ from workers import green
 from workers.chain.quality import typecheck
 from workers.clients import close_clients
 from workers.observability import exposition
+from workers.observability.task_events import GreenEventBuffer
 from workers.pipeline.ladder import restyle
 from workers.resilience import reaper, spool_replay
 from workers.storage import artifacts, pattern_precompute, redis_roles, rollups
 from workers.webhooks import dispatcher as webhook_dispatcher
+
+app.steps["consumer"].add(GreenEventBuffer)  # task events in batches on gevent too
 
 
 @setup_logging.connect
@@ -42,6 +47,7 @@ def _on_setup_logging(**_: Any) -> None:
 def _on_worker_init(**_: Any) -> None:
     if green.is_green():  # before any connection is made
         green.patch_psycopg2()
+        green.dump_greenlets_on(signal.SIGUSR2)
 
 
 @worker_process_init.connect

@@ -98,9 +98,7 @@ class RssSampler:
 
 def _submit(client: httpx.Client, key: str, name: str) -> str:
     body = make_job(component_name=name, options={"provider": "openai", "cache": "no-cache"})
-    response = client.post(
-        "/v1/generations", json=body, headers={"Authorization": f"Bearer {key}"}
-    )
+    response = client.post("/v1/generations", json=body, headers={"Authorization": f"Bearer {key}"})
     response.raise_for_status()
     return str(response.json()["id"])
 
@@ -205,10 +203,11 @@ def measure(env: dict[str, str], workdir: Path, say: Callable[[str], None] = pri
             for latency_s in LATENCIES_S:
                 say(f"model-bound: {quota} jobs of tenant A, then one of B, at {latency_s:g} s "
                     "per model call")  # fmt: skip
-                rounds.append(
-                    one_round(api_url, env["REDIS_URL"], worker.pid, llm, keys, latency_s=latency_s,
-                              jobs=quota)  # fmt: skip
-                )
+                one = one_round(
+                    api_url, env["REDIS_URL"], worker.pid, llm, keys, latency_s=latency_s,
+                    jobs=quota,
+                )  # fmt: skip
+                rounds.append(one)
         finally:
             worker.stop()
             api.stop()

@@ -63,6 +63,21 @@ JOBS_REAPED = Counter(
     "jobs_reaped", "Orphaned jobs (no lease, no message) the reaper re-queued or failed",
     ["action"],
 )  # fmt: skip
+# A worker's jobs being run now (waiting on a model or computing): what KEDA scales on.
+# livesum: a pool process that dies stops counting.
+JOBS_IN_FLIGHT = Gauge(
+    "worker_jobs_in_flight", "Jobs a worker runs now", multiprocess_mode="livesum"
+)
+LLM_CALLS_IN_FLIGHT = Gauge(
+    "llm_calls_in_flight", "Calls to a model being answered now", ["model"],
+    multiprocess_mode="livesum",
+)  # fmt: skip
+LLM_LIMIT_WAIT = Histogram(
+    "llm_limit_wait_seconds",
+    "How long a model call waited for a slot, its tokens or a provider's pause",
+    ["model"],
+    buckets=(0.001, 0.01, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60),
+)
 HTTP_REQUESTS = Counter("http_requests", "HTTP requests answered", ["method", "endpoint", "status"])
 HTTP_REQUEST_DURATION = Histogram(
     "http_request_duration_seconds", "HTTP request duration", ["method", "endpoint"],

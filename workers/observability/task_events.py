@@ -14,9 +14,12 @@ from __future__ import annotations
 import logging
 import time
 
+from celery import bootsteps
 from celery.worker.consumer.consumer import Consumer
+from celery.worker.consumer.events import Events
 
 from config.settings import get_settings
+from workers import green
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +30,13 @@ class BatchedEventsConsumer(Consumer):
     _flush_due: float | None = None
 
     def on_send_event_buffered(self) -> None:
-        if not self.hub:
+        # The gevent pool's consumer has no event loop of Celery's (Celery's own method
+        # would then never flush): its timer, which runs greenlets, does it.
+        if self.hub:
+            call_later = self.hub.call_later
+        elif green.is_green():
+            call_later = self.timer.call_after
+        else:
             super().on_send_event_buffered()
             return
         now, wait_s = time.monotonic(), get_settings().task_events_flush_s
@@ -36,7 +45,7 @@ class BatchedEventsConsumer(Consumer):
         if self._flush_due is not None and now < self._flush_due + wait_s:
             return
         self._flush_due = now + wait_s
-        self.hub.call_later(wait_s, self._flush_batch)
+        call_later(wait_s, self._flush_batch)
 
     def _flush_batch(self) -> None:
         self._flush_due = None
@@ -49,3 +58,17 @@ class BatchedEventsConsumer(Consumer):
         except Exception:
             logger.warning("task events still buffered at shutdown were not sent", exc_info=True)
         super().shutdown()
+
+
+class GreenEventBuffer(bootsteps.StartStopStep):
+    """Buffers task events on the gevent pool too. Celery buffers them only for a worker
+    with its event loop (prefork), so on gevent each job's three events were three
+    publishes, in the one process that also runs every job."""
+
+    requires = (Events,)
+
+    def start(self, c: Consumer) -> None:
+        dispatcher = c.event_dispatcher
+        if dispatcher is not None and not c.hub and green.is_green():
+            dispatcher.buffer_group = frozenset({"task"})
+            dispatcher.on_send_buffered = c.on_send_event_buffered

@@ -14,8 +14,8 @@ from decimal import Decimal
 from typing import Any
 
 from config.settings import get_settings
-from core.cache_key import cache_key
 from core import fair_gate
+from core.cache_key import cache_key
 from core.errors import PoisonJob
 from core.keys import job_key
 from core.result import CostLine, JobCost, JobResult

@@ -38,6 +38,7 @@ from config.settings import get_settings
 from core import state as core_state
 from core.errors import ComponentForgeError
 from core.keys import dead_letter_queue
+from workers import green
 from workers.clients import redis_client
 from workers.observability import metrics
 from workers.observability.task_events import BatchedEventsConsumer
@@ -83,6 +84,19 @@ def dead_letter(task: Task, reason: str) -> None:
 class DeadLetterConsumer(BatchedEventsConsumer):
     """The worker's consumer, recording unrunnable messages instead of dropping them (and
     batching its task events: BatchedEventsConsumer)."""
+
+    def loop_args(self) -> tuple[Any, ...]:
+        args = super().loop_args()
+        if self.hub or not green.is_green():
+            return args  # type: ignore[no-any-return]
+        # The gevent pool's blocking loop: fill a freed slot at once (green.PromptDrain).
+        connection = green.PromptDrain(args[1], full=self._no_slot_free)
+        return (args[0], connection, *args[2:])
+
+    def _no_slot_free(self) -> bool:
+        qos = getattr(getattr(self.task_consumer, "channel", None), "qos", None)
+        can_consume = getattr(qos, "can_consume", None)
+        return bool(can_consume is not None and not can_consume())
 
     def _dead_letter(self, message: Message, error_type: str, reason: str) -> bool:
         """Fail the job it names, and keep the message on the dead-letter queue. False

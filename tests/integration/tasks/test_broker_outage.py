@@ -43,10 +43,13 @@ def _through(proxy: FaultProxy) -> str:
     return urlsplit(os.environ["REDIS_URL"])._replace(netloc=proxy.address).geturl()
 
 
-def _start(start_worker: Callable[..., Any], state: FaultProxy, broker: FaultProxy) -> Any:
+def _start(
+    start_worker: Callable[..., Any], state: FaultProxy, broker: FaultProxy, pool: str | None = None
+) -> Any:
     queue = f"outage-{uuid.uuid4().hex[:8]}"
     worker = start_worker(
         queue=queue,
+        pool=pool,
         env={
             "REDIS_URL": _through(state),
             "CACHE_REDIS_URL": _through(state),
@@ -90,7 +93,10 @@ def test_a_job_whose_retry_cannot_be_published_still_ends_once(
 ) -> None:
     # Given a worker running a job, whose job-state Redis and broker (one Redis, two ways)
     state, broker = proxies
-    queue, worker = _start(start_worker, state, broker)
+    # A prefork pool process publishes on a connection of its own: refused, it must hold
+    # the message (the gevent pool's jobs share the worker's connections, still up).
+    pool = "prefork" if broker_fault == "refuses new connections" else None
+    queue, worker = _start(start_worker, state, broker, pool)
     job_id = _queue_running_job(queue, redis_db)
     # When the job-state Redis vanishes mid-job and the broker refuses new connections
     # (the pool process's publish needs one, the consumer's stays up) or is gone too,

@@ -76,9 +76,12 @@ def test_invalid_queue_body_fails_with_a_reason(api: httpx.Client, engine: Engin
 def test_worker_killed_mid_job_completes_exactly_once(
     start_worker: Callable[..., Any], api: httpx.Client, engine: Engine, s3: Any, bucket: str
 ) -> None:
-    # Given a worker on a queue of its own whose steps take a while
+    # Given a prefork worker on a queue of its own whose steps take a while (the gevent
+    # pool has no process per job: test_whole_worker_killed_mid_job_is_redelivered)
     queue = f"killed-{uuid.uuid4().hex[:8]}"
-    worker = start_worker(queue=queue, concurrency=1, env={"TEMPLATE_DELAY_MS": "400"})
+    worker = start_worker(
+        queue=queue, concurrency=1, env={"TEMPLATE_DELAY_MS": "400"}, pool="prefork"
+    )
     job_id = queue_job(queue, make_job(component_name="KilledButton"))
     # When the process running the job is killed -9 in the middle of the chain
     wait_for_status(api, job_id, "running")

@@ -33,6 +33,7 @@ from config.settings import get_settings
 from core.fair_gate import FairGate
 from core.keys import llm_limit_keys
 from workers.clients import redis_client
+from workers.observability import metrics
 from workers.resilience.classification import retry_after_s
 
 logger = logging.getLogger(__name__)
@@ -105,14 +106,21 @@ class ModelLimits:
         self.gate = FairGate(self.max_in_flight)
         self._keys = llm_limit_keys(self.scope)
 
+    @property
+    def model(self) -> str:
+        return self.scope.partition(":")[2]
+
     def call(self, fn: Callable[[], T], *, reserve: int, used: Callable[[T], int]) -> T:
         """fn's value, called inside the limits; `reserve`: the tokens the call may take
         at most, `used(result)`: what it took."""
+        asked = time.monotonic()
         with self.gate.slot():
             token = self._acquire(reserve)
+            metrics.LLM_LIMIT_WAIT.labels(model=self.model).observe(time.monotonic() - asked)
             spent = 0
             try:
-                result = fn()
+                with metrics.LLM_CALLS_IN_FLIGHT.labels(model=self.model).track_inprogress():
+                    result = fn()
                 spent = used(result)
                 return result
             except Exception as exc:
@@ -133,14 +141,10 @@ class ModelLimits:
         token = uuid.uuid4().hex
         waited_on_pause = False
         while True:
-            answer = self._run(
-                _ACQUIRE,
-                list(self._keys),
-                [token, self.call_lease_ms, self.max_in_flight, self.tokens_per_minute, reserve],
-            )
+            answer = self.try_acquire(token, reserve)
             if answer is None:
                 return None
-            granted, wait_ms = int(answer[0]), int(answer[1])
+            granted, wait_ms = answer
             if granted:
                 return token
             if wait_ms < 0:
@@ -152,6 +156,16 @@ class ModelLimits:
                 waited_on_pause = True
             time.sleep(wait_ms / 1000 * random.uniform(1.0, 1.1))
 
+    def try_acquire(self, token: str, reserve: int) -> tuple[bool, int] | None:
+        """One ask: (True, 0) when the slot and the tokens are the call's, else (False,
+        ms to wait; -1 while every slot is taken); None when Redis did not answer."""
+        answer = self._run(
+            _ACQUIRE,
+            list(self._keys),
+            [token, self.call_lease_ms, self.max_in_flight, self.tokens_per_minute, reserve],
+        )
+        return None if answer is None else (bool(answer[0]), int(answer[1]))
+
     def _release(self, token: str | None, back: int) -> None:
         if token is not None:
             self._run(_RELEASE, list(self._keys[:2]), [token, self.tokens_per_minute, back])
@@ -160,8 +174,10 @@ class ModelLimits:
         try:
             return redis_client().eval(script, len(keys), *keys, *args)  # type: ignore[no-any-return]
         except redis.RedisError as exc:
-            logger.warning("llm %s: the call limits could not be read (%s); this process's "
-                           "own gate alone limits its calls", self.scope, exc.__class__.__name__)  # fmt: skip
+            logger.warning(
+                "llm %s: the call limits could not be read (%s); this process's own gate "
+                "alone limits its calls", self.scope, exc.__class__.__name__,
+            )  # fmt: skip
             return None
 
 

@@ -26,16 +26,20 @@ const options = {
   target: ts.ScriptTarget.ES2020,
   lib: ["lib.es2020.d.ts", "lib.dom.d.ts"],
   types: [],
+  // Every file is a module, even one without imports or exports: a batch's files must
+  // never share a global scope (one job's script could not then collide with another's).
+  moduleDetection: ts.ModuleDetectionKind.Force,
 };
 
 const cache = new Map(); // file name -> SourceFile, for everything that is not generated
 const host = ts.createCompilerHost(options, true);
 const readFile = host.getSourceFile.bind(host);
-let generated = {};
+let generated = {}; // path under ROOT ("3/component.tsx": the batch's 4th job) -> text
+const generatedPath = (fileName) => path.relative(ROOT, fileName);
 
 host.getSourceFile = (fileName, languageVersion) => {
   if (fileName.startsWith(ROOT)) {
-    const text = generated[path.basename(fileName)];
+    const text = generated[generatedPath(fileName)];
     return text === undefined ? undefined : ts.createSourceFile(fileName, text, languageVersion, true);
   }
   if (!cache.has(fileName)) cache.set(fileName, readFile(fileName, languageVersion));
@@ -43,12 +47,12 @@ host.getSourceFile = (fileName, languageVersion) => {
 };
 const fileExists = host.fileExists.bind(host);
 host.fileExists = (fileName) =>
-  fileName.startsWith(ROOT) ? path.basename(fileName) in generated : fileExists(fileName);
+  fileName.startsWith(ROOT) ? generatedPath(fileName) in generated : fileExists(fileName);
 const directoryExists = host.directoryExists ? host.directoryExists.bind(host) : () => true;
-host.directoryExists = (dir) => dir === ROOT || directoryExists(dir);
+host.directoryExists = (dir) => dir === ROOT || dir.startsWith(ROOT + path.sep) || directoryExists(dir);
 const read = host.readFile.bind(host);
 host.readFile = (fileName) =>
-  fileName.startsWith(ROOT) ? generated[path.basename(fileName)] : read(fileName);
+  fileName.startsWith(ROOT) ? generated[generatedPath(fileName)] : read(fileName);
 
 let oldProgram;
 let renderer; // made on the first render request: jsdom and axe-core take ~0.3 s to load
@@ -67,14 +71,23 @@ function render(files, options) {
   }
 }
 
-function check(files) {
-  generated = files;
-  const roots = Object.keys(files).map((name) => path.join(ROOT, name));
+// Several jobs' files in one program, each job in a folder of its own: the checker's
+// set-up (the DOM library's globals, React's JSX types) is paid once per batch, not per job.
+function checkBatch(batch) {
+  generated = {};
+  batch.forEach((files, i) => {
+    for (const name of Object.keys(files)) generated[`${i}/${name}`] = files[name];
+  });
+  const roots = Object.keys(generated).map((name) => path.join(ROOT, name));
   const program = ts.createProgram(roots, options, host, oldProgram);
   oldProgram = program;
+  return batch.map((files, i) => diagnosticsOf(program, i, files));
+}
+
+function diagnosticsOf(program, i, files) {
   const result = {};
   for (const name of Object.keys(files)) {
-    const source = program.getSourceFile(path.join(ROOT, name));
+    const source = program.getSourceFile(path.join(ROOT, `${i}`, name));
     const diagnostics = [
       ...program.getSyntacticDiagnostics(source),
       ...program.getSemanticDiagnostics(source),
@@ -96,7 +109,9 @@ async function answer(line) {
   let request;
   try {
     request = JSON.parse(line);
-    const answer = { id: request.id, diagnostics: check(request.files) };
+    const answer = { id: request.id };
+    if (request.batch) answer.batch = checkBatch(request.batch);
+    else answer.diagnostics = request.check === false ? {} : checkBatch([request.files])[0];
     if (request.render) {
       answer.render = render(request.files, request.render);
       // Let what the component left queued with the host (a MutationObserver's callback...)
