@@ -41,6 +41,7 @@ class ManagedProcess:
         self.name = name
         self.args = args
         self.metrics_url: str | None = None
+        self.pool: str | None = None  # a worker's Celery pool
         self.log_path = workdir / f"{name}.log"
         with self.log_path.open("ab") as log:  # the child keeps its own descriptor
             self.popen = subprocess.Popen(
@@ -276,6 +277,7 @@ def start_worker(
 
     _wait_ready(process, ready, timeout_s=60, what=f"worker {name}")
     process.metrics_url = f"http://127.0.0.1:{metrics_port}/metrics"
+    process.pool = pool
     return process
 
 

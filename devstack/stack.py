@@ -29,7 +29,6 @@ KEEP_RUNS = 5  # per kind (demo, up): logs of older runs are deleted
 # job whose whole worker was killed comes back within a minute (Redis visibility
 # timeout = hard limit + 30 s). Anything the user sets wins.
 LOCAL_DEFAULTS = {"TASK_SOFT_TIME_LIMIT_S": "20", "TASK_TIME_LIMIT_S": "30"}
-WORKER_CONCURRENCY = 2
 
 
 @dataclass
@@ -86,11 +85,9 @@ def local_stack(kind: str, *, log: Log = print) -> Iterator[Stack]:
             api, api_url = processes.start_api(env=env, workdir=workdir)
             started.append(api)
             log(f"api: {api_url} (pid {api.pid})")
-            worker = processes.start_worker(
-                env=env, workdir=workdir, concurrency=WORKER_CONCURRENCY
-            )
+            worker = processes.start_worker(env=env, workdir=workdir)  # worker.sh's defaults
             started.append(worker)
-            log(f"worker: pid {worker.pid}, concurrency {WORKER_CONCURRENCY}, "
+            log(f"worker: pid {worker.pid}, {worker.pool} pool, "
                 f"metrics {worker.metrics_url}")  # fmt: skip
             log(f"stack: up in {time.perf_counter() - began:.1f} s")
             yield Stack(env, workdir, api, api_url, worker, api_key)

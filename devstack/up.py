@@ -24,7 +24,7 @@ from devstack import processes
 from devstack.keys import LOCAL_TENANT, mint_key
 from devstack.ports import NotReady, free_port, http_answers, port_is_free
 from devstack.services import local_services
-from devstack.stack import ROOT, WORKER_CONCURRENCY, app_env, new_workdir, raise_on_sigterm
+from devstack.stack import ROOT, app_env, new_workdir, raise_on_sigterm
 from devstack.watchdog import SESSION_VAR
 
 PROCFILE = ROOT / "devstack" / "Procfile"
@@ -54,7 +54,6 @@ def run_settings(workdir: Path) -> dict[str, str]:
     defaults = {
         "API_HOST": "127.0.0.1",
         "API_WORKERS": "1",
-        "WORKER_CONCURRENCY": str(WORKER_CONCURRENCY),
         "FLOWER_HOST": "127.0.0.1",
         "FLOWER_BASIC_AUTH": f"admin:{secrets.token_urlsafe(9)}",
         "EXPORTER_HOST": "127.0.0.1",

@@ -17,13 +17,11 @@ from celery import Task
 from celery.exceptions import Reject, Retry, SoftTimeLimitExceeded
 from celery.worker.request import Request
 
+import workers.process_hooks  # noqa: F401  (connects the worker signals)
 from config.celery_app import app
 from config.settings import get_settings
 from core.errors import ComponentForgeError, DependencyUnavailable, JobTimedOut
-from workers import (
-    green,
-    process_hooks,  # noqa: F401  (connects the worker signals)
-)
+from workers import green
 from workers.clients import redis_client
 from workers.observability import metrics
 from workers.pipeline import queued

@@ -59,14 +59,23 @@ def redis_options(timeout_s: float) -> dict[str, Any]:
     }
 
 
+REDIS_POOL_SIZE = 256
+"""Connections one process keeps to one Redis. redis-py's pool refuses a command past its
+100 ("Too many connections"), which the gevent pool's hundreds of jobs reach at once;
+this pool makes a command wait (up to the client's timeout) for a free one instead."""
+
+
 def _build_redis(url: str, *, timeout_s: float, fail_fast: bool = False) -> redis.Redis:
-    return redis.Redis.from_url(
+    pool = redis.BlockingConnectionPool.from_url(
         url,
+        max_connections=REDIS_POOL_SIZE,
+        timeout=timeout_s,
         **redis_options(timeout_s),
         # redis-py retries a refused connection 3 times with backoff (about 4 s); a
         # fail-fast client gives up at once and lets its caller go on without Redis.
         **({"retry": Retry(NoBackoff(), 0)} if fail_fast else {}),
     )
+    return redis.Redis(connection_pool=pool)
 
 
 def _build_engine(settings: Settings) -> Engine:

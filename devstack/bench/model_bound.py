@@ -1,15 +1,18 @@
 """The model-bound table: generations whose model answers after 0.5, 2 and 10 s.
 
-For each latency, on the worker `make up` starts (deploy/bin/worker.sh's pool and
-concurrency) and a local OpenAI-compatible server that answers every call after that
-long: tenant A submits its whole in-flight quota of distinct openai jobs over HTTP, then
-tenant B submits one. Reported: A's jobs/s from the first submit to the last end, the
-most model calls in flight (counted at the server), the ideal rate those calls allow
-(in flight / the calls' time per job) and the ratio to it, the worker's RSS (its
-processes and their Node checkers) in all and per job in flight, and B's queue wait.
+On the worker `make up` starts (deploy/bin/worker.sh's pool and concurrency) and a local
+OpenAI-compatible server that answers every call after that long: tenant A submits its
+whole in-flight quota of distinct openai jobs over HTTP, then tenant B submits one.
+Reported: A's jobs/s from the first submit to the last end, the most model calls in
+flight (counted at the server), the ideal rate those calls allow (in flight / the calls'
+seconds per job) and the ratio to it, the worker's RSS (its processes and their Node
+checkers) in all and per call in flight, and B's queue wait. First, the baseline: a
+prefork worker of two processes, as before, on fewer jobs.
 
-Each job's component has a name of its own, so its code differs from every other's and
-is type-checked and rendered (no verdict is shared): the CPU-bound part is measured too.
+"shared" code: the fake answers every job the same code (jobs still differ: each has a
+cache key of its own), so the code gate's verdict is computed once, as with a fake model
+that always answers alike. "distinct": each job's code is its own, type-checked and
+rendered: the Node checkers' CPU shows.
 
 Run alone: python -m devstack.bench.model_bound (BENCH_MODEL_LATENCIES="0.5,2,10").
 """
@@ -17,7 +20,6 @@ Run alone: python -m devstack.bench.model_bound (BENCH_MODEL_LATENCIES="0.5,2,10
 from __future__ import annotations
 
 import os
-import statistics
 import tempfile
 import threading
 import time
@@ -50,6 +52,8 @@ TARGET_RSS_MB = 1536
 
 @dataclass
 class Round:
+    pool: str
+    code: str  # "shared": the fake answers every job the same code; "distinct": each its own
     latency_s: float
     jobs: int
     seconds: float  # first submit to last end
@@ -83,7 +87,11 @@ class RssSampler:
     def _sample(self) -> None:
         while not self._stop.wait(0.2):
             total = 0
-            for proc in [self._process, *self._process.children(recursive=True)]:
+            try:
+                processes = [self._process, *self._process.children(recursive=True)]
+            except psutil.Error:
+                return  # the worker is gone
+            for proc in processes:
                 try:
                     total += proc.memory_info().rss
                 except psutil.Error:
@@ -147,33 +155,37 @@ def _ended_at(body: dict[str, Any]) -> float:
 
 
 def one_round(
-    api_url: str, redis_url: str, worker_pid: int, llm: LLMState, keys: dict[str, str], *,
-    latency_s: float, jobs: int,
+    api_url: str, redis_url: str, worker: Any, llm: LLMState, keys: dict[str, str], *,
+    latency_s: float, jobs: int, distinct_code: bool,
 ) -> Round:  # fmt: skip
     llm.latency_s = latency_s
     calls_before = len(llm.requests)
     llm.reset_peak()
-    sampler = RssSampler(worker_pid)
+    sampler = RssSampler(worker.pid)
     run = uuid.uuid4().hex[:6].upper()
-    names = [f"Bench{run}N{i}" for i in range(jobs)]
+    # A job's code is the fake's answer for its component's name: one name, one verdict
+    # of the code gate for every job (as a fake model answering the same code gives).
+    names = [f"Bench{run}N{i}" if distinct_code else f"Bench{run}" for i in range(jobs)]
     ends = Ends(redis_url)
     with httpx.Client(base_url=api_url, timeout=30) as client:
         started = time.time()
         with ThreadPoolExecutor(SUBMITTERS) as pool:
-            a_ids = list(pool.map(lambda n: _submit(client, keys["A"], n), names))
-        b_id = _submit(client, keys["B"], f"Bench{run}B")
+            a_ids = list(pool.map(lambda n: _submit(client, keys["a"], n), names))
+        b_id = _submit(client, keys["b"], f"Bench{run}B")
         b_submitted = time.time()
         try:
             ends.wait([b_id], timeout_s=60 + 10 * latency_s)
             ends.wait(a_ids, timeout_s=120 + 30 * latency_s)
         finally:
             ends.close()
-        b_body = _fetch(client, keys["B"], b_id)
-        a_bodies = [_fetch(client, keys["A"], job_id) for job_id in a_ids]
+        b_body = _fetch(client, keys["b"], b_id)
+        a_bodies = [_fetch(client, keys["a"], job_id) for job_id in a_ids]
     rss_mb = sampler.stop()
     ends = [_ended_at(b) for b in a_bodies]
     timings = b_body.get("timings_ms") or {}
     return Round(
+        pool=worker.pool,
+        code="distinct" if distinct_code else "shared",
         latency_s=latency_s,
         jobs=jobs,
         seconds=max(ends) - started,
@@ -186,64 +198,83 @@ def one_round(
     )
 
 
+BASELINE_JOBS = 20  # on prefork -c 2 at 0.5 s per call: about 10 s
+
+
 def measure(env: dict[str, str], workdir: Path, say: Callable[[str], None] = print) -> list[Round]:
-    """The rounds, on a worker and API of their own over `env`'s services."""
+    """The rounds, on workers and an API of their own over `env`'s services: the
+    baseline (prefork, two processes) first, then the default worker."""
     from config.settings import Settings
 
     quota = Settings().default_max_in_flight
     with openai_server(LLM_KEY, canned_answer) as (llm_url, llm):
         run_env = {**env, "OPENAI_BASE_URL": llm_url, "OPENAI_API_KEY": LLM_KEY,
                    "GENERATION_QUEUE": f"generation-model-{uuid.uuid4().hex[:6]}"}  # fmt: skip
-        keys = {t: mint_key(env["DATABASE_URL"], name=f"bench-{t}", tenant=f"bench-{t.lower()}")
-                for t in ("A", "B")}  # fmt: skip
         api, api_url = processes.start_api(env=run_env, workdir=workdir)
-        worker = processes.start_worker(env=run_env, workdir=workdir)
-        rounds = []
+        plan = [("prefork", 0.5, BASELINE_JOBS, False)]
+        plan += [(None, latency_s, quota, False) for latency_s in LATENCIES_S]
+        plan += [(None, 2.0, quota, True)]  # each job's own code: the checks' CPU shows
+        rounds: list[Round] = []
+        worker = None
         try:
-            for latency_s in LATENCIES_S:
-                say(f"model-bound: {quota} jobs of tenant A, then one of B, at {latency_s:g} s "
-                    "per model call")  # fmt: skip
-                one = one_round(
-                    api_url, env["REDIS_URL"], worker.pid, llm, keys, latency_s=latency_s,
-                    jobs=quota,
+            for pool, latency_s, jobs, distinct in plan:
+                if worker is None or (pool or processes.default_pool(run_env)) != worker.pool:
+                    if worker is not None:
+                        worker.stop()
+                    worker = processes.start_worker(env=run_env, workdir=workdir, pool=pool)
+                # Tenants of the round's own: their quotas start empty, as a quiet system's.
+                run = uuid.uuid4().hex[:6]
+                keys = {
+                    t: mint_key(env["DATABASE_URL"], name=f"bench-{t}", tenant=f"bench-{t}-{run}")
+                    for t in ("a", "b")
+                }
+                say(
+                    f"model-bound: {worker.pool} worker, {jobs} jobs of tenant A then one of B, "
+                    f"{latency_s:g} s per model call, {'distinct' if distinct else 'shared'} code"
+                )
+                rounds.append(
+                    one_round(api_url, env["REDIS_URL"], worker, llm, keys,
+                              latency_s=latency_s, jobs=jobs, distinct_code=distinct)
                 )  # fmt: skip
-                rounds.append(one)
         finally:
-            worker.stop()
+            if worker is not None:
+                worker.stop()
             api.stop()
     return rounds
 
 
-def report(rounds: list[Round], *, pool: str, concurrency: int) -> None:
+def report(rounds: list[Round]) -> None:
     from devstack.bench.run import table
 
     rows = []
     for r in rounds:
         rows.append([
-            f"{r.latency_s:g} s", str(r.jobs), f"{r.seconds:.1f}", f"{r.rate:.1f}",
-            str(r.peak_calls), f"{r.ideal:.1f}", f"{r.rate / r.ideal:.2f}",
+            r.pool, r.code, f"{r.latency_s:g} s", str(r.jobs), f"{r.seconds:.1f}",
+            f"{r.rate:.1f}", str(r.peak_calls), f"{r.ideal:.1f}", f"{r.rate / r.ideal:.2f}",
             f"{r.rss_mb:.0f}", f"{r.rss_mb / max(r.peak_calls, 1):.1f}",
             f"{r.b_queue_s:.2f}", f"{r.b_total_s:.1f}", str(r.failed),
         ])  # fmt: skip
     table(
-        f"Model-bound jobs (worker: {pool} pool, concurrency {concurrency}; tenant A's whole "
-        "in-flight quota, then one job of B)",
-        ["model call", "jobs", "s", "jobs/s", "calls in flight", "ideal jobs/s", "/ ideal",
-         "RSS MB", "MB / call", "B queue s", "B job s", "failed"],
+        "Model-bound jobs (tenant A's jobs at once, then one of tenant B; calls counted at "
+        "the fake model; ideal = calls in flight / the calls' seconds per job)",
+        ["worker", "code", "model call", "jobs", "s", "jobs/s", "calls in flight",
+         "ideal jobs/s", "/ ideal", "RSS MB", "MB / call", "B queue s", "B job s", "failed"],
         rows,
     )  # fmt: skip
-    at_2 = next((r for r in rounds if r.latency_s == 2), None)
-    if at_2 is not None:
-        verdicts = [
-            (f"{at_2.jobs} jobs at 2 s end within {TARGET_S:g} s", at_2.seconds <= TARGET_S,
-             f"{at_2.seconds:.1f} s"),
-            (f">= {TARGET_IN_FLIGHT} calls in flight", at_2.peak_calls >= TARGET_IN_FLIGHT,
-             str(at_2.peak_calls)),
-            (f"worker RSS < {TARGET_RSS_MB} MB", at_2.rss_mb < TARGET_RSS_MB,
-             f"{at_2.rss_mb:.0f} MB"),
+    verdicts = []
+    for r in rounds:
+        if r.pool == "prefork" or r.latency_s != 2:
+            continue
+        verdicts += [
+            (f"{r.code} code: {r.jobs} jobs at 2 s end within {TARGET_S:g} s",
+             r.seconds <= TARGET_S, f"{r.seconds:.1f} s"),
+            (f"{r.code} code: >= {TARGET_IN_FLIGHT} calls in flight",
+             r.peak_calls >= TARGET_IN_FLIGHT, str(r.peak_calls)),
+            (f"{r.code} code: worker RSS < {TARGET_RSS_MB} MB", r.rss_mb < TARGET_RSS_MB,
+             f"{r.rss_mb:.0f} MB"),
         ]  # fmt: skip
-        table("Model-bound targets", ["target", "measured", "verdict"],
-              [[t, m, "pass" if ok else "FAIL"] for t, ok, m in verdicts])  # fmt: skip
+    table("Model-bound targets", ["target", "measured", "verdict"],
+          [[t, m, "pass" if ok else "FAIL"] for t, ok, m in verdicts])  # fmt: skip
 
 
 def main() -> int:
@@ -252,10 +283,7 @@ def main() -> int:
         env = {**os.environ, **service_env, "S3_BUCKET": f"cf-bench-{uuid.uuid4().hex[:8]}"}
         processes.run_migrations(env=env, workdir=workdir)
         rounds = measure(env, workdir)
-    pool = os.environ.get("WORKER_POOL") or processes.DEFAULT_WORKER_POOL
-    concurrency = int(os.environ.get("WORKER_CONCURRENCY") or processes.DEFAULT_CONCURRENCY[pool])
-    report(rounds, pool=pool, concurrency=concurrency)
-    print(f"(median jobs/s over the rounds: {statistics.median(r.rate for r in rounds):.1f})")
+    report(rounds)
     return 0
 
 

@@ -3,7 +3,8 @@
 Floor: a bare Celery no-op task round trip (devstack/bench/floor_app.py), measured in
 rounds alternating with L1-hit jobs through the real worker (cache lookup, status,
 bookkeeping); then template L4 jobs, and the HTTP endpoints under wrk against a bare
-ASGI app's floor (devstack/bench/http_load.py).
+ASGI app's floor (devstack/bench/http_load.py); the model-bound table (devstack/bench/
+model_bound.py: jobs waiting on a slow model, against the prefork baseline).
 Prints tables with ratios to the floors, then the growth tables (devstack/bench/growth.py:
 reads at 10^4..10^6 generations rows, Redis bytes per job state and L1 entry;
 BENCH_GROWTH=off skips them). Services: embedded unless REDIS_URL / DATABASE_URL /
@@ -29,7 +30,7 @@ import httpx
 
 from core.keys import DONE_CHANNEL_PATTERN
 from devstack import processes
-from devstack.bench import code_gate, growth, http_load
+from devstack.bench import code_gate, growth, http_load, model_bound
 from devstack.bench.timing import percentile, timed
 from devstack.fakes.figma import figma_server
 from devstack.keys import mint_key
@@ -368,10 +369,12 @@ def main() -> int:
             print("jobs measured, in rounds with the floor", flush=True)
             by_fsync = durability(env, workdir)
             print("floor measured on each Redis durability setting", flush=True)
+            model_rounds = model_bound.measure(env, workdir)
         loads = http(env, workdir, key)
 
     if ONLY != "http":
         jobs_tables(by_fsync, job)
+        model_bound.report(model_rounds)
         code_gate.report(code_gate.measure())
     http_table(loads)
     if ONLY != "http" and os.environ.get("BENCH_GROWTH", "on") != "off":

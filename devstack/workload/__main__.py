@@ -3,7 +3,7 @@ realistic job mix on the local stack and print what each cache layer did.
 
 Starts the fake Figma and OpenAI servers (the model answering after --llm-latency-ms and
 billing realistic tokens), the local stack (embedded services unless REDIS_URL etc. are
-set; an API; one worker of concurrency 2), measures the bare Celery floor
+set; an API; one worker as `make up` starts it), measures the bare Celery floor
 (devstack.bench.run.floor), then submits the plan (devstack.workload.mix) through the API
 with a key of a tenant of the run's own (so nothing cached by earlier runs counts).
 Exits 1 when a job failed or a Figma job submitted after an edit carried a stale colour.

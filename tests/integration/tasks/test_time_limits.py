@@ -1,12 +1,12 @@
 """A job past its time limits ends failed with a reason, never stuck in running.
 
-Soft limit: the job's process gets SoftTimeLimitExceeded and the task fails the job.
-Hard limit: the pool kills the process and GenerationRequest.on_timeout, in the worker's
-main process, fails it. Reaching the hard limit needs a job the soft-limit signal cannot
-stop: Python runs signal handlers only between bytecodes, and psycopg2 (no wait
-callback) blocks in libpq, which retries its poll on EINTR, so a bookkeeping INSERT
-waiting on a row lock holds the job past both limits — as a locked or stalled Postgres
-would in production.
+Soft limit: the job's process (prefork) or greenlet (gevent, workers.green) gets
+SoftTimeLimitExceeded and the task fails the job. Hard limit: the prefork pool kills the
+process, the gevent pool the greenlet, and GenerationRequest.on_timeout fails the job.
+Reaching the hard limit needs a job the soft limit cannot end: its bookkeeping INSERT
+waits on a row lock past the soft limit, and the soft limit's own failure row waits on
+the same lock (prefork: psycopg2 blocks in libpq, which retries its poll on EINTR, so
+the signal is not even seen) - as a locked or stalled Postgres would in production.
 """
 
 from __future__ import annotations
@@ -55,14 +55,15 @@ def test_a_job_past_its_soft_limit_fails_with_a_reason(
     assert generation_rows(engine, job_id) == 1
 
 
+@pytest.mark.parametrize("pool", ["gevent", "prefork"])
 def test_a_job_past_its_hard_limit_fails_with_a_reason(
-    start_worker: Callable[..., Any], api: httpx.Client, engine: Engine
+    start_worker: Callable[..., Any], api: httpx.Client, engine: Engine, pool: str
 ) -> None:
     # Given a worker with a 2 s soft and 3 s hard limit, and the job's row locked by an
     # open transaction, so its bookkeeping INSERT blocks in libpq past both limits
     queue = f"hard-{uuid.uuid4().hex[:8]}"
     limits = {"TASK_SOFT_TIME_LIMIT_S": "2", "TASK_TIME_LIMIT_S": "3", "TYPECHECK": "false"}
-    worker = start_worker(queue=queue, env=limits)
+    worker = start_worker(queue=queue, env=limits, pool=pool)
     job_id = uuid.uuid4().hex
     now = datetime.now(UTC)
     with engine.connect() as blocker:

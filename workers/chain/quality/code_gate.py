@@ -36,23 +36,47 @@ class Verdict:
 # render.
 REMEMBERED = 256
 _remembered: OrderedDict[str, Verdict] = OrderedDict()
+# Verdicts being computed: jobs of a burst with the same code (hundreds at once on the
+# gevent pool) wait for the first one's instead of each checking and rendering it.
+_computing: dict[str, threading.Event] = {}
 _lock = threading.Lock()
+FOLLOW_S = 120.0  # longest a job waits for another's verdict before computing its own
 
 
 def examine(files: dict[str, str], *, allow: Allowances) -> Verdict:
     """The gate's verdict on `files`; remembered by content when complete."""
     key = _key(files, allow)
     with _lock:
-        if (known := _remembered.get(key)) is not None:
-            _remembered.move_to_end(key)
+        if (known := _recall(key)) is not None:
             return known
-    verdict = _examine(files, allow=allow)
-    if _complete(verdict):
+        leading = _computing.get(key)
+        if leading is None:
+            _computing[key] = threading.Event()
+    if leading is not None:
+        leading.wait(FOLLOW_S)
         with _lock:
-            _remembered[key] = _without_markup(verdict)
-            while len(_remembered) > REMEMBERED:
-                _remembered.popitem(last=False)
-    return verdict
+            if (known := _recall(key)) is not None:
+                return known
+        return _examine(files, allow=allow)  # the first found nothing worth keeping
+    try:
+        verdict = _examine(files, allow=allow)
+        if _complete(verdict):
+            with _lock:
+                _remembered[key] = _without_markup(verdict)
+                while len(_remembered) > REMEMBERED:
+                    _remembered.popitem(last=False)
+        return verdict
+    finally:
+        with _lock:
+            _computing.pop(key).set()
+
+
+def _recall(key: str) -> Verdict | None:
+    """A remembered verdict (the caller holds the lock)."""
+    known = _remembered.get(key)
+    if known is not None:
+        _remembered.move_to_end(key)
+    return known
 
 
 def forget() -> None:
