@@ -25,10 +25,11 @@ ROOT = Path(__file__).resolve().parents[1]
 RUNS = ROOT / ".run"
 KEEP_RUNS = 5  # per kind (demo, up): logs of older runs are deleted
 
-# Shorter limits than production for the offline provider (jobs take milliseconds), so a
-# job whose whole worker was killed comes back within a minute (Redis visibility
-# timeout = hard limit + 30 s). Anything the user sets wins.
-LOCAL_DEFAULTS = {"TASK_SOFT_TIME_LIMIT_S": "20", "TASK_TIME_LIMIT_S": "30"}
+# Shorter limits than production, so a job whose whole worker was killed comes back within
+# two minutes (Redis visibility timeout = hard limit + 30 s); long enough for a burst of
+# a tenant's 200 jobs on a model answering in seconds (they wait in the gevent worker, and
+# that wait counts). Anything the user sets wins.
+LOCAL_DEFAULTS = {"TASK_SOFT_TIME_LIMIT_S": "60", "TASK_TIME_LIMIT_S": "75"}
 
 
 @dataclass

@@ -36,11 +36,9 @@ def is_green() -> bool:
 def patch_psycopg2() -> None:
     """Make psycopg2 yield to other greenlets while Postgres answers, instead of blocking
     the whole process (psycopg2's C code never touches gevent's sockets)."""
-    import psycopg2
     from psycopg2 import extensions
 
     extensions.set_wait_callback(_green_wait)
-    del psycopg2
 
 
 def _green_wait(connection: Any, timeout: float | None = None) -> None:

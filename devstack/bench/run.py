@@ -52,7 +52,12 @@ def floor(env: dict[str, str], workdir: Path) -> tuple[list[float], float]:
 
     client = build(env["BROKER_URL"], env["REDIS_URL"])
     worker = processes.start_worker(
-        env=env, workdir=workdir, queue="bench-floor", concurrency=2, app="devstack.bench.floor_app"
+        env=env,
+        workdir=workdir,
+        queue="bench-floor",
+        concurrency=2,
+        app="devstack.bench.floor_app",
+        pool="prefork",  # the floor: a bare Celery no-op task on prefork -c 2
     )
     try:
         for _ in range(20):
@@ -165,7 +170,12 @@ def jobs(env: dict[str, str], workdir: Path) -> dict[str, Any]:
 
     floor_client = build(env["BROKER_URL"], env["REDIS_URL"])
     floor_worker = processes.start_worker(
-        env=env, workdir=workdir, queue="bench-floor", concurrency=2, app="devstack.bench.floor_app"
+        env=env,
+        workdir=workdir,
+        queue="bench-floor",
+        concurrency=2,
+        app="devstack.bench.floor_app",
+        pool="prefork",  # the floor: a bare Celery no-op task on prefork -c 2
     )
     worker = processes.start_worker(env=env, workdir=workdir, queue=env["GENERATION_QUEUE"])
     measured: dict[str, Any] = {"floor": [], "l1": [], "l1_ratios": [], "rate_ratios": []}

@@ -231,8 +231,10 @@ class TypeChecker:
             self._process.stdin.write(json.dumps({"id": self._next_id, **request}) + "\n")
             self._process.stdin.flush()
             return self._read(self._process, timeout_s)
-        except (OSError, TypeCheckUnavailable):
-            self._kill()  # started afresh next time
+        except BaseException:
+            # Dead, late, or this job stopped mid-request (its time limit): an answer may
+            # still come, and the next request would read it. Started afresh next time.
+            self._kill()
             raise
 
     def _kill(self) -> None:
@@ -311,6 +313,10 @@ class TypeChecker:
         self._process = None
 
 
+class _CarrierStopped(Exception):
+    """The job whose checker ran this batch was stopped before the answer came."""
+
+
 @dataclass(eq=False)
 class _Check:
     """One job's files waiting for their diagnostics; whoever gets a checker first
@@ -363,14 +369,18 @@ class CheckerPool:
                 self._idle.append(checker)
 
     def check(self, files: dict[str, str]) -> dict[str, list[dict[str, Any]]]:
-        mine = _Check(files, party.get())
-        with self._lock:
-            self._waiting.append(mine)
-        with self._one() as checker:
-            batch = self._take(mine)
-            if batch:
-                self._run(checker, batch)
-        return mine.result()  # checked here, or by the holder that took it along
+        while True:
+            mine = _Check(files, party.get())
+            with self._lock:
+                self._waiting.append(mine)
+            with self._one() as checker:
+                batch = self._take(mine)
+                if batch:
+                    self._run(checker, batch)
+            try:
+                return mine.result()  # checked here, or by the holder that took it along
+            except _CarrierStopped:
+                continue  # that holder's job was stopped mid-check: ask again
 
     def _take(self, mine: _Check) -> list[_Check]:
         """`mine` (unless another holder took it) and the longest-waiting checks of the
@@ -395,8 +405,11 @@ class CheckerPool:
         try:
             answers = checker.check_batch([each.files for each in batch])
         except BaseException as exc:
+            # The checker's failure is everyone's; the carrier's own stop (its time limit)
+            # is not: the others ask again.
+            shared = exc if isinstance(exc, TypeCheckUnavailable) else _CarrierStopped()
             for each in batch:
-                each.error = exc
+                each.error = exc if each is batch[0] else shared
                 each.done.set()
             raise
         for each, diagnostics in zip(batch, answers, strict=True):

@@ -4,6 +4,7 @@ type-checked in one program, each job's diagnostics its own."""
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -89,3 +90,46 @@ def _outcomes(pool: CheckerPool, count: int) -> list[Any]:
     for thread in threads:
         thread.join(30)
     return outcomes
+
+
+class _Stopped(BaseException):
+    """A job's time limit, raised in the job that carries a batch."""
+
+
+def test_a_carrier_stopped_mid_check_leaves_the_others_to_ask_again(
+    pool: CheckerPool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    original = TypeChecker.check_batch
+    batches: list[int] = []
+
+    def first_stops(self: TypeChecker, batch: Any) -> Any:
+        batches.append(len(batch))
+        if len(batches) == 1:
+            raise _Stopped()  # the carrier's time limit, mid-check
+        return original(self, batch)
+
+    monkeypatch.setattr(TypeChecker, "check_batch", first_stops)
+    outcomes: list[Any] = [None] * 5
+
+    def run(i: int) -> None:
+        try:
+            outcomes[i] = pool.check({"component.tsx": BAD if i % 2 else GOOD})
+        except _Stopped as exc:
+            outcomes[i] = exc
+
+    pool._gate.acquire("someone")  # all five wait, so the first granted carries them all
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(5)]
+    for thread in threads:
+        thread.start()
+    while len(pool._waiting) < 5:
+        time.sleep(0.005)
+    pool._gate.release()
+    for thread in threads:
+        thread.join(60)
+    assert batches[0] == 5
+    stopped = [i for i, outcome in enumerate(outcomes) if isinstance(outcome, _Stopped)]
+    assert len(stopped) == 1  # only the stopped job sees its stop; the others asked again
+    for i, outcome in enumerate(outcomes):
+        if i not in stopped:
+            codes = [d["code"] for d in outcome["component.tsx"]]
+            assert codes == ([2322] if i % 2 else []), (i, outcome)
