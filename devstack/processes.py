@@ -281,6 +281,21 @@ def start_worker(
     return process
 
 
+def start_local_workers(
+    *, env: Mapping[str, str], workdir: Path, queue: str | None = None
+) -> list[ManagedProcess]:
+    """The workers `make up` starts: on the gevent pool one per core (a gevent worker is
+    one process), a Node checker each; else one worker."""
+    if (env.get("WORKER_POOL") or default_pool(env)) != "gevent":
+        return [start_worker(env=env, workdir=workdir, queue=queue)]
+    each = {"CHECKER_PROCESSES": "1", **env}
+    return [start_worker(env=each, workdir=workdir, queue=queue) for _ in range(LOCAL_WORKERS)]
+
+
+LOCAL_WORKERS = 2
+"""devstack/Procfile's gevent workers (worker, worker2): one per core of a 2-core machine."""
+
+
 def _start_listener(
     name: str, args: list[str], *, port: int, env: Mapping[str, str], workdir: Path
 ) -> ManagedProcess:

@@ -2,7 +2,7 @@
 
 Services (embedded where no URL is set) and migrations are ours; then honcho runs the
 app's processes from devstack/Procfile: the API on API_PORT (default 8000; a free port if
-that one is taken), a worker, Flower and celery-exporter, each line of their output
+that one is taken), two workers, Flower and celery-exporter, each line of their output
 prefixed with its name. A worker killed outright is started again (the Procfile says
 how); if any process exits otherwise, honcho stops the others. Either way the services
 are stopped next; if we are killed outright, devstack.watchdog stops everything.
@@ -50,10 +50,13 @@ def run_settings(workdir: Path) -> dict[str, str]:
     password, where the run's files go. Set in the environment, a setting wins."""
     ports = {var: choose_port(var, default)
              for var, default in (("API_PORT", 8000), ("WORKER_METRICS_PORT", 9101),
+                                  ("WORKER2_METRICS_PORT", 9102),
                                   ("FLOWER_PORT", 5555), ("EXPORTER_PORT", 9808))}  # fmt: skip
     defaults = {
         "API_HOST": "127.0.0.1",
         "API_WORKERS": "1",
+        # Two gevent workers (the Procfile's worker and worker2), a Node checker each.
+        "CHECKER_PROCESSES": "1",
         "FLOWER_HOST": "127.0.0.1",
         "FLOWER_BASIC_AUTH": f"admin:{secrets.token_urlsafe(9)}",
         "EXPORTER_HOST": "127.0.0.1",
@@ -81,7 +84,8 @@ def banner(env: dict[str, str], workdir: Path, names: list[str], keys: dict[Role
 ComponentForge Jobs, starting.
   API        {api}        docs: {api}/docs
   dashboard  {api}/dashboard
-  metrics    API {api}/metrics   worker http://127.0.0.1:{env["WORKER_METRICS_PORT"]}/metrics
+  metrics    API {api}/metrics   workers http://127.0.0.1:{env["WORKER_METRICS_PORT"]}/metrics
+             and http://127.0.0.1:{env["WORKER2_METRICS_PORT"]}/metrics
   flower     http://127.0.0.1:{env["FLOWER_PORT"]}   (basic auth {env["FLOWER_BASIC_AUTH"]})
   exporter   {exporter if "exporter" in names else "not installed (make install)"}
   logs       {workdir}   (services, migrations, the .env of this run)
@@ -151,7 +155,7 @@ def main() -> int:
                 f"{var}={shlex.quote(value)}\n" for var, value in env.items()
                 if os.environ.get(var) != value and var != SESSION_VAR
             ))  # fmt: skip
-            names = ["api", "worker", "flower"]
+            names = ["api", "worker", "worker2", "flower"]
             if Path(env["EXPORTER_PYTHON"]).exists():
                 names.append("exporter")
             print(banner(env, workdir, names, keys), flush=True)

@@ -26,4 +26,4 @@ exec celery -A config.celery_app worker \
   --pool "$pool" \
   --concurrency "${WORKER_CONCURRENCY:-$default_concurrency}" \
   --loglevel "${LOG_LEVEL:-INFO}" \
-  --hostname "worker@%h"
+  --hostname "${WORKER_NAME:-worker}@%h"

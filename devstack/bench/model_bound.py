@@ -1,6 +1,7 @@
 """The model-bound table: generations whose model answers after 0.5, 2 and 10 s.
 
-On the worker `make up` starts (deploy/bin/worker.sh's pool and concurrency) and a local
+On the workers `make up` starts (two gevent workers, deploy/bin/worker.sh's concurrency,
+a Node checker each: devstack.processes.start_local_workers) and a local
 OpenAI-compatible server that answers every call after that long: tenant A submits its
 whole in-flight quota of distinct openai jobs over HTTP, then tenant B submits one.
 Reported: A's jobs/s from the first submit to the last end, the most model calls in
@@ -75,11 +76,11 @@ class Round:
 
 
 class RssSampler:
-    """The worker's RSS (its processes and their children: Node checkers), at its peak."""
+    """The workers' RSS (their processes and children: Node checkers), at its peak."""
 
-    def __init__(self, pid: int) -> None:
+    def __init__(self, pids: list[int]) -> None:
         self.peak_mb = 0.0
-        self._process = psutil.Process(pid)
+        self._roots = [psutil.Process(pid) for pid in pids]
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
@@ -88,9 +89,9 @@ class RssSampler:
         while not self._stop.wait(0.2):
             total = 0
             try:
-                processes = [self._process, *self._process.children(recursive=True)]
+                processes = [p for r in self._roots for p in [r, *r.children(recursive=True)]]
             except psutil.Error:
-                return  # the worker is gone
+                return  # a worker is gone
             for proc in processes:
                 try:
                     total += proc.memory_info().rss
@@ -155,13 +156,13 @@ def _ended_at(body: dict[str, Any]) -> float:
 
 
 def one_round(
-    api_url: str, redis_url: str, worker: Any, llm: LLMState, keys: dict[str, str], *,
+    api_url: str, redis_url: str, workers: list[Any], llm: LLMState, keys: dict[str, str], *,
     latency_s: float, jobs: int, distinct_code: bool,
 ) -> Round:  # fmt: skip
     llm.latency_s = latency_s
     calls_before = len(llm.requests)
     llm.reset_peak()
-    sampler = RssSampler(worker.pid)
+    sampler = RssSampler([worker.pid for worker in workers])
     run = uuid.uuid4().hex[:6].upper()
     # A job's code is the fake's answer for its component's name: one name, one verdict
     # of the code gate for every job (as a fake model answering the same code gives).
@@ -184,7 +185,7 @@ def one_round(
     ends = [_ended_at(b) for b in a_bodies]
     timings = b_body.get("timings_ms") or {}
     return Round(
-        pool=worker.pool,
+        pool=f"{workers[0].pool} x{len(workers)}",
         code="distinct" if distinct_code else "shared",
         latency_s=latency_s,
         jobs=jobs,
@@ -215,13 +216,15 @@ def measure(env: dict[str, str], workdir: Path, say: Callable[[str], None] = pri
         plan += [(None, latency_s, quota, False) for latency_s in LATENCIES_S]
         plan += [(None, 2.0, quota, True)]  # each job's own code: the checks' CPU shows
         rounds: list[Round] = []
-        worker = None
+        workers: list[Any] = []
         try:
             for pool, latency_s, jobs, distinct in plan:
-                if worker is None or (pool or processes.default_pool(run_env)) != worker.pool:
-                    if worker is not None:
-                        worker.stop()
-                    worker = processes.start_worker(env=run_env, workdir=workdir, pool=pool)
+                if not workers or (pool or processes.default_pool(run_env)) != workers[0].pool:
+                    processes.stop_all(workers)
+                    workers = (
+                        [processes.start_worker(env=run_env, workdir=workdir, pool=pool)]
+                        if pool else processes.start_local_workers(env=run_env, workdir=workdir)
+                    )  # fmt: skip
                 # Tenants of the round's own: their quotas start empty, as a quiet system's.
                 run = uuid.uuid4().hex[:6]
                 keys = {
@@ -229,16 +232,16 @@ def measure(env: dict[str, str], workdir: Path, say: Callable[[str], None] = pri
                     for t in ("a", "b")
                 }
                 say(
-                    f"model-bound: {worker.pool} worker, {jobs} jobs of tenant A then one of B, "
-                    f"{latency_s:g} s per model call, {'distinct' if distinct else 'shared'} code"
+                    f"model-bound: {len(workers)} {workers[0].pool} worker(s), {jobs} jobs of "
+                    f"tenant A then one of B, {latency_s:g} s per model call, "
+                    f"{'distinct' if distinct else 'shared'} code"
                 )
                 rounds.append(
-                    one_round(api_url, env["REDIS_URL"], worker, llm, keys,
+                    one_round(api_url, env["REDIS_URL"], workers, llm, keys,
                               latency_s=latency_s, jobs=jobs, distinct_code=distinct)
                 )  # fmt: skip
         finally:
-            if worker is not None:
-                worker.stop()
+            processes.stop_all(workers)
             api.stop()
     return rounds
 

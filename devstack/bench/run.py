@@ -177,7 +177,7 @@ def jobs(env: dict[str, str], workdir: Path) -> dict[str, Any]:
         app="devstack.bench.floor_app",
         pool="prefork",  # the floor: a bare Celery no-op task on prefork -c 2
     )
-    worker = processes.start_worker(env=env, workdir=workdir, queue=env["GENERATION_QUEUE"])
+    workers = processes.start_local_workers(env=env, workdir=workdir)
     measured: dict[str, Any] = {"floor": [], "l1": [], "l1_ratios": [], "rate_ratios": []}
     try:
         runner = JobRunner()
@@ -222,9 +222,9 @@ def jobs(env: dict[str, str], workdir: Path) -> dict[str, Any]:
         measured["floor_rate"] = statistics.median(floor_rates)
         measured["l1_rate"] = statistics.median(l1_rates)
         # What the task events cost (Flower's and celery-exporter's; the floor sends none).
-        worker.stop()
-        worker = processes.start_worker(
-            env={**env, "TASK_EVENTS": "false"}, workdir=workdir, queue=env["GENERATION_QUEUE"]
+        processes.stop_all(workers)
+        workers = processes.start_local_workers(
+            env={**env, "TASK_EVENTS": "false"}, workdir=workdir
         )
         for _ in range(20):
             runner.run(hit)
@@ -233,18 +233,16 @@ def jobs(env: dict[str, str], workdir: Path) -> dict[str, Any]:
             floor_rate = floor_burst(burst)
             measured["quiet_ratios"].append(l1_burst(burst) / floor_rate)
     finally:
-        worker.stop()
+        processes.stop_all(workers)
         floor_worker.stop()
         floor_client.close()
     # DESIGN.md's L4 budget is without the TypeScript check: a worker of its own.
-    worker = processes.start_worker(
-        env={**env, "TYPECHECK": "false"}, workdir=workdir, queue=env["GENERATION_QUEUE"]
-    )
+    workers = processes.start_local_workers(env={**env, "TYPECHECK": "false"}, workdir=workdir)
     try:
         fresh = runner.body(cache="no-cache")
         measured["l4"] = timed(lambda: runner.run(fresh), L4_JOBS)
     finally:
-        worker.stop()
+        processes.stop_all(workers)
     return measured
 
 
