@@ -14,9 +14,11 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine, text
 
 from config.llm_prices import PRICES_USD_PER_MILLION
+from core.keys import circuit_key
 from devstack.fakes.openai_api import LLMState, request_data
 from tests.conftest import LLM_KEY
 from tests.helpers import make_job, queue_job, submit_and_wait, wait_for_end
+from workers.clients import redis_client
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("worker")]
 
@@ -149,6 +151,9 @@ def run_failing_at_generate_code(
     is paid on every attempt. Returns the job's final status and the worker."""
     name = f"Paid{uuid.uuid4().hex[:6].upper()}Button"
     queue = f"paidfail-{uuid.uuid4().hex[:8]}"
+    # The model's circuit is shared through Redis: other tests' 500s in its window, with
+    # this job's own, could open it and refuse the second attempt's paid proposal.
+    redis_client().delete(circuit_key("llm"), circuit_key("llm:gpt-4o-mini"))
     policies = {"llm": {"attempts": 1}, "task": {"attempts": 2, "backoff_cap_s": 1}}
     worker = start_worker(queue=queue, env={"OPENAI_API_KEY": LLM_KEY,
                                             "RETRY_POLICIES": json.dumps(policies)})  # fmt: skip
