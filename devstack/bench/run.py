@@ -46,19 +46,20 @@ ONLY = os.environ.get("BENCH_ONLY", "")
 TENANT = "bench"  # its quotas lifted: the bench measures the API, not its rate limit
 
 
+def _start_floor_worker(env: dict[str, str], workdir: Path) -> processes.ManagedProcess:
+    """The floor's worker: a bare Celery no-op task on prefork -c 2, whatever the default."""
+    return processes.start_worker(
+        env=env, workdir=workdir, queue="bench-floor", concurrency=2,
+        app="devstack.bench.floor_app", pool="prefork",
+    )  # fmt: skip
+
+
 def floor(env: dict[str, str], workdir: Path) -> tuple[list[float], float]:
     """The no-op task's round trips (ms) and burst rate (per s) on env's broker."""
     from devstack.bench.floor_app import build
 
     client = build(env["BROKER_URL"], env["REDIS_URL"])
-    worker = processes.start_worker(
-        env=env,
-        workdir=workdir,
-        queue="bench-floor",
-        concurrency=2,
-        app="devstack.bench.floor_app",
-        pool="prefork",  # the floor: a bare Celery no-op task on prefork -c 2
-    )
+    worker = _start_floor_worker(env, workdir)
     try:
         for _ in range(20):
             client.send_task("bench.noop").get(timeout=10)
@@ -169,14 +170,7 @@ def jobs(env: dict[str, str], workdir: Path) -> dict[str, Any]:
     from devstack.bench.floor_app import build
 
     floor_client = build(env["BROKER_URL"], env["REDIS_URL"])
-    floor_worker = processes.start_worker(
-        env=env,
-        workdir=workdir,
-        queue="bench-floor",
-        concurrency=2,
-        app="devstack.bench.floor_app",
-        pool="prefork",  # the floor: a bare Celery no-op task on prefork -c 2
-    )
+    floor_worker = _start_floor_worker(env, workdir)
     workers = processes.start_local_workers(env=env, workdir=workdir)
     measured: dict[str, Any] = {"floor": [], "l1": [], "l1_ratios": [], "rate_ratios": []}
     try:
