@@ -14,6 +14,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
+from select import POLLIN
 from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
@@ -39,6 +40,31 @@ def patch_psycopg2() -> None:
     from psycopg2 import extensions
 
     extensions.set_wait_callback(_green_wait)
+
+
+def check_redis_readiness_without_yielding() -> None:
+    """redis-py asks every pooled connection, before each command, whether it has stray
+    data: a poll() with a zero time-out. gevent's poll() switches to the hub even then,
+    so every command let every runnable greenlet (the consumer, other jobs) run before it
+    was sent. A zero time-out never blocks, so the operating system's poll() answers it;
+    any other time-out still waits the gevent way."""
+    from gevent import monkey
+    from redis._parsers import hiredis
+
+    checked = getattr(hiredis, "_socket_can_read", None)
+    if checked is None or getattr(checked, "unyielding", False):
+        return  # a redis-py without this helper; or done already
+    os_poll = monkey.get_original("select", "poll")
+
+    def can_read(sock: Any, timeout: float | None) -> bool:
+        if timeout != 0 or (hasattr(sock, "pending") and sock.pending()):
+            return bool(checked(sock, timeout))
+        poller = os_poll()
+        poller.register(sock, POLLIN)
+        return bool(poller.poll(0))
+
+    can_read.unyielding = True  # type: ignore[attr-defined]
+    hiredis._socket_can_read = can_read
 
 
 def _green_wait(connection: Any, timeout: float | None = None) -> None:

@@ -47,6 +47,7 @@ def _on_setup_logging(**_: Any) -> None:
 def _on_worker_init(**_: Any) -> None:
     if green.is_green():  # before any connection is made
         green.patch_psycopg2()
+        green.check_redis_readiness_without_yielding()
         green.dump_greenlets_on(signal.SIGUSR2)
 
 

@@ -197,7 +197,7 @@ def _waiting_on_a_lock(engine: Engine, job_id: str) -> bool:
             conn.execute(
                 text(
                     "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                    "AND query LIKE 'INSERT INTO generations%' AND position(:id in query) > 0"
+                    "AND query LIKE '%INSERT INTO generations%' AND position(:id in query) > 0"
                 ),
                 {"id": job_id},
             ).scalar_one()
