@@ -65,7 +65,7 @@ test: $(STAMP) $(TSC_STAMP) $(EXPORTER_STAMP) ## every tier: unit, integration a
 test-unit: $(STAMP) $(TSC_STAMP) ## the unit tier alone (tests/unit): starts no server, runs in seconds
 	$(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)
 
-bench: $(STAMP) $(TSC_STAMP) $(EXPORTER_STAMP) ## latency/throughput tables against floors measured in the same run (bare Celery task, bare ASGI app under wrk), then reads as data grows to 10^6 rows; BENCH_ONLY=http, BENCH_GROWTH=off
+bench: $(STAMP) $(TSC_STAMP) $(EXPORTER_STAMP) ## latency/throughput tables against floors measured in the same run (bare Celery task, bare ASGI app under wrk), then reads as data grows to 10^6 rows; BENCH_ONLY=http|noisy, BENCH_GROWTH=off
 	@# wrk is the HTTP load (a C client costs the server's cores little): Debian's package,
 	@# where we may install it; without it the bench loads the API from Python threads.
 	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \

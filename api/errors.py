@@ -15,7 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.body_limit import BodyTooLarge, too_large_body
+from api.body_limit import BodyTooLarge, BodyTooSlow, too_large_body, too_slow_body
 from core.errors import (
     BadRequest,
     ComponentForgeError,
@@ -67,7 +67,7 @@ def rate_limit_headers(limit: float, admitted: Any) -> dict[str, str]:
     }
 
 
-def _quota_headers(exc: QuotaExceeded) -> dict[str, str]:
+def quota_headers(exc: QuotaExceeded) -> dict[str, str]:
     """A refusal's Retry-After and RateLimit-* headers (of the limit that refused)."""
     reset = str(max(math.ceil(exc.reset_s), 1))
     return {
@@ -144,13 +144,20 @@ def install_error_handlers(app: FastAPI) -> None:
         if isinstance(exc, Unauthorized):
             response.headers["WWW-Authenticate"] = exc.challenge
         if isinstance(exc, QuotaExceeded):
-            response.headers.update(_quota_headers(exc))
+            response.headers.update(quota_headers(exc))
         return response
 
     @app.exception_handler(BodyTooLarge)
     async def _on_too_large(_: Request, exc: BodyTooLarge) -> JSONResponse:
         # Raised while the body streams in (a chunked body has no Content-Length).
         return JSONResponse(too_large_body(exc.max_bytes), status_code=413)
+
+    @app.exception_handler(BodyTooSlow)
+    async def _on_too_slow(_: Request, exc: BodyTooSlow) -> JSONResponse:
+        # The connection goes: what is left of the body would be read as the next request.
+        return JSONResponse(
+            too_slow_body(exc.timeout_s), status_code=408, headers={"Connection": "close"}
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

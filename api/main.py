@@ -71,7 +71,11 @@ def create_app() -> FastAPI:
     app.include_router(health.router)
     app.include_router(metrics_routes.router)
     app.include_router(dashboard.router)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        read_timeout_s=settings.body_read_timeout_s,
+    )
     # Outermost, so refused bodies (413) are counted too.
     app.add_middleware(RequestMetricsMiddleware)
     return app

@@ -55,3 +55,16 @@ class StrictJsonRoute(APIRoute):
             return await handler(request)
 
         return strict_handler
+
+
+async def refuse_non_json_body(request: Request) -> None:
+    """The dependency of a state-changing route that takes no body (cancel, delete): a
+    Content-Type other than JSON is refused (415). A cross-site HTML form can send only
+    form-encoded, multipart or text/plain bodies, so such a request is never a client of
+    this API's."""
+    content_type = request.headers.get("content-type")
+    if content_type and not is_json(content_type):
+        raise UnsupportedMediaType(
+            "this request takes no body; send none, or JSON with the header "
+            f"Content-Type: application/json (got {content_type!r})"
+        )

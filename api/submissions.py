@@ -27,6 +27,7 @@ from api.tenant_limits import (
     cached_limits,
     check_provider_and_model,
     limits_of,
+    model_of,
 )
 from config.settings import Settings
 from core import keys
@@ -45,7 +46,7 @@ from core.spec import JobSpec
 from core.state import creation_fields, new_job, new_job_id
 from workers.observability import metrics, tracing
 from workers.pipeline import job_message
-from workers.storage import spend
+from workers.storage import budget_holds, spend
 from workers.storage.admission import (
     IN_FLIGHT_RETRY_S,
     Admission,
@@ -201,7 +202,9 @@ def submit_as(
     (BadRequest, QuotaExceeded, IdempotencyConflict, DependencyUnavailable)."""
     spec = _in_callers_tenant(spec, caller)
     tenant = spec.tenant_id or caller.tenant_id
-    quota = _within_limits(spec, tenant, limits_of(tenant), settings)
+    limits = limits_of(tenant)
+    _check_exists(tenant, caller, limits)
+    quota = _within_limits(spec, tenant, limits, settings)
     job_id, created, admission = submit_within_quota(
         client, settings, spec, idempotency_key=idempotency_key, quota=quota, engine=engine
     )
@@ -227,6 +230,7 @@ async def submit_as_on_loop(
     limits = cached_limits(tenant)
     if limits is None or tracing.enabled() or not settings.broker_is_job_redis:
         return None
+    _check_exists(tenant, caller, limits)
     quota = _within_limits(spec, tenant, limits, settings)
     job = _new_job(spec, settings, idempotency_key)
     submission = _submission(
@@ -244,18 +248,30 @@ def _within_limits(spec: JobSpec, tenant: str, limits: Limits, settings: Setting
     """The quota `tenant`'s job is admitted under, once its provider and model are
     allowed (BadRequest otherwise)."""
     check_provider_and_model(spec, limits, settings)
+    paid = spec.options.provider in PAID_PROVIDERS
     return Quota(
         tenant,
         requests_per_minute=limits.requests_per_minute,
         max_in_flight=limits.max_in_flight,
-        budget_usd=limits.monthly_budget_usd if spec.options.provider in PAID_PROVIDERS else None,
+        budget_usd=limits.monthly_budget_usd if paid else None,
         month=month_of(),
+        reserve_usd=job_reservation_usd(spec, settings) if paid else 0.0,
+        hold_ttl_s=settings.budget_hold_ttl_s,
     )
+
+
+def job_reservation_usd(spec: JobSpec, settings: Settings) -> float:
+    """The most a paid job can cost (its budget hold); its model is priced (checked)."""
+    model = model_of(spec, settings)
+    usd = budget_holds.max_job_usd(model, settings) if model else None
+    if usd is None:  # check_provider_and_model refuses an unpriced model first
+        raise BadRequest("options.model", f"{model!r} has no price")
+    return usd
 
 
 def _in_callers_tenant(spec: JobSpec, caller: Principal) -> JobSpec:
     """The job belongs to the key's tenant; a body naming another is refused (an admin
-    may submit for any tenant)."""
+    may submit for another tenant, explicitly by naming it, if it exists: _check_exists)."""
     if spec.tenant_id is not None and spec.tenant_id != caller.tenant_id:
         if caller.role is not Role.ADMIN:
             raise BadRequest(
@@ -263,6 +279,17 @@ def _in_callers_tenant(spec: JobSpec, caller: Principal) -> JobSpec:
             )
         return spec
     return spec.model_copy(update={"tenant_id": caller.tenant_id})
+
+
+def _check_exists(tenant: str, caller: Principal, limits: Limits) -> None:
+    """An admin's job for another tenant names one that exists (422 otherwise): a made-up
+    tenant would get jobs, quota and spend keys but no row, limits or keys of its own."""
+    if tenant != caller.tenant_id and not limits.exists:
+        raise BadRequest(
+            "tenant_id",
+            f"no tenant {tenant!r}; an admin submits only for an existing tenant "
+            f"(create it with: componentforge tenants set {tenant})",
+        )
 
 
 def _unlimited(tenant: str) -> Quota:
@@ -289,10 +316,14 @@ def refusal(admission: Admission, quota: Quota) -> QuotaExceeded:
     else:
         budget = quota.budget_usd or 0.0
         reset_s = (month_bounds(quota.month)[1] - datetime.now(UTC)).total_seconds()
+        if admission.used + admission.reserve_usd <= budget:
+            reset_s = IN_FLIGHT_RETRY_S  # room comes back as the jobs holding it end
         error = BudgetExhausted(
-            f"your tenant spent {admission.used:.2f} USD on paid providers in {quota.month}, "
-            f"its monthly budget is {budget:.2f} USD; template jobs still run "
-            "(options.provider \"template\"), or ask for a larger budget",
+            f"your tenant spent {admission.used:.4f} USD on paid providers in {quota.month} "
+            f"and its jobs in flight hold {admission.held_usd:.4f} USD; this job may cost up "
+            f"to {admission.reserve_usd:.4f} USD, over its monthly budget of {budget:.4f} USD; "
+            "retry when jobs in flight end, run template jobs (options.provider "
+            "\"template\"), or ask for a larger budget",
             limit=budget, remaining=0, reset_s=max(reset_s, 1.0),
         )  # fmt: skip
     metrics.QUOTA_REFUSALS.labels(tenant=tenant, kind=error.kind).inc()

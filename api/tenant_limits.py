@@ -35,6 +35,8 @@ class Limits:
     allowed_models: list[str] | None
     webhook_hosts: list[str] = field(default_factory=list)
     """Hosts its jobs' webhooks may call (core.webhook_url.host_allowed); none by default."""
+    exists: bool = True
+    """Whether the tenant has a row: an admin may submit only for a tenant that exists."""
 
 
 _cache: dict[str, tuple[float, Limits]] = {}
@@ -70,6 +72,7 @@ def remember_defaults(tenant_id: str, *, ttl_s: float = 3600.0) -> None:
 
 
 def _with_defaults(row: TenantLimits | None, settings: Settings) -> Limits:
+    exists = row is not None
     row = row or TenantLimits()  # no row: every limit the default
     rpm, in_flight, budget = row.requests_per_minute, row.max_in_flight, row.monthly_budget_usd
     return Limits(
@@ -81,6 +84,7 @@ def _with_defaults(row: TenantLimits | None, settings: Settings) -> Limits:
         allowed_providers=row.allowed_providers,
         allowed_models=row.allowed_models,
         webhook_hosts=list(row.webhook_hosts or []),
+        exists=exists,
     )
 
 

@@ -30,7 +30,10 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         # second, unused copy.
         task_ignore_result=True,
         task_default_queue=settings.generation_queue,
-        task_routes={"generation.run": {"queue": settings.generation_queue}},
+        task_routes={
+            "generation.run": {"queue": settings.generation_queue},
+            "webhooks.deliver": {"queue": settings.webhook_queue},
+        },
         # A job is acked only when it finished; a worker lost mid-job gives it back.
         task_acks_late=True,
         task_reject_on_worker_lost=True,

@@ -83,13 +83,20 @@ class Settings(BaseSettings):
 
     # --- api ------------------------------------------------------------------
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    body_read_timeout_s: float = Field(default=30.0, gt=0)
+    """A request body must arrive whole within this long of the request's start (408)."""
     max_wait_s: float = Field(default=60.0, ge=0)
     """Upper bound of GET /v1/generations/{id}?wait=."""
     job_state_ttl_s: int = Field(default=7 * 24 * 3600, ge=60)
     """How long Redis keeps a job's live state; Postgres keeps the record after that."""
-    ended_job_state_ttl_s: int = Field(default=24 * 3600, ge=60)
-    """How long an ended job's hash stays (without its body) for fast status reads; the
-    row answers after that."""
+    ended_job_state_ttl_s: int = Field(default=3600, ge=60)
+    """How long an ended job's hash and events stay (without its body) for fast status
+    reads; the row answers after that. An hour at a tenant's default 600 jobs/min is
+    36,000 ended states, ~250 MB at ~7 KB each: under the job Redis's default maxmemory."""
+    ended_jobs_kept_per_tenant: int = Field(default=5000, ge=100)
+    """At most this many of a tenant's ended jobs keep their state in Redis (~35 MB at the
+    default); past it the oldest go first (the row answers them), whatever the tenant's
+    rate and the TTL. Jobs with a webhook are kept until their TTL (their delivery reads it)."""
     max_inline_figma_bytes: int = Field(default=512 * 1024, ge=1024)
     """Largest source.figma_file (compact JSON) a job may carry inline (422 over it): a
     live job's body sits in Redis. Larger files: name a figma_file_key instead."""
@@ -99,6 +106,13 @@ class Settings(BaseSettings):
     api_key_cache_s: float = Field(default=5.0, ge=0, le=60)
     """How long an API process reuses a key's look-up: a revoked key stops working within
     this many seconds."""
+    auth_negative_cache_s: float = Field(default=30.0, ge=0, le=600)
+    """How long an API process remembers that a well-formed key is unknown or revoked, so
+    a key sent again is not looked up in Postgres again (kept apart from valid keys)."""
+    auth_failures_per_minute: int = Field(default=30, ge=0)
+    """Refused keys (malformed, unknown, revoked) one client address may send per minute
+    before its un-cached keys get 429; 0 turns the throttle off (e.g. every client behind
+    one address)."""
     l1_scope: Literal["tenant", "global"] = "tenant"
     """"global" shares L1 entries across tenants (a single-organisation deployment)."""
     single_flight_first_wait_s: float = Field(default=0.2, gt=0)
@@ -120,8 +134,17 @@ class Settings(BaseSettings):
     default_monthly_budget_usd: float = Field(default=100.0, ge=0)
     """A tenant's spend on paid providers per calendar month (UTC); once reached, its new
     paid-provider jobs are refused (429) and template jobs still run."""
+    budget_hold_ttl_s: int = Field(default=24 * 3600, ge=60)
+    """A paid job's budget reservation lapses this long after admission if its ending
+    never settled it (a lost worker and Redis reply at once): a hold cannot leak forever."""
+    llm_max_prompt_tokens: int = Field(default=32_000, ge=256)
+    """Prompt tokens (estimated) a model call may send: the bound a job's budget
+    reservation assumes per call; a step whose prompt is larger fails rather than call."""
     tenant_limits_cache_s: float = Field(default=5.0, ge=0, le=60)
     """How long an API process reuses a tenant's limits: a change is in force within this."""
+    readyz_cache_s: float = Field(default=1.0, ge=0, le=60)
+    """GET /readyz answers from its last checks for this long, so calling it cannot load
+    the dependencies it checks."""
 
     # --- figma ----------------------------------------------------------------
     figma_api_url: str = "https://api.figma.com"
@@ -264,6 +287,16 @@ class Settings(BaseSettings):
     events_reread_s: float = Field(default=5.0, gt=0)
     """A waiting stream or long-poll re-reads the job at least this often, in case a
     notification was lost (the API's subscriber reconnecting)."""
+    streams_per_tenant: int = Field(default=50, ge=1)
+    """Event streams and long-polls (wait > 0) one tenant may hold open at once, across
+    API processes; one more is refused with 429."""
+    stream_slot_lease_s: float = Field(default=30.0, ge=5)
+    """A held stream slot lapses this long after its last renewal, so a crashed API
+    process does not keep its tenant's slots."""
+    stream_idle_s: float = Field(default=300.0, gt=0)
+    """An event stream with no new event for this long ends with a `reconnect` event."""
+    stream_max_s: float = Field(default=1800.0, gt=0)
+    """An event stream ends with a `reconnect` event after this long, whatever happens."""
 
     # --- webhooks (options.webhook_url; README: Webhooks) --------------------------
     webhook_allow_http: bool = False
@@ -272,12 +305,18 @@ class Settings(BaseSettings):
     """Local development only: deliver to private, loopback and link-local addresses
     (refused otherwise, after DNS resolution: workers.webhooks.address_guard)."""
     webhook_timeout_s: float = Field(default=10.0, gt=0)
-    """One delivery attempt's limit (connect, send, read the answer)."""
+    """One delivery attempt's total limit: connect, TLS, send, read the whole answer."""
     webhook_retry_scale: float = Field(default=1.0, gt=0)
     """Multiplies the retry schedule (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h): tests
     shrink it (0.01 makes the first retry 50 ms)."""
     webhook_dispatch_interval_s: float = Field(default=1.0, gt=0)
     """How often each worker sends the deliveries that are due to the queue."""
+    webhook_queue: str = ""
+    """The Celery queue webhook deliveries run from, consumed by every worker beside the
+    generation queue; empty means `{GENERATION_QUEUE}.webhooks`."""
+    webhook_max_in_flight_per_tenant: int = Field(default=4, ge=1)
+    """Webhook deliveries of one tenant published or running at once, across every
+    worker; the tenant's others wait their turn (workers.webhooks.schedule)."""
 
     @field_validator("llm_prices_json")
     @classmethod
@@ -321,6 +360,8 @@ class Settings(BaseSettings):
                 "JOB_MAX_DELIVERIES must exceed the task's retry attempts (RETRY_POLICIES "
                 '"task"), or retries would be cut off'
             )
+        if not self.webhook_queue:
+            self.webhook_queue = f"{self.generation_queue}.webhooks"  # core.keys.webhook_queue
         if self.broker_visibility_timeout_s == 0:
             self.broker_visibility_timeout_s = self.task_time_limit_s + 30
         if self.reaper_stale_after_s == 0:

@@ -1,8 +1,8 @@
 """Every Redis name the system uses, in one place (DESIGN.md fixes them): job state, its
 end channel, its event stream and change channel, the live-job index, idempotency
 claims, tenants' quotas and spend, leases, circuit breakers, the reaper's lock, the L0/L1/L3
-caches and the dead-letter queue. Changing one orphans what is already stored under the
-old name."""
+caches, the dead-letter queue and webhook deliveries (due, in flight, their queue).
+Changing one orphans what is already stored under the old name."""
 
 from __future__ import annotations
 
@@ -37,10 +37,28 @@ TENANT_LIVE_AROUND = ("tenant:", ":live")
 job's hash (job_state.finish)."""
 
 
+def tenant_ended_key(tenant: str) -> str:
+    """Sorted set of a tenant's ended jobs whose state Redis still keeps, scored by end
+    time: past ENDED_JOBS_KEPT_PER_TENANT, job_state.finish drops the oldest ones' hash
+    and events (the row answers their status), so one tenant's ended jobs cannot fill
+    the job Redis whatever its rate."""
+    return f"tenant:{tenant}:ended"
+
+
+TENANT_ENDED_SUFFIX = ":ended"
+"""tenant_ended_key's name after the tenant (before it: TENANT_LIVE_AROUND[0])."""
+
+
 def spend_key(tenant: str, month: str) -> str:
     """A tenant's paid spend (USD, a float) in month `YYYY-MM`: a running counter of its
     costs rows, rebuilt from Postgres when missing (workers.storage.spend)."""
     return f"spend:{tenant}:{month}"
+
+
+def budget_holds_key(tenant: str) -> str:
+    """A tenant's budget reservations: a hash, job id -> "<USD>|<expires at, unix s>", one
+    per paid job admitted and not yet settled (workers.storage.budget_holds)."""
+    return f"budget-holds:{tenant}"
 
 
 def reaper_lock_key(queue: str) -> str:
@@ -92,6 +110,23 @@ def webhooks_due_key(queue: str) -> str:
     return f"webhooks:due:{queue}"
 
 
+def webhook_slots_key(tenant: str) -> str:
+    """Sorted set of a tenant's webhook deliveries in flight (job id -> when its slot
+    lapses, unix ms), at most WEBHOOK_MAX_IN_FLIGHT_PER_TENANT: taken when a delivery is
+    published, given back when its attempt ends; a crashed worker's slot lapses
+    (workers.webhooks.schedule)."""
+    return f"webhooks:in-flight:{tenant}"
+
+
+def webhook_queue(generation_queue: str) -> str:
+    """The Celery queue of the webhook deliveries of `generation_queue`'s jobs, so a slow
+    receiver never waits in the generation queue (WEBHOOK_QUEUE overrides it)."""
+    return f"{generation_queue}.webhooks"
+
+
+WEBHOOK_QUEUE_SUFFIX = webhook_queue("")
+
+
 def webhook_key(job_id: str) -> str:
     """A job's pending webhook delivery (url, tenant, event, attempts), kept until its
     last attempt: it outlives the job's hash when retries run for hours."""
@@ -136,10 +171,10 @@ def figma_key(tenant: str, file_key: str, version: str, endpoint: str) -> str:
     return f"figma:{tenant}:{file_key}@{version}:{endpoint}"
 
 
-def figma_versions_pattern(tenant: str, file_key: str) -> str:
-    """SCAN pattern of a tenant's L0 answers of a file, every version (file keys and
-    tenant ids hold no glob characters)."""
-    return f"figma:{tenant}:{file_key}@*"
+def figma_index_key(tenant: str, file_key: str) -> str:
+    """Set of a tenant's L0 keys of a file, every version's (expiring with the newest):
+    what DELETE /v1/cache/figma/{file_key} drops, without scanning the keyspace."""
+    return f"figma-index:{tenant}:{file_key}"
 
 
 def figma_version_key(tenant: str, file_key: str) -> str:
@@ -179,3 +214,15 @@ def batch_key(batch_id: str) -> str:
     """A batch's Redis copy (workers.storage.batches): its tenant, creation time and
     member job ids, expiring with its jobs' state; the batches row is the lasting one."""
     return f"batch:{batch_id}"
+
+
+def auth_failures_key(client_address: str) -> str:
+    """Count of a client address's refused API keys in the current minute (expires with
+    it): api.auth answers 429 past AUTH_FAILURES_PER_MINUTE."""
+    return f"auth-failures:{client_address}"
+
+
+def stream_slots_key(tenant: str) -> str:
+    """Sorted set of a tenant's open event streams and long-polls, scored by when each
+    slot's lease lapses (unix seconds): api.stream_slots caps them at STREAMS_PER_TENANT."""
+    return f"stream-slots:{tenant}"

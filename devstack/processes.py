@@ -243,12 +243,15 @@ def start_worker(
     concurrency: int | None = None,
     app: str = "config.celery_app",
     pool: str | None = None,
+    webhooks: bool = True,
 ) -> ManagedProcess:
     """Start a Celery worker of `app` on `queue` (default: env's GENERATION_QUEUE or
-    "generation"), its pool and concurrency as deploy/bin/worker.sh chooses them (env's
-    WORKER_POOL, WORKER_CONCURRENCY) unless given; returns once it says it is ready to
-    consume."""
+    "generation") and, unless not `webhooks`, on its webhook queue (env's WEBHOOK_QUEUE or
+    `{queue}.webhooks`), as deploy/bin/worker.sh does; its pool and concurrency as
+    worker.sh chooses them (env's WORKER_POOL, WORKER_CONCURRENCY) unless given; returns
+    once it says it is ready to consume."""
     queue = queue or env.get("GENERATION_QUEUE") or "generation"
+    queues = f"{queue},{env.get('WEBHOOK_QUEUE') or f'{queue}.webhooks'}" if webhooks else queue
     pool = pool or env.get("WORKER_POOL") or default_pool(env)
     if concurrency is None:
         concurrency = int(env.get("WORKER_CONCURRENCY") or DEFAULT_CONCURRENCY[pool])
@@ -263,7 +266,7 @@ def start_worker(
     process = ManagedProcess(
         name,
         [sys.executable, "-m", "celery", "-A", app, "worker",
-         "--loglevel=INFO", "-Q", queue, "-c", str(concurrency), "--pool", pool,
+         "--loglevel=INFO", "-Q", queues, "-c", str(concurrency), "--pool", pool,
          "--hostname", f"{name}@%h"],
         env=env,
         workdir=workdir,

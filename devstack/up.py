@@ -19,6 +19,8 @@ import sys
 import time
 from pathlib import Path
 
+from cryptography.fernet import Fernet
+
 from core.access import Role
 from devstack import processes
 from devstack.keys import LOCAL_TENANT, mint_key
@@ -29,7 +31,7 @@ from devstack.watchdog import SESSION_VAR
 
 PROCFILE = ROOT / "devstack" / "Procfile"
 EXPORTER_PYTHON = ROOT / ".venv-exporter" / "bin" / "python"
-EXPORTED = ("REDIS_URL", "BROKER_URL", "DATABASE_URL", "S3_ENDPOINT_URL",
+EXPORTED = ("REDIS_URL", "BROKER_URL", "CACHE_REDIS_URL", "DATABASE_URL", "S3_ENDPOINT_URL",
             "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION")  # fmt: skip
 READY_TIMEOUT_S = 120.0
 STOPPED = (130, 143)  # honcho's exit status after SIGINT, SIGTERM
@@ -63,6 +65,9 @@ def run_settings(workdir: Path) -> dict[str, str]:
         "EXPORTER_PYTHON": str(EXPORTER_PYTHON),
         # A spool of this run's own: its rows belong to this run's database.
         "SPOOL_DIR": str(workdir / "spool"),
+        # Webhook signing secrets and tenants' Figma tokens are stored encrypted with it:
+        # without one no webhook could be signed. Printed, to keep it across runs.
+        "TENANT_SECRETS_KEY": Fernet.generate_key().decode(),
     }
     return {
         **{var: os.environ.get(var) or value for var, value in defaults.items()},
@@ -89,6 +94,9 @@ ComponentForge Jobs, starting.
   flower     http://127.0.0.1:{env["FLOWER_PORT"]}   (basic auth {env["FLOWER_BASIC_AUTH"]})
   exporter   {exporter if "exporter" in names else "not installed (make install)"}
   logs       {workdir}   (services, migrations, the .env of this run)
+  secrets    TENANT_SECRETS_KEY={env["TENANT_SECRETS_KEY"]}
+             (encrypts webhook secrets and Figma tokens; set it to keep them readable
+             in a DATABASE_URL you reuse)
 
 Point celery, curl or a script at it:
   export {exports}
@@ -142,7 +150,7 @@ def main() -> int:
     raise_on_sigterm()  # until honcho runs, SIGTERM unwinds like Ctrl-C
     workdir = new_workdir("up")
     try:
-        with local_services(workdir, env=dict(os.environ)) as service_env:
+        with local_services(workdir, env=dict(os.environ), cache_redis=True) as service_env:
             env = {**app_env(service_env), **run_settings(workdir)}
             print("migrations: alembic upgrade head", flush=True)
             processes.run_migrations(env=env, workdir=workdir)

@@ -9,10 +9,11 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path
+from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from api.deps import EngineDep, Reader, RedisDep, SettingsDep, Submitter
-from api.errors import validation_fields, validation_summary
+from api.errors import quota_headers, validation_fields, validation_summary
 from api.schemas import (
     BatchAccepted,
     BatchCounts,
@@ -50,11 +51,14 @@ def status_url(batch_id: str) -> str:
     response_model=BatchAccepted,
     response_model_exclude_none=True,
     responses=error_responses(
-        400, 401, 403, 413, 415, 422, 503,
+        400, 401, 403, 413, 415, 422, 429, 503,
         described={
             403: "the key's role cannot submit",
-            422: "the body is not {\"jobs\": [1 to 100 objects]} (an item's own errors "
-            "refuse only that item, in items[].error)",
+            422: "the body is not {\"jobs\": [1 to 100 objects]}, or no item was accepted "
+            "(each item's reason in items[].error; an item's own errors refuse only that "
+            "item when another is accepted)",
+            429: "no item was accepted and a tenant limit refused at least one (each "
+            "item's reason in items[].error); nothing was stored",
         },
     ),
 )  # fmt: skip
@@ -68,56 +72,85 @@ def create_batch(
         str | None,
         Header(description="same key + same body returns the same batch and jobs"),
     ] = None,
-) -> BatchAccepted:
+) -> JSONResponse:
     """Queue each valid job as POST /v1/generations would (its own quota slot); refuse
-    the others, each with its reason. Never waits on a worker."""
+    the others, each with its reason. Never waits on a worker. When none is accepted
+    the batch is refused (429 or 422, each item's reason in `items`) and not stored."""
     if idempotency_key is not None and not _IDEMPOTENCY_KEY.fullmatch(idempotency_key):
         raise BadRequest(
             "Idempotency-Key", "use 1 to 200 visible ASCII characters, no spaces (e.g. a UUID)"
         )
-    items = [
+    submitted = [
         _submit_item(index, job, caller, client=client, engine=engine, settings=settings,
                      idempotency_key=f"{idempotency_key}:{index}" if idempotency_key else None)
         for index, job in enumerate(body.jobs)
     ]  # fmt: skip
+    items = [item for item, _ in submitted]
+    job_ids = [item.id for item in items if item.id is not None]
+    if not job_ids:
+        # Nothing accepted: nothing is stored, so a flood of refused batches costs no
+        # Redis or Postgres space, and a tenant over its limit gets its 429.
+        return _nothing_accepted(items, [quota for _, quota in submitted if quota is not None])
     batch = BatchRecord(
         id=_batch_id(caller.tenant_id, idempotency_key),
         tenant_id=caller.tenant_id,
         created_at=time.time(),
-        job_ids=[item.id for item in items if item.id is not None],
+        job_ids=job_ids,
     )
     batches.save(client, engine, batch, ttl_s=settings.job_state_ttl_s)
-    accepted = len(batch.job_ids)
-    return BatchAccepted(
+    accepted = BatchAccepted(
         id=batch.id,
         status_url=status_url(batch.id),
-        accepted=accepted,
-        refused=len(items) - accepted,
+        accepted=len(job_ids),
+        refused=len(items) - len(job_ids),
         items=items,
     )
+    return JSONResponse(accepted.model_dump(mode="json", exclude_none=True), status_code=202)
+
+
+def _nothing_accepted(items: list[BatchItem], quota_refusals: list[QuotaExceeded]) -> JSONResponse:
+    """429 (with the limit's Retry-After) when a limit refused any item, else 422; the
+    body is the usual error, with every item's own reason in `items`."""
+    if quota_refusals:
+        status, error_type = 429, quota_refusals[0].error_type
+        message = f"no job of the batch was accepted: {public_message(quota_refusals[0])}"
+    else:
+        status, error_type = 422, "validation_error"
+        message = "no job of the batch was accepted; each item's reason is in items[].error"
+    body = {
+        "error": {"type": error_type, "message": message, "fields": []},
+        "items": [item.model_dump(mode="json", exclude_none=True) for item in items],
+    }
+    headers = quota_headers(quota_refusals[0]) if quota_refusals else None
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def _submit_item(
-    index: int, job: dict[str, Any], caller: Principal, *, idempotency_key: str | None,
+    index: int,
+    job: dict[str, Any],
+    caller: Principal,
+    *,
+    idempotency_key: str | None,
     **deps: Any,
-) -> BatchItem:  # fmt: skip
-    """One item: validated on its own, then submitted as a single job is."""
+) -> tuple[BatchItem, QuotaExceeded | None]:
+    """One item: validated on its own, then submitted as a single job is; with the quota
+    refusal, if a limit refused it."""
     try:
         spec = JobSpec.model_validate(job)
     except ValidationError as exc:
         fields = validation_fields(exc.errors())
-        return _refused(index, "validation_error", validation_summary(fields), fields)
+        return _refused(index, "validation_error", validation_summary(fields), fields), None
     try:
         job_id, created, _, _ = submit_as(caller, spec, idempotency_key=idempotency_key, **deps)
     except QuotaExceeded as exc:
-        return _refused(index, "quota_exceeded", public_message(exc))
+        return _refused(index, "quota_exceeded", public_message(exc)), exc
     except ComponentForgeError as exc:  # a field (tenant, provider), a key reused, the queue
         fields = [{"field": exc.field, "reason": public_message(exc)}] if exc.field else []
-        return _refused(index, exc.error_type, public_message(exc), fields)
+        return _refused(index, exc.error_type, public_message(exc), fields), None
     status = JobStatus.QUEUED
     if not created and (state := job_state.load(deps["client"], job_id)) is not None:
         status = state.status  # a replay: the job as it is now
-    return BatchItem(index=index, id=job_id, status=status)
+    return BatchItem(index=index, id=job_id, status=status), None
 
 
 def _refused(

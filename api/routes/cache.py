@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Depends, Path, Response
 
 from api.deps import CacheRedisDep, Submitter
 from api.errors import error_response
 from api.schemas import error_responses
+from api.strict_body import refuse_non_json_body
 from core.cache_key import normalize_key
 from workers.storage import figma_client, l1_cache
 
-router = APIRouter(prefix="/v1/cache", tags=["cache"])
+router = APIRouter(prefix="/v1/cache", tags=["cache"], dependencies=[Depends(refuse_non_json_body)])
 
 CacheKey = Annotated[
     str,
@@ -28,7 +29,7 @@ CacheKey = Annotated[
     "/figma/{file_key}",
     status_code=204,
     responses=error_responses(
-        401, 403, 404, 422, 503, described={404: "nothing cached for that file"}
+        401, 403, 404, 415, 422, 503, described={404: "nothing cached for that file"}
     ),
 )
 def delete_figma_entries(
@@ -50,6 +51,7 @@ def delete_figma_entries(
         401,
         403,
         404,
+        415,
         422,
         503,
         described={404: "no such entry", 422: "not an exact:<sha256> key"},

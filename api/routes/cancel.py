@@ -6,13 +6,14 @@ from __future__ import annotations
 import logging
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Depends, Path, Response
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from api import job_views
 from api.deps import EngineDep, PresignS3Dep, RedisDep, SettingsDep, Submitter
 from api.schemas import GenerationPublic, error_responses
+from api.strict_body import refuse_non_json_body
 from config.settings import Settings
 from core.access import Principal
 from core.errors import JobConflict, JobNotFound
@@ -25,7 +26,9 @@ from workers.storage.records import load_generation, record_generation
 
 logger = logging.getLogger(__name__)
 
-router = APIRouter(prefix="/v1/generations", tags=["generations"])
+router = APIRouter(
+    prefix="/v1/generations", tags=["generations"], dependencies=[Depends(refuse_non_json_body)]
+)
 
 JobId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$", description="job id")]
 
@@ -44,6 +47,7 @@ JobId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$", description="job i
             403,
             404,
             409,
+            415,
             422,
             503,
             described={

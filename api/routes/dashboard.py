@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse
 from sqlalchemy import Engine
@@ -19,7 +19,7 @@ from api.routes.health import CHECKS
 from api.routes.health import _run_check as run_check  # /readyz's own check runner
 from api.schemas import error_responses
 from config.settings import Settings
-from core.errors import Unauthorized
+from core.errors import Forbidden, Unauthorized
 from workers.clients import s3_client
 from workers.observability.dashboard_data import overview, summary
 from workers.observability.infrastructure_facts import bucket_facts, postgres_facts
@@ -92,7 +92,26 @@ def _infrastructure(engine: Engine, settings: Settings) -> dict[str, Any]:
     }
 
 
-@router.get("/dashboard/data", responses=error_responses(401, 503), include_in_schema=False)
+def same_origin_only(request: Request) -> None:
+    """The page's own requests only (403 otherwise): Basic credentials ride along with
+    any request a browser makes to the site, so a request another site started
+    (Sec-Fetch-Site, or an Origin not this one) is refused before the key is read. The
+    page has no state-changing forms (its CSP's form-action is 'none'); any it gets must
+    take this dependency too. Basic carries no cookie, so SameSite has nothing to mark."""
+    fetch_site = request.headers.get("sec-fetch-site")
+    if fetch_site is not None and fetch_site not in ("same-origin", "none"):
+        raise Forbidden("the dashboard answers its own page only (a cross-site request)")
+    origin = request.headers.get("origin")
+    if origin is not None and origin != f"{request.url.scheme}://{request.url.netloc}":
+        raise Forbidden("the dashboard answers its own page only (another origin)")
+
+
+@router.get(
+    "/dashboard/data",
+    responses=error_responses(401, 403, 503),
+    include_in_schema=False,
+    dependencies=[Depends(same_origin_only)],
+)
 async def dashboard_data(
     caller: Reader,
     engine: EngineDep,

@@ -1,7 +1,10 @@
 """GET /v1/generations/{id}/events: a job's changes as Server-Sent Events.
 
 `state` events (one per status or stage change; without Last-Event-ID the first is the
-current state), then `end` with the status document, then the stream closes. Each
+current state), then `end` with the status document, then the stream closes. A stream
+idle for STREAM_IDLE_S, or open for STREAM_MAX_S, ends with a `reconnect` event instead
+(resume with Last-Event-ID); a tenant holds at most STREAMS_PER_TENANT streams and
+long-polls at once (api.stream_slots; 429 past it). Each
 event's id is its job-events stream entry id, so `Last-Event-ID` resumes right after
 it. Waiting is on the process's change notifications (api.job_notifications), with a
 re-read every EVENTS_REREAD_S and a `: keep-alive` comment every EVENTS_KEEPALIVE_S.
@@ -12,6 +15,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -23,6 +27,8 @@ from api import job_views
 from api.deps import ClientsDep, Reader
 from api.routes.generations import JobId, recorded_end, row_check_due
 from api.schemas import ErrorResponse, GenerationPublic, error_responses
+from api.stream_slots import refuse_if_recently_full, take_slot
+from config.settings import Settings
 from core.errors import JobNotFound
 from core.state import JobState
 from workers.storage import job_events
@@ -44,7 +50,9 @@ _STREAM_DOC = (
     "`text/event-stream`: `state` events (data: job_id, status, stage, cache_layer, "
     "attempts, at), then one `end` event (data: the status document, as GET "
     "/v1/generations/{id} answers it), then the stream closes; `: keep-alive` comments "
-    "meanwhile. Every event has an `id:` to resume after with Last-Event-ID."
+    "meanwhile. After STREAM_IDLE_S without an event, or STREAM_MAX_S in all, one "
+    "`reconnect` event (data: reason, last_event_id) ends it instead. Every event has "
+    "an `id:` to resume after with Last-Event-ID."
 )
 
 
@@ -73,7 +81,15 @@ _ERROR_SCHEMA = f"#/components/schemas/{ErrorResponse.__name__}"
         },
         **_as_json(
             error_responses(
-                401, 404, 422, 503, described={404: "no job with that id in your tenant"}
+                401,
+                404,
+                422,
+                429,
+                503,
+                described={
+                    404: "no job with that id in your tenant",
+                    429: "your tenant holds STREAMS_PER_TENANT streams and long-polls",
+                },
             )
         ),
     },
@@ -110,6 +126,8 @@ async def generation_events(
         # Off the event loop: a job's webhook attempts are read from Postgres.
         return await run_in_threadpool(view, source, s3, settings)
 
+    # A tenant at its cap a moment ago is refused before any thread or Redis call.
+    refuse_if_recently_full(caller.tenant_id, settings)
     state, newest = await run_in_threadpool(job_events.current, client, job_id)
     if state is None:
         row = await run_in_threadpool(load_generation, engine, job_id)
@@ -120,49 +138,94 @@ async def generation_events(
     if not caller.sees(state.tenant_id):
         raise JobNotFound(f"no job {job_id}")  # the same answer as an unknown id
     first: JobState = state
+    # Taken before the answer starts, so a tenant over its cap gets a plain 429.
+    slot = await run_in_threadpool(take_slot, client, caller.tenant_id, settings)
 
     async def follow() -> AsyncIterator[bytes]:
         resume_from = last_event_id_header or last_event_id
-        with notifications.watch(job_id) as waiter:
-            if resume_from:
-                last_id = resume_from
-            else:
-                last_id = newest.id if newest else FIRST_ID
-                at = newest.at if newest else first.created_at
-                yield _state(_event_of(first, last_id, at), job_id)
-            last_sent = time.monotonic()
-            next_row_check = 0.0
-            while True:
-                events, now_state = await run_in_threadpool(
-                    job_events.changes_after, client, job_id, last_id
-                )
-                for event in events:
-                    yield _state(event, job_id)
-                    last_id, last_sent = event.id, time.monotonic()
-                if now_state is None:
-                    row = await run_in_threadpool(load_generation, engine, job_id)
-                    if row is not None:
-                        yield _end(await document(job_views.from_row, row), last_id)
-                    return  # no row either: the job was taken back, nothing more to say
-                if now_state.is_terminal:
-                    yield _end(await document(job_views.from_state, now_state), last_id)
-                    return
-                if row_check_due(now_state, next_row_check):
-                    next_row_check = time.monotonic() + settings.events_reread_s
-                    row = await run_in_threadpool(recorded_end, client, engine, job_id)
-                    if row is not None:
-                        yield _end(await document(job_views.from_row, row), last_id)
+        started = last_event_at = time.monotonic()
+        try:
+            with notifications.watch(job_id) as waiter:
+                if resume_from:
+                    last_id = resume_from
+                else:
+                    last_id = newest.id if newest else FIRST_ID
+                    at = newest.at if newest else first.created_at
+                    yield _state(_event_of(first, last_id, at), job_id)
+                last_sent = time.monotonic()
+                next_row_check = 0.0
+                while True:
+                    events, now_state = await run_in_threadpool(
+                        job_events.changes_after, client, job_id, last_id
+                    )
+                    for event in events:
+                        yield _state(event, job_id)
+                        last_id = event.id
+                        last_sent = last_event_at = time.monotonic()
+                    if now_state is None:
+                        row = await run_in_threadpool(load_generation, engine, job_id)
+                        if row is not None:
+                            yield _end(await document(job_views.from_row, row), last_id)
+                        return  # no row either: the job was taken back, nothing more to say
+                    if now_state.is_terminal:
+                        yield _end(await document(job_views.from_state, now_state), last_id)
                         return
-                keep_alive_in = settings.events_keepalive_s - (time.monotonic() - last_sent)
-                if keep_alive_in <= 0:
-                    yield KEEP_ALIVE
-                    last_sent = time.monotonic()
-                    keep_alive_in = settings.events_keepalive_s
-                # A change wakes it; the timeout re-reads anyway (a notification missed
-                # while the subscriber reconnected) and keeps the connection alive.
-                await waiter.wait(min(keep_alive_in, settings.events_reread_s))
+                    if row_check_due(now_state, next_row_check):
+                        next_row_check = time.monotonic() + settings.events_reread_s
+                        row = await run_in_threadpool(recorded_end, client, engine, job_id)
+                        if row is not None:
+                            yield _end(await document(job_views.from_row, row), last_id)
+                            return
+                    deadline = _deadline(started, last_event_at, settings)
+                    if deadline.reason is not None:
+                        yield _reconnect(deadline.reason, last_id)
+                        return
+                    keep_alive_in = settings.events_keepalive_s - (time.monotonic() - last_sent)
+                    if keep_alive_in <= 0:
+                        yield KEEP_ALIVE
+                        last_sent = time.monotonic()
+                        keep_alive_in = settings.events_keepalive_s
+                    await run_in_threadpool(slot.renew_if_due)
+                    # A change wakes it; the timeout re-reads anyway (a notification missed
+                    # while the subscriber reconnected) and keeps the connection alive.
+                    await waiter.wait(min(keep_alive_in, settings.events_reread_s, deadline.in_s))
+        finally:
+            # Not awaited: a closed connection cancels this generator, and an await in
+            # its cleanup could be cancelled too (the lease would then free the slot).
+            slot.release()
 
     return EventStreamResponse(follow(), headers={"Cache-Control": "no-store"})
+
+
+@dataclass(frozen=True)
+class _Deadline:
+    reason: str | None
+    """"idle" or "max_duration" once one passed; None while the stream may go on."""
+    in_s: float
+    """Seconds until the nearer one passes."""
+
+
+def _deadline(started: float, last_event_at: float, settings: Settings) -> _Deadline:
+    """A stream ends (asking the client to reconnect) after STREAM_IDLE_S without an
+    event or STREAM_MAX_S in all: an idle follower cannot hold a connection for ever."""
+    now = time.monotonic()
+    total_in = settings.stream_max_s - (now - started)
+    idle_in = settings.stream_idle_s - (now - last_event_at)
+    if total_in <= 0:
+        return _Deadline("max_duration", 0.0)
+    if idle_in <= 0:
+        return _Deadline("idle", 0.0)
+    return _Deadline(None, min(total_in, idle_in))
+
+
+def _reconnect(reason: str, last_id: str) -> bytes:
+    """The stream's last event: reconnect (with Last-Event-ID) to go on following."""
+    data = {
+        "reason": reason,
+        "last_event_id": last_id,
+        "message": "the stream reached its time limit; reconnect with Last-Event-ID to go on",
+    }
+    return b"retry: 1000\n" + _sse("reconnect", last_id, data)
 
 
 def _event_of(state: JobState, event_id: str, at: float) -> JobEvent:

@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from api import job_views
-from api.deps import ClientsDep, Reader, Submitter
+from api.deps import Clients, ClientsDep, Reader, Submitter
 from api.errors import rate_limit_headers
 from api.schemas import (
     GenerationAccepted,
@@ -23,6 +23,7 @@ from api.schemas import (
     GenerationPublic,
     error_responses,
 )
+from api.stream_slots import StreamSlot, refuse_if_recently_full, take_slot
 from api.strict_body import StrictJsonRoute
 from api.submissions import submit_as, submit_as_on_loop
 from config.settings import Settings
@@ -109,7 +110,16 @@ async def create_generation(
     "/{job_id}",
     response_model=GenerationPublic,
     responses=error_responses(
-        401, 404, 422, 503, described={404: "no job with that id in your tenant"}
+        401,
+        404,
+        422,
+        429,
+        503,
+        described={
+            404: "no job with that id in your tenant",
+            429: "a long-poll (wait > 0) while your tenant holds STREAMS_PER_TENANT "
+            "streams and long-polls",
+        },
     ),
 )
 async def get_generation(
@@ -140,7 +150,25 @@ async def get_generation(
         return await run_in_threadpool(
             answer_now, state, client, clients.engine, s3, settings, caller, job_id
         )
-    engine = clients.engine
+    # A waiting poll holds one of its tenant's stream slots (429 past STREAMS_PER_TENANT).
+    refuse_if_recently_full(caller.tenant_id, settings)
+    slot = await run_in_threadpool(take_slot, client, caller.tenant_id, settings)
+    try:
+        return await _long_poll(clients, caller, job_id, slot, deadline)
+    finally:
+        await run_in_threadpool(slot.release)
+
+
+async def _long_poll(
+    clients: Clients, caller: Principal, job_id: str, slot: StreamSlot, deadline: float
+) -> GenerationPublic:
+    """Read the job until it ends or `deadline` passes, woken by its changes."""
+    settings, client, engine, s3 = (
+        clients.settings,
+        clients.redis,
+        clients.engine,
+        clients.presign_s3,
+    )
     # Registered before the first read: a change between a read and the wait still wakes.
     with clients.notifications.watch(job_id) as waiter:
         while True:
@@ -159,6 +187,7 @@ async def get_generation(
             )
             if isinstance(read, GenerationPublic):
                 return read
+            await run_in_threadpool(slot.renew_if_due)
             remaining_s = deadline - time.monotonic()
             # Woken by the job's change notification; the timeouts re-read anyway, for a
             # notification missed while the subscriber reconnected and for the row check.

@@ -1,4 +1,4 @@
-"""Liveness and readiness."""
+"""Liveness and readiness: /readyz tells anyone ready or not, and an admin key why."""
 
 from __future__ import annotations
 
@@ -9,13 +9,15 @@ from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import ClientError
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from kombu import Connection
 from sqlalchemy import text
 
+from api.auth import authenticate
 from config.settings import get_settings
+from core.access import Role
 from workers.clients import db_engine, redis_client, s3_client
 from workers.resilience.circuit_breaker import CLOSED, read_all
 
@@ -95,26 +97,51 @@ def _circuits() -> dict[str, Any]:
     }
 
 
+_last_checks: tuple[float, dict[str, Any]] = (0.0, {})
+_checks_lock = asyncio.Lock()
+
+
+async def _cached_checks(ttl_s: float) -> dict[str, Any]:
+    """The dependency checks, run at most every READYZ_CACHE_S however many ask, and by
+    one caller at a time (the others wait for its answer): /readyz cannot be made to
+    load the dependencies it checks."""
+    global _last_checks
+    async with _checks_lock:
+        expires, checks = _last_checks
+        if expires > time.monotonic():
+            return checks
+        results = await asyncio.gather(*(_run_check(name, c) for name, c in CHECKS.items()))
+        checks = dict(zip(CHECKS, results, strict=True))
+        _last_checks = (time.monotonic() + ttl_s, checks)
+        return checks
+
+
+async def _is_admin(request: Request) -> bool:
+    """Whether the caller sent an admin key (a bad key is refused: 401, as anywhere)."""
+    if "authorization" not in request.headers:
+        return False
+    return (await authenticate(request)).role is Role.ADMIN
+
+
 @router.get(
     "/readyz",
-    responses={503: {"description": "a dependency the API needs is down (same body as 200)"}},
+    responses={
+        503: {"description": "a dependency the API needs is down (same body as 200)"},
+        401: {"description": "a key was sent, and it is not valid"},
+    },
 )
-async def readyz() -> JSONResponse:
-    """Each dependency up or down, and the circuit breakers' states; 503 when one the API
-    needs is down (an open circuit alone is not: jobs are still accepted)."""
-    results = await asyncio.gather(*(_run_check(name, check) for name, check in CHECKS.items()))
-    checks = dict(zip(CHECKS, results, strict=True))
+async def readyz(request: Request) -> JSONResponse:
+    """`{"status": "ready"}`, or `not_ready` with 503 when a dependency the API needs is
+    down (an open circuit alone is not: jobs are still accepted). With an admin key, also
+    each dependency's check and the circuit breakers' states; the checks are at most
+    READYZ_CACHE_S old."""
+    checks = await _cached_checks(get_settings().readyz_cache_s)
     ready = all(checks[name]["up"] for name in NEEDED_BY_API)
-    try:
-        circuits = await asyncio.wait_for(run_in_threadpool(_circuits), timeout=CHECK_TIMEOUT_S)
-    except TimeoutError:
-        circuits = {"error": "unreadable: Redis timed out"}
-    return JSONResponse(
-        {
-            "status": "ready" if ready else "not_ready",
-            "needed": list(NEEDED_BY_API),
-            "checks": checks,
-            "circuits": circuits,
-        },
-        status_code=200 if ready else 503,
-    )
+    body: dict[str, Any] = {"status": "ready" if ready else "not_ready"}
+    if await _is_admin(request):
+        try:
+            circuits = await asyncio.wait_for(run_in_threadpool(_circuits), timeout=CHECK_TIMEOUT_S)
+        except TimeoutError:
+            circuits = {"error": "unreadable: Redis timed out"}
+        body |= {"needed": list(NEEDED_BY_API), "checks": checks, "circuits": circuits}
+    return JSONResponse(body, status_code=200 if ready else 503)

@@ -21,8 +21,11 @@ case "$pool" in
   solo) default_concurrency=1 ;;
   *) default_concurrency=2 ;;
 esac
+# Webhook deliveries have a queue of their own (WEBHOOK_QUEUE, `<generation queue>.webhooks`
+# by default), consumed here too: a generation never waits behind a slow receiver.
+generation_queue="${GENERATION_QUEUE:-generation}"
 exec celery -A config.celery_app worker \
-  --queues "${GENERATION_QUEUE:-generation}" \
+  --queues "$generation_queue,${WEBHOOK_QUEUE:-$generation_queue.webhooks}" \
   --pool "$pool" \
   --concurrency "${WORKER_CONCURRENCY:-$default_concurrency}" \
   --loglevel "${LOG_LEVEL:-INFO}" \

@@ -4,7 +4,9 @@ Floor: a bare Celery no-op task round trip (devstack/bench/floor_app.py), measur
 rounds alternating with L1-hit jobs through the real worker (cache lookup, status,
 bookkeeping); then template L4 jobs, and the HTTP endpoints under wrk against a bare
 ASGI app's floor (devstack/bench/http_load.py); the model-bound table (devstack/bench/
-model_bound.py: jobs waiting on a slow model, against the prefork baseline).
+model_bound.py: jobs waiting on a slow model, against the prefork baseline); the
+noisy-neighbour table (devstack/bench/noisy_neighbour.py: one tenant at its limits beside
+another, against that other alone).
 Prints tables with ratios to the floors, then the growth tables (devstack/bench/growth.py:
 reads at 10^4..10^6 generations rows, Redis bytes per job state and L1 entry;
 BENCH_GROWTH=off skips them). Services: embedded unless REDIS_URL / DATABASE_URL /
@@ -30,7 +32,7 @@ import httpx
 
 from core.keys import DONE_CHANNEL_PATTERN
 from devstack import processes
-from devstack.bench import code_gate, growth, http_load, model_bound
+from devstack.bench import code_gate, growth, http_load, model_bound, noisy_neighbour
 from devstack.bench.timing import percentile, timed
 from devstack.fakes.figma import figma_server
 from devstack.keys import mint_key
@@ -42,7 +44,8 @@ SEQUENTIAL = int(os.environ.get("BENCH_SEQUENTIAL", "300"))
 BURST = int(os.environ.get("BENCH_BURST", "2000"))
 L4_JOBS = int(os.environ.get("BENCH_L4_JOBS", "60"))
 ONLY = os.environ.get("BENCH_ONLY", "")
-"""`http`: the HTTP table alone (its floor included); empty: everything."""
+"""`http`: the HTTP table alone (its floor included); `noisy`: the noisy-neighbour table
+alone; empty: everything."""
 TENANT = "bench"  # its quotas lifted: the bench measures the API, not its rate limit
 
 
@@ -366,17 +369,22 @@ def main() -> int:
         print(f"bench: {SEQUENTIAL} sequential, bursts of {BURST}, {L4_JOBS} L4 jobs, "
               f"HTTP {HTTP_S:.0f} s per endpoint ({http_load.tool()}); cores: {os.cpu_count()}",
               flush=True)  # fmt: skip
+        if ONLY == "noisy":
+            noisy_neighbour.report(noisy_neighbour.measure(env, workdir), table)
+            return 0
         if ONLY != "http":
             job = jobs(env, workdir)
             print("jobs measured, in rounds with the floor", flush=True)
             by_fsync = durability(env, workdir)
             print("floor measured on each Redis durability setting", flush=True)
             model_rounds = model_bound.measure(env, workdir)
+            noisy = noisy_neighbour.measure(env, workdir)
         loads = http(env, workdir, key)
 
     if ONLY != "http":
         jobs_tables(by_fsync, job)
         model_bound.report(model_rounds)
+        noisy_neighbour.report(noisy, table)
         code_gate.report(code_gate.measure())
     http_table(loads)
     if ONLY != "http" and os.environ.get("BENCH_GROWTH", "on") != "off":

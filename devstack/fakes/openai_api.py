@@ -45,6 +45,9 @@ class LLMState:
     failing_steps: dict[tuple[str, str], list[int]] = field(default_factory=dict)
     """(component name, step) -> statuses to answer, in turn, to that step's requests
     about that component (one step of one job failing while the others are paid)."""
+    hanging_about: set[str] = field(default_factory=set)
+    """Component names whose chat completions hang for hang_s (one tenant's huge prompt
+    the model never answers in time), while every other request is answered."""
     outage: Outage | None = None
     """While set, every request gets it: "500", "429" (with Retry-After) or "hang"."""
     retry_after_s: float = 2.0
@@ -161,6 +164,12 @@ def _handler(state: LLMState) -> type[BaseHTTPRequestHandler]:
             )
 
         def _chat_completion(self, body: dict[str, Any]) -> None:
+            if any(name in json.dumps(body) for name in set(state.hanging_about)):
+                with state.lock:
+                    state.requests.append(body)
+                time.sleep(state.hang_s)  # longer than the client's timeout, which has gone
+                self.close_connection = True
+                return
             with state.lock:
                 state.requests.append(body)
                 failure = state.failures.pop(0) if state.failures else None

@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 
 from api.auth import remember
 from api.tenant_limits import remember_defaults
+from config.settings import get_settings
 from core.access import Principal, Role, new_key
 from workers.clients import cache_redis_client, db_engine, redis_client, s3_presign_client
 
@@ -60,6 +61,9 @@ def in_process_api(in_process_api: TestClient) -> TestClient:
     """The API in this process, its Redis, Postgres and S3 replaced by NoService."""
     for client in (redis_client, cache_redis_client, db_engine, s3_presign_client):
         in_process_api.app.dependency_overrides[client] = _no(client)  # type: ignore[attr-defined]
+    # The auth failure throttle counts in Redis, which the unit tier does not have.
+    settings = get_settings().model_copy(update={"auth_failures_per_minute": 0})
+    in_process_api.app.dependency_overrides[get_settings] = lambda: settings  # type: ignore[attr-defined]
     # A submit key whose look-up is cached, as if Postgres had answered it.
     made = new_key()
     remember(made.key, Principal(tenant_id="unit", role=Role.SUBMIT, key_prefix=made.prefix))

@@ -104,6 +104,12 @@ GENERATION_CANCELLED = Counter("generation_cancelled", "Jobs ended cancelled on 
 WEBHOOK_DELIVERIES = Counter(
     "webhook_deliveries", "Webhook delivery attempts, by outcome", ["outcome"]
 )
+# Counted by each worker's webhook dispatcher (workers.webhooks.dispatcher): due
+# deliveries put back because their tenant had WEBHOOK_MAX_IN_FLIGHT_PER_TENANT in flight.
+WEBHOOK_DEFERRED = Counter(
+    "webhook_deliveries_deferred",
+    "Due webhook deliveries put back: their tenant had its most in flight",
+)
 # Counted on each L3 hit (workers.storage.pattern_cache); pattern ids come from the fixed
 # pattern library, so the label set stays small.
 PATTERN_CACHE_HITS = Counter(

@@ -19,7 +19,7 @@ from core.result import CostLine
 from core.state import JobState, JobStatus
 from workers.observability import metrics, tracing
 from workers.pipeline.recorded_end import adopt_recorded_end
-from workers.storage import job_state
+from workers.storage import budget_holds, job_state
 from workers.storage.generation_row import GenerationRow
 
 logger = logging.getLogger(__name__)
@@ -65,6 +65,8 @@ def end_cancelled(
     if not record_row(row) and adopt_recorded_end(client, state.id, also=also):
         logger.info("job %s had already ended (its row says so); not cancelling it", state.id)
         return False
+    if not costs:  # nothing to book, so nothing settles its budget hold: release it here
+        budget_holds.release(client, state.tenant_id, state.id)
     job_state.finish(
         client,
         state.id,

@@ -1,7 +1,9 @@
 """A job published straight onto the queue, checked as the API checks a request: the
 message's arguments (what generation.run takes, of the right types), the body's size
 (MAX_BODY_BYTES), strict JSON (core.strict_json), the body itself (core.spec) and its
-tenant (an existing one). What fails is raised as an error the task ends the job with,
+tenant (an existing one), and the money checks: the tenant's allowed providers and
+models, a priced model, and the budget hold a paid job takes (as the admission script
+takes it for the API's jobs). What fails is raised as an error the task ends the job with,
 under the job id, so it leaves a row and a reason.
 
 The queue is a trust boundary: a message may not touch what is not its own. One whose
@@ -17,15 +19,25 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from api import tenant_limits
 from config.settings import get_settings
 from core import strict_json
-from core.errors import ComponentForgeError, InvalidJob, MalformedJson, UnknownTenant
+from core.errors import (
+    BadRequest,
+    BudgetExhausted,
+    ComponentForgeError,
+    DependencyUnavailable,
+    InvalidJob,
+    MalformedJson,
+    UnknownTenant,
+)
+from core.keys import spend_key
 from core.spec import JobSpec
 from core.state import JobState, is_job_id
 from core.webhook_url import HOSTS_HINT, check_url, host_allowed
 from workers.clients import db_engine, redis_client
 from workers.resilience.dead_letters import UnrunnableMessage
-from workers.storage import job_state, records, tenant_lookups, tenants
+from workers.storage import budget_holds, job_state, records, spend, tenant_lookups, tenants
 
 _FIX = "it was not run. Fix the publisher, then resubmit"
 _JSON_TYPES = {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}
@@ -125,6 +137,7 @@ def accept_queued_job(job_id: str, request: dict[str, Any] | None) -> JobState |
         raise InvalidJob(_validation_message(exc)) from None
     check_tenant(spec.tenant_id)
     check_webhook_host(spec)
+    check_money(job_id, spec)
     state, _ = job_state.create_queued(
         redis_client(),
         job_id,
@@ -145,6 +158,62 @@ def check_tenant(tenant_id: str | None) -> None:
         )
     if not tenant_lookups.tenant_exists(db_engine(), tenant_id):
         raise UnknownTenant(f"tenant_id: no tenant {tenant_id!r}; {_FIX}")
+
+
+def check_money(job_id: str, spec: JobSpec) -> None:
+    """The API's money checks (api.tenant_limits, workers.storage.budget_holds): the
+    tenant's allowed providers and models, a priced model, and the job's budget hold,
+    taken now (released or settled when the job ends). Raises InvalidJob or
+    BudgetExhausted, so the job fails with the reason the API would answer."""
+    assert spec.tenant_id is not None  # check_tenant came first
+    settings = get_settings()
+    limits = tenant_limits.limits_of(spec.tenant_id)
+    try:
+        tenant_limits.check_provider_and_model(spec, limits, settings)
+    except BadRequest as exc:
+        raise InvalidJob(f"{exc} (the API answers 422); {_FIX}") from None
+    if spec.options.provider not in tenant_limits.PAID_PROVIDERS:
+        return
+    model = tenant_limits.model_of(spec, settings)
+    reserve_usd = budget_holds.max_job_usd(model, settings) if model else None
+    assert reserve_usd is not None  # check_provider_and_model refuses an unpriced model
+    _hold_budget(job_id, spec.tenant_id, limits.monthly_budget_usd, reserve_usd)
+
+
+def _hold_budget(job_id: str, tenant: str, budget_usd: float, reserve_usd: float) -> None:
+    """Take the job's budget hold, as the admission script does for the API's jobs;
+    raise BudgetExhausted when the budget has no room for it."""
+    client, month = redis_client(), spend.month_of()
+    for _ in range(2):
+        answer = budget_holds.reserve(
+            client,
+            tenant=tenant,
+            job_id=job_id,
+            spend_key=spend_key(tenant, month),
+            budget_usd=budget_usd,
+            reserve_usd=reserve_usd,
+            hold_ttl_s=get_settings().budget_hold_ttl_s,
+        )
+        if answer[0] != "spend_unknown":
+            break
+        spend.rebuild(client, db_engine(), tenant, month)  # Redis lost it; ask again
+    if answer[0] == "admitted":
+        return
+    if answer[0] != "budget_exhausted":  # the counter vanished again: never run unheld
+        raise DependencyUnavailable(
+            f"tenant {tenant}'s spend counter could not be read from Redis", kind="server_error"
+        )
+    spent, held = float(answer[1]), float(answer[2])
+    raise BudgetExhausted(
+        f"tenant {tenant} spent {spent:.4f} USD on paid providers in {month} and its "
+        f"jobs in flight hold {held:.4f} USD; this job may cost up to {reserve_usd:.4f} "
+        f"USD, over its monthly budget of {budget_usd:.4f} USD (the API answers 429 "
+        f"budget_exhausted); it was not run. Resubmit when jobs in flight end, as a "
+        f"template job, or with a larger budget",
+        limit=budget_usd,
+        remaining=0,
+        reset_s=0,
+    )
 
 
 def check_webhook_host(spec: JobSpec) -> None:

@@ -33,7 +33,7 @@ from workers.pipeline.single_flight import Flight
 from workers.resilience.bookkeeping_spool import EXISTED, SPOOLED, record_or_spool
 from workers.resilience.dependency import REDIS_CACHE
 from workers.resilience.lease import JobLease
-from workers.storage import cancellation, job_state, l1_cache
+from workers.storage import cancellation, job_state, l1_cache, spend
 from workers.storage.generation_row import GenerationRow
 from workers.storage.l1_cache import L1Record
 from workers.storage.records import CacheEvent
@@ -263,7 +263,9 @@ def _record(job: _Delivery, outcome: Outcome) -> JobResult | None:
         trace_id=trace.trace_id if trace else None,
     )
     cache_events = job.cache_events + outcome.cache_events
-    recorded = record_or_spool(row, costs=costs, cache_events=cache_events)
+    # A free provider's job took no budget hold: nothing to settle (an L1 hit's round trip).
+    held = job.spec.options.provider not in spend.FREE_PROVIDERS
+    recorded = record_or_spool(row, costs=costs, cache_events=cache_events, held=held)
     release = job.lease.release_in
     if recorded == EXISTED and adopt_recorded_end(redis_client(), state.id, also=release):
         logger.info("job %s had already ended (its row says so); keeping that ending", state.id)

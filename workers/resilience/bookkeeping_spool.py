@@ -37,6 +37,7 @@ def record_or_spool(
     *,
     costs: Sequence[CostLine] = (),
     cache_events: Sequence[CacheEvent] = (),
+    held: bool = True,
 ) -> Recorded:
     """Write the job's row now ("inserted"; "existed" when another delivery wrote it
     first, which makes that row the job's record) or, Postgres being unreachable, spool
@@ -46,7 +47,7 @@ def record_or_spool(
             lambda: record_generation(db_engine(), row, costs=costs, cache_events=cache_events)
         )
         if inserted:
-            _book_spend(row, costs)
+            _book_spend(row, costs, held=held)
         return INSERTED if inserted else EXISTED
     except Exception as exc:
         if not POSTGRES.is_transient(exc):
@@ -79,7 +80,10 @@ def replay() -> int:
     return spool().drain(apply)
 
 
-def _book_spend(row: GenerationRow, costs: Sequence[CostLine]) -> None:
-    """Add the job's paid costs to its tenant's monthly counter: only by whoever inserted
-    its row, so a redelivery or a replay of a row already written books nothing."""
-    spend.book(redis_client(), row.tenant_id, costs, row.finished_at)
+def _book_spend(row: GenerationRow, costs: Sequence[CostLine], *, held: bool = True) -> None:
+    """Add the job's paid costs to its tenant's monthly counter, settling its budget hold:
+    only by whoever inserted its row, so a redelivery or a replay of a row already written
+    books nothing. A spooled row keeps its hold until its replay books it. `held` False
+    (a free provider's job: admission took no hold) skips a round trip with nothing to do."""
+    job_id = row.id if held else ""
+    spend.book(redis_client(), row.tenant_id, costs, row.finished_at, job_id=job_id)

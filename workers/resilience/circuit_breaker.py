@@ -11,7 +11,10 @@ its own state until it does. A closed circuit costs no round trip: each process 
 what it last read for up to SNAPSHOT_TTL_S.
 
 The LLM has a circuit per model too (`llm:{model}`, Dependency.call's `part`): a model
-answering 500 opens its own, not every model's; a 4xx never counts as a failure.
+answering 500 opens its own, not every model's; a 4xx never counts as the model's
+failure. And one per tenant (`llm:tenant:{tenant}`, Dependency.call's `tenant`): what a
+tenant's own requests cause (timeouts, 4xx refusals) opens that tenant's circuit alone,
+so one tenant's huge prompts cannot stop every tenant's jobs.
 """
 
 from __future__ import annotations
@@ -230,9 +233,18 @@ class CircuitBreaker:
 _breakers: dict[str, CircuitBreaker] = {}
 
 
+TENANT_PART = "tenant:"
+"""A tenant's circuit is the part `tenant:{tenant}` of its service (`llm:tenant:acme`)."""
+
+
+def tenant_circuit(service: str, tenant: str) -> str:
+    """The circuit of `tenant`'s calls to `service` (one of PARTED)."""
+    return f"{service}:{TENANT_PART}{tenant}"
+
+
 def breaker(service: str) -> CircuitBreaker:
     """This process's breaker for `service` (its state is shared through Redis): one of
-    SERVICES, or a part of one, `llm:{model}`."""
+    SERVICES, or a part of one, `llm:{model}` or `llm:tenant:{tenant}`."""
     if service not in SERVICES and service.partition(":")[0] not in PARTED:
         raise ValueError(f"unknown circuit {service!r}")
     if service not in _breakers:

@@ -76,6 +76,19 @@ def error_kind(exc: BaseException) -> ErrorKind | None:
     return None
 
 
+AUTH_STATUSES = frozenset({401, 403})
+"""Refusals of the deployment's key, not of one tenant's request."""
+
+
+def is_request_fault(exc: BaseException) -> bool:
+    """An HTTP service refused this request for what it asked (a 4xx other than a
+    refused key or a rate limit): the asker's fault, not the service's or the key's."""
+    if not isinstance(exc, openai.APIStatusError):
+        return False
+    status = exc.status_code
+    return 400 <= status < 500 and status not in AUTH_STATUSES and status != 429
+
+
 def is_transient(exc: BaseException) -> bool:
     return error_kind(exc) is not None
 

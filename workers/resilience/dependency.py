@@ -21,13 +21,16 @@ from config.retry_policies import ErrorKind
 from config.settings import get_settings
 from core.errors import CircuitOpen
 from workers.clients import cache_redis_client
-from workers.resilience.circuit_breaker import CircuitBreaker, breaker
-from workers.resilience.classification import error_kind, retry_after_s
+from workers.resilience.circuit_breaker import CircuitBreaker, breaker, tenant_circuit
+from workers.resilience.classification import error_kind, is_request_fault, retry_after_s
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 ANSWER_KINDS: frozenset[ErrorKind] = frozenset({"server_error", "rate_limit"})
 """Failures the service answered with (about what was asked of it), not a silence."""
+TENANT_KINDS: frozenset[ErrorKind] = frozenset({"timeout"})
+"""Failures a tenant's own requests cause (a huge prompt the model cannot answer in
+time), counted against that tenant's circuit when the call names its tenant."""
 
 
 class Dependency:
@@ -49,20 +52,30 @@ class Dependency:
         """The call may pass later: worth spooling or retrying the task, not failing the job."""
         return self.kind(exc) is not None
 
-    def call(self, fn: Callable[[], T], *, policy: str | None = None, part: str | None = None) -> T:
+    def call(
+        self,
+        fn: Callable[[], T],
+        *,
+        policy: str | None = None,
+        part: str | None = None,
+        tenant: str | None = None,
+    ) -> T:
         """fn's value, retried under `policy` (default: this dependency's own); raises
-        CircuitOpen without calling fn while the breaker is open. `part`: what of the
-        service the call uses (an LLM's model); the service's answers that fail (5xx,
+        CircuitOpen without calling fn while a breaker it passes is open. `part`: what of
+        the service the call uses (an LLM's model); the service's answers that fail (5xx,
         429) count against the breaker `{name}:{part}` alone, so one model failing does
-        not stop another's calls; not answering (connection, timeout) counts against
-        the service's own."""
+        not stop another's calls. `tenant`: whose request it is; what its requests cause
+        (timeouts, 4xx refusals) counts against `{name}:tenant:{tenant}` alone, so one
+        tenant cannot open every tenant's circuit. The rest (a connection refused or
+        reset, or a timeout of a call naming no tenant) counts against the service's own."""
         policy_name = policy or self.name
         rules = get_settings().retry_policy(policy_name)
         part_breaker = breaker(f"{self.name}:{part}") if part else None
+        tenant_breaker = breaker(tenant_circuit(self.name, tenant)) if tenant else None
+        breakers = [b for b in (self.breaker, part_breaker, tenant_breaker) if b is not None]
         for attempt in range(1, rules.attempts + 1):
-            self.breaker.before_call()
-            if part_breaker is not None:
-                part_breaker.before_call()
+            for each in breakers:
+                each.before_call()
             try:
                 result = fn()
             except CircuitOpen:
@@ -70,10 +83,15 @@ class Dependency:
             except Exception as exc:
                 kind = self.kind(exc)
                 if kind is None:
-                    # It answered; the request itself was refused (4xx: never a failure).
+                    # It answered; the request itself was refused (a 4xx): never the
+                    # service's failure, but its tenant's when the request was at fault.
                     self._succeeded(part_breaker)
+                    if tenant_breaker is not None and is_request_fault(exc):
+                        tenant_breaker.record_failure()
                     raise
-                if part_breaker is not None and kind in ANSWER_KINDS:
+                if tenant_breaker is not None and kind in TENANT_KINDS:
+                    tenant_breaker.record_failure()
+                elif part_breaker is not None and kind in ANSWER_KINDS:
                     self.breaker.record_success()  # the service answered
                     part_breaker.record_failure()
                 else:
@@ -93,6 +111,8 @@ class Dependency:
                 time.sleep(delay_s)
             else:
                 self._succeeded(part_breaker)
+                if tenant_breaker is not None:
+                    tenant_breaker.record_success()
                 return result
         raise AssertionError("unreachable")  # the loop returns or raises
 

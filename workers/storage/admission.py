@@ -6,6 +6,10 @@ and the claim written, atomically: fifty threads submitting at once cannot admit
 past a limit, and a refused request changes nothing. Redis' own clock (TIME) scores the
 windows, so API replicas whose clocks differ still share one window.
 
+A paid job also takes its budget hold here (workers.storage.budget_holds): the budget
+admits it only when what was spent, what the tenant's jobs in flight hold and the most
+this one can cost fit.
+
 The script builds `job:{id}` names of the tenant's live jobs from the prefix it is given
 (to drop ended or expired ones at the cap): one Redis, not a cluster.
 """
@@ -20,13 +24,15 @@ import redis
 import redis.asyncio as aioredis
 
 from core import keys
+from workers.storage.budget_holds import CHECK_LUA
 
 RATE_WINDOW_S = 60
 """The sliding window of requests per minute (seconds)."""
 IN_FLIGHT_RETRY_S = 5.0
 """Retry-After of an in-flight refusal: when a job ends is not known, so a short wait."""
 
-_ADMIT = """
+_ADMIT = (
+    """
 local idem, rate, live, spend, job, live_jobs = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local events = KEYS[7]
 local job_id, body_hash, idem_ttl = ARGV[1], ARGV[2], tonumber(ARGV[3])
@@ -40,6 +46,11 @@ if queue_type ~= 'none' and queue_type ~= 'list' then
 end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local spend_key, holds_key = spend, KEYS[9]
+local reserve, hold_ttl = tonumber(ARGV[13]), tonumber(ARGV[14])
+"""
+    + CHECK_LUA
+    + """
 
 if idem_ttl > 0 then
   local claim = redis.call('GET', idem)
@@ -79,12 +90,9 @@ if in_flight >= cap then
 end
 
 if budget >= 0 then
-  local spent = redis.call('GET', spend)
-  if not spent then
-    return {'spend_unknown'}
-  end
-  if tonumber(spent) >= budget then
-    return {'budget_exhausted', spent}
+  local refused = budget_refusal()
+  if refused then
+    return refused
   end
 end
 
@@ -93,8 +101,11 @@ redis.call('EXPIRE', rate, window + 1)
 if idem_ttl > 0 then
   redis.call('SET', idem, body_hash .. ':' .. job_id, 'EX', idem_ttl)
 end
+if budget >= 0 then
+  take_hold()
+end
 local fields = {}
-for i = 13, #ARGV do fields[#fields + 1] = ARGV[i] end
+for i = 15, #ARGV do fields[#fields + 1] = ARGV[i] end
 redis.call('HSET', job, unpack(fields))
 redis.call('EXPIRE', job, state_ttl)
 -- Its first event (job_events; MAXLEN as keys.JOB_EVENTS_MAXLEN). Not announced: no
@@ -114,6 +125,7 @@ if ARGV[10] ~= '' then
 end
 return {'admitted', tostring(rpm - used - 1), tostring(reset), tostring(in_flight + 1)}
 """
+)
 
 
 @dataclass(frozen=True)
@@ -127,6 +139,10 @@ class Quota:
     """None: the job is not of a paid provider, so the budget does not apply."""
     month: str
     """The spend counter's month, YYYY-MM (UTC)."""
+    reserve_usd: float = 0.0
+    """The most the job can cost, held against the budget until it ends (budget_holds)."""
+    hold_ttl_s: int = 24 * 3600
+    """How long an unsettled hold counts (BUDGET_HOLD_TTL_S)."""
 
 
 @dataclass(frozen=True)
@@ -144,6 +160,10 @@ class Admission:
     """Seconds until the rate window frees a request."""
     used: float = 0.0
     """Refused: the requests in the window, jobs in flight, or USD spent."""
+    held_usd: float = 0.0
+    """Budget refused: USD held by the tenant's other paid jobs in flight."""
+    reserve_usd: float = 0.0
+    """Budget refused: the most this job could cost (what it asked to hold)."""
 
 
 _source: str | None = None  # the script for the server's version, read from it once
@@ -205,6 +225,8 @@ class Submission:
             message.message if message else "",
             message.event_channel if message else "",
             message.event if message else "",
+            quota.reserve_usd,
+            quota.hold_ttl_s,
         ]
         for name, value in self.fields.items():
             argv += [name, value]
@@ -217,6 +239,7 @@ class Submission:
             keys.LIVE_JOBS,
             keys.events_key(self.job_id),
             message.queue if message else "-",
+            keys.budget_holds_key(tenant),
         ]
         return script_keys, argv
 
@@ -251,11 +274,19 @@ def _decode(answer: list[str], job_id: str) -> Admission:
         return Admission(outcome, answer[1])
     if outcome == "rate_limited":
         return Admission(outcome, reset_s=float(answer[1]), used=float(answer[2]))
-    if outcome in ("too_many_in_flight", "budget_exhausted"):
+    if outcome == "budget_exhausted":
+        return budget_refused(answer)
+    if outcome == "too_many_in_flight":
         return Admission(outcome, used=float(answer[1]))
     if outcome == "queue_unusable":
         return Admission(outcome, job_id)
     return Admission(outcome)
+
+
+def budget_refused(answer: list[str]) -> Admission:
+    """The budget check's refusal: {"budget_exhausted", spent, held, reserve}."""
+    spent, held, reserve = (float(value) for value in answer[1:4])
+    return Admission("budget_exhausted", used=spent, held_usd=held, reserve_usd=reserve)
 
 
 def undo(client: redis.Redis, *, job_id: str, tenant: str, idempotency_key: str | None) -> None:
@@ -272,6 +303,7 @@ def _undo_in(pipe: Any, job_id: str, tenant: str, idempotency_key: str | None) -
     pipe.zrem(keys.LIVE_JOBS, job_id)
     pipe.zrem(keys.tenant_live_key(tenant), job_id)
     pipe.zrem(keys.quota_rate_key(tenant), job_id)
+    pipe.hdel(keys.budget_holds_key(tenant), job_id)
     if idempotency_key is not None:
         pipe.delete(keys.idempotency_key(tenant, idempotency_key))
 

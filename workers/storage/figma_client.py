@@ -26,7 +26,7 @@ from pydantic import SecretStr
 
 from config.settings import Settings
 from core.errors import DependencyUnavailable, FigmaError
-from core.keys import figma_key, figma_version_key, figma_versions_pattern
+from core.keys import figma_index_key, figma_key, figma_version_key
 from workers.observability import metrics
 from workers.resilience.dependency import FIGMA, REDIS_CACHE
 
@@ -93,7 +93,9 @@ class FigmaSource:
                 return json.loads(cached)
         body = self._fetch(ENDPOINTS[endpoint].format(key=file_key), file_key, token)
         ttl_s = self.settings.figma_cache_ttl_s
-        _, stored = REDIS_CACHE.guarded(lambda r: r.set(key, body, ex=ttl_s))
+        _, stored = REDIS_CACHE.guarded(
+            lambda r: _store(r, self.tenant, file_key, key, body, ttl_s)
+        )
         self.cache_unavailable = self.cache_unavailable or not available or not stored
         return json.loads(body)
 
@@ -170,9 +172,24 @@ def _retry_after_s(response: httpx.Response) -> float:
         return 1.0
 
 
+def _store(
+    client: redis.Redis, tenant: str, file_key: str, key: str, body: bytes, ttl_s: int
+) -> bool:
+    """Keep an L0 answer, and its key in the file's index, in one round trip."""
+    index = figma_index_key(tenant, file_key)
+    pipe = client.pipeline(transaction=True)
+    pipe.set(key, body, ex=ttl_s)
+    pipe.sadd(index, key)
+    pipe.expire(index, ttl_s)
+    return bool(pipe.execute()[0])
+
+
 def invalidate(client: redis.Redis, tenant: str, file_key: str) -> int:
     """Drop a tenant's L0 entries of a file (every version's, and its remembered version);
-    returns how many there were. A SCAN, but of a rare operator's request."""
-    keys = [figma_version_key(tenant, file_key)]
-    keys += client.scan_iter(match=figma_versions_pattern(tenant, file_key), count=1000)
-    return int(client.delete(*keys))
+    returns how many there were. Read from the file's index: a scan of the keyspace would
+    cost every tenant's Redis time in proportion to all keys, at anyone's request."""
+    index = figma_index_key(tenant, file_key)
+    keys = [figma_version_key(tenant, file_key), *client.smembers(index)]
+    dropped = int(client.delete(*keys))
+    client.delete(index)
+    return dropped

@@ -17,7 +17,14 @@ from typing import Any, NamedTuple
 import redis
 
 from config.settings import get_settings
-from core.keys import LIVE_JOBS, TENANT_LIVE_AROUND, done_channel, job_key
+from core.keys import (
+    LIVE_JOBS,
+    TENANT_ENDED_SUFFIX,
+    TENANT_LIVE_AROUND,
+    done_channel,
+    events_key,
+    job_key,
+)
 from core.result import CostLine, JobResult
 from core.state import LIVE, JobState, JobStatus, creation_fields, decode, new_job
 from workers.observability import tracing
@@ -26,11 +33,27 @@ from workers.webhooks import schedule as webhook_schedule
 
 _RELEASE_SLOT = """
 local tenant = redis.call('HGET', KEYS[1], 'tenant_id')
-if tenant then redis.call('ZREM', ARGV[2] .. tenant .. ARGV[3], ARGV[1]) end
-return 0
+if not tenant then return 0 end
+redis.call('ZREM', ARGV[2] .. tenant .. ARGV[3], ARGV[1])
+local ended = ARGV[2] .. tenant .. ARGV[4]
+redis.call('ZADD', ended, ARGV[5], ARGV[1])
+redis.call('EXPIRE', ended, ARGV[7])
+local over = redis.call('ZCARD', ended) - tonumber(ARGV[6])
+if over <= 0 then return 0 end
+local oldest = redis.call('ZPOPMIN', ended, over)
+for i = 1, #oldest, 2 do
+  local hash = ARGV[8] .. oldest[i]
+  if redis.call('HEXISTS', hash, 'webhook_url') == 0 then
+    redis.call('DEL', hash, ARGV[9] .. oldest[i])
+  end
+end
+return over
 """
-"""Sent whole (EVAL, ~150 bytes) inside finish's transaction: EVALSHA there could meet
-a script cache that a Redis restart emptied, and loading it first costs a round trip."""
+"""Frees the job's in-flight slot and indexes it among its tenant's ended jobs, dropping
+the oldest ones' state past the tenant's share (a job with a webhook keeps its hash, which
+its delivery reads, until its TTL). Sent whole (EVAL) inside finish's transaction: EVALSHA
+there could meet a script cache that a Redis restart emptied, and loading it first costs a
+round trip."""
 
 _START = """
 if redis.call('HGET', KEYS[1], 'status') == 'cancelled' then return 0 end
@@ -211,7 +234,19 @@ def finish(
     pipe.publish(done_channel(job_id), status)
     pipe.zrem(LIVE_JOBS, job_id)
     # Free its tenant's in-flight slot (api quotas), whichever path ended the job.
-    pipe.eval(_RELEASE_SLOT, 1, job_key(job_id), job_id, *TENANT_LIVE_AROUND)
+    pipe.eval(
+        _RELEASE_SLOT,
+        1,
+        job_key(job_id),
+        job_id,
+        *TENANT_LIVE_AROUND,
+        TENANT_ENDED_SUFFIX,
+        fields["finished_at"],
+        get_settings().ended_jobs_kept_per_tenant,
+        ttl_s,
+        job_key(""),
+        events_key(""),
+    )
     # Its webhook (if any) is due from this same transaction: an ending never loses it.
     webhook_schedule.schedule_in(pipe, job_id, status=status, queue=get_settings().generation_queue)
     job_events.record(pipe, job_id)  # after the EXPIRE: the stream takes the ended TTL

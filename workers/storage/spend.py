@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 import redis
 from sqlalchemy import Connection, Engine, text
 
-from core.keys import spend_key
+from core.keys import budget_holds_key, spend_key
 from core.result import CostLine
 from workers.storage import rollups
 
@@ -27,8 +27,11 @@ KEEP_S = 40 * 24 * 3600
 """A month's counter outlives its month by ~10 days (usage reads of the month before)."""
 FREE_PROVIDERS = frozenset({"template"})
 
+# The actual cost replaces the job's budget hold in one step (workers.storage.budget_holds):
+# never both counted, never neither.
 _BOOK = """
-if redis.call('EXISTS', KEYS[1]) == 1 then
+redis.call('HDEL', KEYS[2], ARGV[2])
+if tonumber(ARGV[1]) > 0 and redis.call('EXISTS', KEYS[1]) == 1 then
   return redis.call('INCRBYFLOAT', KEYS[1], ARGV[1])
 end
 return false
@@ -52,15 +55,22 @@ def paid_usd(costs: Sequence[CostLine]) -> float:
 
 
 def book(
-    client: redis.Redis, tenant: str | None, costs: Sequence[CostLine], finished_at: datetime
+    client: redis.Redis,
+    tenant: str | None,
+    costs: Sequence[CostLine],
+    finished_at: datetime,
+    *,
+    job_id: str = "",
 ) -> None:
-    """Add a job's paid costs to its tenant's month. Call once per job: when its row was
-    inserted. A Redis error is logged, not raised (the job's record is already kept)."""
+    """Add a job's paid costs to its tenant's month and settle its budget hold (`job_id`).
+    Call once per job: when its row was inserted. A Redis error is logged, not raised (the
+    job's record is already kept; its hold lapses after BUDGET_HOLD_TTL_S)."""
     usd = paid_usd(costs)
-    if not tenant or usd <= 0:
+    if not tenant or (usd <= 0 and not job_id):
         return
+    month_key, holds = spend_key(tenant, month_of(finished_at)), budget_holds_key(tenant)
     try:
-        client.eval(_BOOK, 1, spend_key(tenant, month_of(finished_at)), repr(usd))
+        client.eval(_BOOK, 2, month_key, holds, repr(usd), job_id)
     except redis.RedisError as exc:
         logger.warning("spend of tenant %s (+%.6f USD) not booked in Redis: %s", tenant, usd, exc)
 

@@ -7,8 +7,13 @@ the job's status document as GET /v1/generations/{id} answers it (presigned arti
 URLs included, signed afresh for each attempt; without the `webhook` part, which this
 attempt is changing). It is signed per Standard Webhooks with the tenant's secret;
 `webhook-id` stays the same across a job's attempts, so a receiver can drop repeats.
-A 2xx delivers, 410 Gone stops, anything else (or no answer within WEBHOOK_TIMEOUT_S) is
-retried on the schedule (workers.webhooks.schedule) until the last attempt fails.
+A 2xx delivers, 410 Gone stops, anything else (or no whole answer within
+WEBHOOK_TIMEOUT_S, however slowly it trickles) is retried on the schedule
+(workers.webhooks.schedule) until the last attempt fails.
+
+An attempt runs under time limits of its own (`AttemptLimits`), far below a generation's,
+and holds its claim (and its tenant's slot) longer than its hard limit, so a second
+attempt with the same webhook-id cannot start while it runs.
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import redis
+from celery.exceptions import SoftTimeLimitExceeded
 from standardwebhooks import Webhook
 
 from api import job_views
@@ -34,14 +41,31 @@ from workers.storage.tenants import load_limits, webhook_secret
 from workers.webhooks import schedule
 from workers.webhooks.address_guard import AddressRefused, IPAddress, vetted_addresses
 from workers.webhooks.deliveries import Attempt, Outcome, record
-from workers.webhooks.pinned_transport import port_of, post_pinned
+from workers.webhooks.pinned_transport import Answer, Deadline, port_of, post_pinned
 from workers.webhooks.schedule import Target
 
 logger = logging.getLogger(__name__)
 
-CLAIM_MARGIN_S = 60.0
-"""A claimed delivery is published again this long after its attempt's time limit if
-nothing has settled it (the worker died, the message was lost)."""
+PREPARE_S = 20.0
+"""An attempt's time besides its request: the address check, the status document (Redis,
+Postgres, presigning) and its record."""
+HARD_AFTER_SOFT_S = 10.0
+"""From the soft time limit (the attempt records why it stopped) to the hard one."""
+CLAIM_MARGIN_S = 30.0
+"""A claim outlasts its attempt's hard time limit by this much: only then, if nothing
+settled it (the worker died, the message was lost), is the delivery published again."""
+
+
+@dataclass(frozen=True)
+class AttemptLimits:
+    """The time limits one `webhooks.deliver` runs under (seconds)."""
+
+    soft_s: float
+    hard_s: float
+
+    @property
+    def claim_s(self) -> float:
+        return self.hard_s + CLAIM_MARGIN_S
 
 
 @dataclass(frozen=True)
@@ -51,21 +75,54 @@ class Result:
     error: str | None = None
 
 
-def claim_s(settings: Settings) -> float:
-    return settings.webhook_timeout_s + CLAIM_MARGIN_S
+def attempt_limits(settings: Settings) -> AttemptLimits:
+    """What the dispatcher publishes each attempt with: WEBHOOK_TIMEOUT_S for the request,
+    PREPARE_S for the rest; the generation's TASK_*_TIME_LIMIT_S do not apply."""
+    soft_s = settings.webhook_timeout_s + PREPARE_S
+    return AttemptLimits(soft_s=soft_s, hard_s=soft_s + HARD_AFTER_SOFT_S)
 
 
-def deliver(job_id: str, queue: str, claim: int) -> None:
-    """Make one attempt at job `job_id`'s webhook if the due entry still holds `claim`."""
+def no_answer(settings: Settings) -> str:
+    return f"the receiver did not answer within {settings.webhook_timeout_s:g} s"
+
+
+def deliver(job_id: str, queue: str, claim: int, limits: AttemptLimits) -> None:
+    """Make one attempt at job `job_id`'s webhook if the due entry still holds `claim`;
+    `limits`: those the attempt runs under."""
     settings = get_settings()
     client = redis_client()
-    target = schedule.start_attempt(client, queue, job_id, claim=claim, claim_s=claim_s(settings))
+    target = schedule.start_attempt(
+        client,
+        queue,
+        job_id,
+        claim=claim,
+        claim_s=limits.claim_s,
+        max_in_flight=settings.webhook_max_in_flight_per_tenant,
+        wait_s=settings.webhook_dispatch_interval_s,
+    )
     if target is None:
-        return  # settled already, or a stale duplicate of this message
+        return  # settled already, a stale duplicate of this message, or its tenant is full
+    try:
+        _attempt_and_settle(client, queue, target, settings, limits)
+    finally:
+        schedule.release_slot(client, target.tenant_id, job_id)
+
+
+def _attempt_and_settle(
+    client: redis.Redis, queue: str, target: Target, settings: Settings, limits: AttemptLimits
+) -> None:
+    job_id = target.job_id
     at = datetime.now(UTC)
     started = time.perf_counter()
     try:
         result = attempt(target, settings)
+    except SoftTimeLimitExceeded:
+        # Not the receiver: attempt() reports a time limit met while sending as no answer.
+        result = Result(
+            Outcome.RETRYING,
+            error="the server could not prepare the delivery within the attempt's time "
+            f"limit ({limits.soft_s:g} s)",
+        )
     except Exception:
         logger.exception("job %s: webhook attempt %d could not be made", job_id, target.attempt)
         result = Result(Outcome.RETRYING, error="the server could not prepare the delivery")
@@ -95,8 +152,11 @@ def deliver(job_id: str, queue: str, claim: int) -> None:
         schedule.done(client, queue, job_id)
     logger.info(
         "job %s: webhook attempt %d %s (%s)",
-        job_id, target.attempt, result.outcome, result.error or result.status_code,
-    )  # fmt: skip
+        job_id,
+        target.attempt,
+        result.outcome,
+        result.error or result.status_code,
+    )
 
 
 def attempt(target: Target, settings: Settings) -> Result:
@@ -124,29 +184,27 @@ def attempt(target: Target, settings: Settings) -> Result:
     body = json.dumps(payload(target), separators=(",", ":"), ensure_ascii=False)
     headers = signed_headers(target, body)
     try:
-        response = _post_first_reachable(target.url, addresses, body.encode(), headers, settings)
-    except httpx.TimeoutException:
-        return Result(Outcome.RETRYING, error=f"no answer within {settings.webhook_timeout_s} s")
+        with Deadline(settings.webhook_timeout_s) as deadline:
+            answer = _post_first_reachable(target.url, addresses, body.encode(), headers, deadline)
+    except (httpx.TimeoutException, SoftTimeLimitExceeded):
+        return Result(Outcome.RETRYING, error=no_answer(settings))
     except httpx.HTTPError as exc:
         return Result(Outcome.RETRYING, error=f"could not reach {host} ({_why(exc)})")
-    return judge(response.status_code)
+    return judge(answer.status_code)
 
 
 def _post_first_reachable(
-    url: str, addresses: list[IPAddress], body: bytes, headers: dict[str, str], settings: Settings
-) -> httpx.Response:
+    url: str, addresses: list[IPAddress], body: bytes, headers: dict[str, str], deadline: Deadline
+) -> Answer:
     """POST to the host's vetted addresses in turn until one accepts the connection (a
-    name may resolve to ::1 and 127.0.0.1 with a server on only one)."""
+    name may resolve to ::1 and 127.0.0.1 with a server on only one), all within
+    `deadline`."""
     for address in addresses[:-1]:
         try:
-            return post_pinned(
-                url, address, content=body, headers=headers, timeout_s=settings.webhook_timeout_s
-            )
+            return post_pinned(url, address, content=body, headers=headers, deadline=deadline)
         except httpx.ConnectError:
             continue
-    return post_pinned(
-        url, addresses[-1], content=body, headers=headers, timeout_s=settings.webhook_timeout_s
-    )
+    return post_pinned(url, addresses[-1], content=body, headers=headers, deadline=deadline)
 
 
 def judge(status_code: int) -> Result:

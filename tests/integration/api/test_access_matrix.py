@@ -279,12 +279,10 @@ def test_readyz_says_up_or_down_and_nothing_else(start_api: Any) -> None:
     # When: anyone asks if it is ready
     answer = httpx.get(f"{api.base_url}/readyz", timeout=30)
 
-    # Then: Postgres and S3 are down, and the answer names no address, user or password
-    body = answer.json()
-    assert answer.status_code == 200  # the API itself needs only the broker and Redis
-    assert body["checks"]["postgres"]["up"] is False and body["checks"]["s3"]["up"] is False
-    for secret in ("hunter2", "cfuser", "secretdb", "127.0.0.1"):
-        assert secret not in answer.text, secret
+    # Then: it is ready (the API itself needs only the broker and Redis), and that is all
+    # it says: no dependency, circuit, address, user or password
+    assert answer.status_code == 200
+    assert answer.json() == {"status": "ready"}
 
 
 def _secrets(tenant_a: TenantA) -> list[str]:

@@ -43,11 +43,14 @@ checks.positive_data_acceptance.expected-statuses = [
 ]
 
 # A batch's items are free-form objects, each refused or accepted in its own entry (202);
-# strict JSON is the whole body's, so a 400 stays possible there.
+# strict JSON is the whole body's, so a 400 stays possible there, and a batch of which no
+# item was accepted is refused whole (422, or 429 when a tenant limit refused one).
 [[operations]]
 include-method = "POST"
 include-path = "/v1/generations/batch"
-checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "413"]
+checks.positive_data_acceptance.expected-statuses = [
+    "2xx", "400", "401", "403", "413", "422", "429",
+]
 """
 # CPython 3.11.7's ast.parse reports a RecursionError deep in its AST conversion as
 # "SystemError: AST constructor recursion depth mismatch" (fixed in 3.11.8); Hypothesis

@@ -175,3 +175,28 @@ def test_nothing_outlives_a_killed_parent(tmp_path: Path) -> None:
     assert _gone(redis_port, s3_port, data_root)
     assert gone(sleeper)
     assert not os.path.exists(data_root)
+
+
+def test_make_ups_caches_get_an_evicting_redis_of_their_own(tmp_path: Path) -> None:
+    # Given no Redis URL (the other services named), asked for the caches' Redis as make up
+    given = {
+        "DATABASE_URL": "postgresql+psycopg2://u@db.example/app",
+        "S3_ENDPOINT_URL": "http://s3.example:9100",
+    }
+    with local_services(tmp_path, env=given, log=lambda _: None, cache_redis=True) as env:
+        # Then the job Redis refuses writes when full, the caches' evicts and keeps nothing
+        job_redis = redis.Redis.from_url(env["REDIS_URL"], decode_responses=True)
+        cache_redis = redis.Redis.from_url(env["CACHE_REDIS_URL"], decode_responses=True)
+        try:
+            assert env["CACHE_REDIS_URL"] != env["REDIS_URL"]
+            assert job_redis.config_get("maxmemory-policy")["maxmemory-policy"] == "noeviction"
+            cache = cache_redis.config_get("*")
+            assert cache["maxmemory-policy"] == "allkeys-lru" and int(cache["maxmemory"]) > 0
+            assert cache["appendonly"] == "no" and cache["save"] == ""
+        finally:
+            job_redis.close()
+            cache_redis.close()
+    # And with a REDIS_URL given, the caches stay on it, as they always did
+    with_redis = {**given, "REDIS_URL": "redis://r.example:6379/0"}
+    with local_services(tmp_path, env=with_redis, log=lambda _: None, cache_redis=True) as env:
+        assert "CACHE_REDIS_URL" not in env

@@ -9,14 +9,15 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.requests import Request
 
+from api import auth
 from api.auth import UNAUTHORIZED, presented_key, remember
 from core.access import Principal, Role, new_key
 from tests.helpers import make_job
 
 
-def request_with(authorization: bytes | None) -> Request:
+def request_with(authorization: bytes | None, *, path: str = "/dashboard") -> Request:
     headers = [] if authorization is None else [(b"authorization", authorization)]
-    return Request({"type": "http", "method": "GET", "path": "/", "headers": headers})
+    return Request({"type": "http", "method": "GET", "path": path, "headers": headers})
 
 
 def basic(credentials: bytes) -> bytes:
@@ -38,6 +39,19 @@ def basic(credentials: bytes) -> bytes:
 )
 def test_the_key_is_read_from_bearer_or_basic_password(header: bytes, expected: str) -> None:
     assert presented_key(request_with(header)) == expected
+
+
+@pytest.mark.parametrize(
+    "path", ["/v1/generations", "/v1/generations/x/cancel", "/metrics", "/dashboards", "/"]
+)
+def test_basic_credentials_count_only_on_the_dashboard(path: str) -> None:
+    # A browser sends cached Basic credentials with any request to the site, a cross-site
+    # form's too: outside /dashboard they are no key at all.
+    assert presented_key(request_with(basic(b"u:cf_abcdefgh_secret"), path=path)) == ""
+    assert presented_key(request_with(b"Bearer cf_abcdefgh_secret", path=path)) == (
+        "cf_abcdefgh_secret"
+    )
+    assert presented_key(request_with(basic(b"u:cf_x"), path="/dashboard/data")) == "cf_x"
 
 
 @pytest.mark.parametrize(
@@ -109,3 +123,49 @@ def test_a_read_key_cannot_submit_nor_invalidate(in_process_api: TestClient) -> 
         assert answer.status_code == 403, answer.text
         assert "role is read" in answer.json()["error"]["message"]
         assert "WWW-Authenticate" not in answer.headers
+
+
+def test_refused_keys_cannot_evict_valid_ones() -> None:
+    # Given a valid key in the cache
+    valid = cached_key(Principal("unit", Role.SUBMIT, "x"))
+    digest = auth._digest(valid)
+    # When more random refused keys than the refused cache holds are remembered
+    for _ in range(auth.REFUSED_CACHE_MAX + 50):
+        remember(new_key().key, "unknown")
+    # Then the valid key is still cached, and the refused cache stayed bounded
+    assert isinstance(auth._valid.get(digest), Principal)
+    assert len(auth._refused) <= auth.REFUSED_CACHE_MAX
+
+
+def test_an_unknown_key_is_looked_up_once_then_answered_from_the_negative_cache(
+    in_process_api: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a key Postgres does not know (its look-ups counted)
+    look_ups: list[str] = []
+
+    def look_up(_engine: object, key: str) -> str:
+        look_ups.append(key)
+        return "unknown"
+
+    monkeypatch.setattr(auth.api_keys, "look_up", look_up)
+    monkeypatch.setattr(auth, "db_engine", lambda: None)
+    made = new_key()
+    # When it is sent three times
+    answers = [
+        in_process_api.get("/v1/usage", headers={"Authorization": f"Bearer {made.key}"})
+        for _ in range(3)
+    ]
+    # Then each is the 401, and Postgres was asked once
+    assert [a.status_code for a in answers] == [401, 401, 401]
+    assert look_ups == [made.key]
+
+
+def test_a_valid_key_sent_as_basic_on_v1_is_refused(in_process_api: TestClient) -> None:
+    # Given the unit tier's valid key, sent as a browser would send Basic credentials
+    key = in_process_api.headers.pop("Authorization").removeprefix("Bearer ")
+    credentials = {"Authorization": basic(f"user:{key}".encode()).decode()}
+    # When it cancels a job (what a cross-site form could make a browser do)
+    answer = in_process_api.post("/v1/generations/some-job/cancel", headers=credentials)
+    # Then it is refused as carrying no key, before anything is read
+    assert answer.status_code == 401
+    assert answer.json()["error"]["message"] == UNAUTHORIZED

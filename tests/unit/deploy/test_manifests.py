@@ -34,8 +34,8 @@ SECRET_WORDS = re.compile(r"PASSWORD|PASS$|SECRET|TOKEN|_KEY|AUTH|CREDENTIAL")
 EGRESS_PORTS = {53, 6379, 5432, 443}
 # Options of the start scripts themselves (not settings); each must be used by a script.
 SCRIPT_OPTIONS = {
-    "API_HOST", "API_PORT", "API_WORKERS", "WORKER_POOL", "WORKER_CONCURRENCY", "WORKER_NAME",
-    "FLOWER_HOST",
+    "API_HOST", "API_PORT", "API_WORKERS", "API_MAX_CONNECTIONS", "WORKER_POOL",
+    "WORKER_CONCURRENCY", "WORKER_NAME", "FLOWER_HOST",
     "FLOWER_PORT", "EXPORTER_HOST", "EXPORTER_PORT", "EXPORTER_PYTHON",
     "PROMETHEUS_MULTIPROC_DIR", "MIGRATIONS_WAIT_S", "WEB_CONCURRENCY",
 }  # fmt: skip
@@ -314,6 +314,12 @@ def test_compose_keeps_passwords_off_command_lines() -> None:
     assert "--basic-auth" not in flower and "export FLOWER_BASIC_AUTH" in flower
 
 
+def test_flower_gets_the_brokers_credentials_only() -> None:
+    # Its password can send tasks: whoever has it must not also get the app's secrets.
+    flower = compose()["services"]["flower"]["environment"]
+    assert set(flower) == {"REDIS_URL", "BROKER_URL", "FLOWER_BASIC_AUTH"}
+
+
 def test_redis_refuses_writes_before_it_evicts() -> None:
     command = compose()["services"]["redis"]["command"]
     assert command[command.index("--maxmemory-policy") + 1] == "noeviction"
@@ -432,7 +438,7 @@ def test_compose_cache_redis_evicts_and_job_redis_never_does() -> None:
     assert cache["image"] == services["redis"]["image"] == REDIS_IMAGE
     assert cache["configs"] == services["redis"]["configs"]  # requirepass from the file
     assert cache["healthcheck"]["test"] == services["redis"]["healthcheck"]["test"]
-    for name in ("api", "worker", "migrate", "flower"):
+    for name in ("api", "worker", "migrate"):
         env = services[name]["environment"]
         assert re.fullmatch(r"redis://:\$\{REDIS_PASSWORD:\?[^}]+\}@redis-cache:6379/0",
                             env["CACHE_REDIS_URL"]), name  # fmt: skip

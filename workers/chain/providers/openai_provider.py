@@ -214,7 +214,9 @@ class OpenAIProvider:
         settings = get_settings()
         limits = model_limits.limits_for(str(client.base_url), client.api_key, self.model)
         max_tokens = settings.openai_max_tokens
-        reserve = model_limits.prompt_tokens_estimate(messages) + max_tokens
+        prompt_tokens = model_limits.prompt_tokens_estimate(messages)
+        self._check_within_reservation(prompt_tokens)
+        reserve = prompt_tokens + max_tokens
 
         def create() -> Any:
             return client.chat.completions.create(
@@ -226,12 +228,14 @@ class OpenAIProvider:
             )
 
         try:
-            # The llm circuit breakers (the endpoint's, the model's), under the step's
-            # policy; each try inside the model's limits (its slot given back between tries).
+            # The llm circuit breakers (the endpoint's, the model's, the tenant's), under
+            # the step's policy; each try inside the model's limits (its slot given back
+            # between tries).
             response = LLM.call(
                 lambda: limits.call(create, reserve=reserve, used=_total_tokens),
                 policy=stage,
                 part=self.model,
+                tenant=ctx.spec.tenant_id,
             )
         except (openai.AuthenticationError, openai.PermissionDeniedError) as exc:
             raise GenerationError(
@@ -252,6 +256,23 @@ class OpenAIProvider:
             ) from exc
         self._record_usage(ctx, stage, response)
         return response.choices[0].message.content or ""
+
+    def _check_within_reservation(self, prompt_tokens: int) -> None:
+        """Refuse a call the job's budget hold does not cover (workers.storage.budget_holds):
+        to an unpriced model (it would be booked at $0) or with a prompt over
+        LLM_MAX_PROMPT_TOKENS."""
+        if cost_usd(self.model, 0, 0) is None:
+            raise GenerationError(
+                f"model {self.model!r} has no price, so its cost could not be counted; it "
+                "was not called (an operator adds prices with LLM_PRICES_JSON)"
+            )
+        limit = get_settings().llm_max_prompt_tokens
+        if prompt_tokens > limit:
+            raise GenerationError(
+                f"the prompt is ~{prompt_tokens} tokens, over LLM_MAX_PROMPT_TOKENS ({limit}), "
+                "the most a job's budget reservation allows per call; it was not sent. "
+                "Send fewer or shorter tokens and requirements"
+            )
 
     def _record_usage(self, ctx: ChainContext, stage: str, response: Any) -> None:
         usage = response.usage

@@ -156,7 +156,7 @@ def test_metrics_and_readyz_show_the_shared_state(
     metrics = api.get("/metrics", headers=bearer(keys.admin)).text
     assert 'circuit_breaker_state{service="llm"} 2.0' in metrics
     assert 'circuit_breaker_state{service="s3"} 0.0' in metrics
-    ready = api.get("/readyz").json()
+    ready = api.get("/readyz", headers=bearer(keys.admin)).json()
     assert ready["circuits"]["llm"]["state"] == OPEN
     assert 55 < ready["circuits"]["llm"]["retry_in_s"] <= 60
     assert ready["circuits"]["postgres"] == {"state": CLOSED, "recent_failures": 0}

@@ -18,7 +18,7 @@ from config.settings import get_settings
 from core.errors import CircuitOpen
 from core.keys import CIRCUIT_PARTS, circuit_key
 from devstack.fakes.openai_api import LLMState
-from tests.conftest import LLM_KEY
+from tests.conftest import LLM_KEY, Keys, bearer
 from tests.helpers import make_job, queue_job, wait_for_end
 from workers.resilience import circuit_breaker
 from workers.resilience.circuit_breaker import CLOSED, OPEN
@@ -114,6 +114,7 @@ def test_a_model_answering_500_does_not_stop_another_models_jobs(
     api: httpx.Client,
     llm: LLMState,
     redis_db: redis.Redis,
+    keys: Keys,
 ) -> None:
     # Given a worker, and the local LLM answering 500 for one model only
     queue = f"models-{uuid.uuid4().hex[:8]}"
@@ -134,7 +135,7 @@ def test_a_model_answering_500_does_not_stop_another_models_jobs(
         assert wait_for_end(api, other, timeout_s=90)["status"] == "succeeded"
         assert llm.requests_about("MiniButton") != []
         # And /readyz shows the model's circuit open and the endpoint's closed
-        circuits = api.get("/readyz").json()["circuits"]
+        circuits = api.get("/readyz", headers=bearer(keys.admin)).json()["circuits"]
         assert circuits["llm:gpt-4.1-nano"]["state"] == OPEN
         assert circuits["llm"]["state"] == CLOSED
     finally:

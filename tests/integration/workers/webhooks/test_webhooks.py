@@ -136,11 +136,21 @@ class Stack:
 
 
 @contextmanager
-def stack(workdir: Path, tenant: Tenant, env: dict[str, str]) -> Iterator[Stack]:
-    """An API and a worker of their own (own queue and settings), called as `tenant`."""
+def stack(
+    workdir: Path,
+    tenant: Tenant,
+    env: dict[str, str],
+    *,
+    concurrency: int = 2,
+    webhooks: bool = True,
+) -> Iterator[Stack]:
+    """An API and a worker of their own (own queue and settings), called as `tenant`; the
+    worker consumes the webhook queue too unless not `webhooks`."""
     queue = f"webhooks-{uuid.uuid4().hex[:8]}"
     env = {**os.environ, "GENERATION_QUEUE": queue, **env}
-    worker = processes.start_worker(env=env, workdir=workdir, queue=queue, concurrency=2)
+    worker = processes.start_worker(
+        env=env, workdir=workdir, queue=queue, concurrency=concurrency, webhooks=webhooks
+    )
     api_process, base_url = processes.start_api(env=env, workdir=workdir)
     try:
         with httpx.Client(base_url=base_url, timeout=30, headers=bearer(tenant.key)) as api:
