@@ -30,6 +30,7 @@ import redis
 from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 
+from api import tenant_rate
 from config.settings import Settings, get_settings
 from core import keys
 from core.access import Principal, Role, key_prefix
@@ -293,6 +294,7 @@ def require(role: Role) -> Callable[[Request], object]:
                 f"this key's role is {principal.role}; this request needs {role}. "
                 "Ask an admin for a key with that role"
             )
+        tenant_rate.take(principal.tenant_id, get_settings())
         return principal
 
     return dependency

@@ -83,6 +83,12 @@ class Settings(BaseSettings):
 
     # --- api ------------------------------------------------------------------
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    tenant_requests_per_s: float = Field(default=0.0, ge=0)
+    """Authenticated requests a tenant may make per second to one API process (429 past
+    it; 0: no limit): reads have no other per-tenant bound (api.tenant_rate). compose,
+    Kubernetes and `make up` set 50."""
+    tenant_requests_burst_s: float = Field(default=2.0, gt=0)
+    """How many seconds of TENANT_REQUESTS_PER_S a tenant may send at once."""
     body_read_timeout_s: float = Field(default=30.0, gt=0)
     """A request body must arrive whole within this long of the request's start (408)."""
     max_wait_s: float = Field(default=60.0, ge=0)

@@ -65,6 +65,8 @@ def run_settings(workdir: Path) -> dict[str, str]:
         "EXPORTER_PYTHON": str(EXPORTER_PYTHON),
         # A spool of this run's own: its rows belong to this run's database.
         "SPOOL_DIR": str(workdir / "spool"),
+        # Each tenant's requests to one API process, as compose and Kubernetes set it.
+        "TENANT_REQUESTS_PER_S": "50",
         # Webhook signing secrets and tenants' Figma tokens are stored encrypted with it:
         # without one no webhook could be signed. Printed, to keep it across runs.
         "TENANT_SECRETS_KEY": Fernet.generate_key().decode(),

@@ -254,6 +254,7 @@ def measure(env: dict[str, str], workdir: Path) -> dict[str, Run]:
         engine.dispose()
     env = {
         **env,
+        "TENANT_REQUESTS_PER_S": "50",  # as compose, Kubernetes and make up set it
         "TYPECHECK": "false",
         "WEBHOOK_ALLOW_HTTP": "true",
         "WEBHOOK_ALLOW_PRIVATE": "true",
