@@ -294,7 +294,7 @@ def require(role: Role) -> Callable[[Request], object]:
                 f"this key's role is {principal.role}; this request needs {role}. "
                 "Ask an admin for a key with that role"
             )
-        tenant_rate.take(principal.tenant_id, get_settings())
+        tenant_rate.take(principal.tenant_id, _settings_of(request))
         return principal
 
     return dependency
