@@ -138,11 +138,19 @@ async def generation_events(
     if not caller.sees(state.tenant_id):
         raise JobNotFound(f"no job {job_id}")  # the same answer as an unknown id
     first: JobState = state
+    resume_from = last_event_id_header or last_event_id
+    if first.is_terminal and not resume_from:
+        # Its stream is its last state and its end, at once: no slot, nothing to follow
+        # (what a client re-opening an ended job's stream in a loop costs).
+        last_id = newest.id if newest else FIRST_ID
+        at = newest.at if newest else first.created_at
+        end = _end(await document(job_views.from_state, first), last_id)
+        chunks = (_state(_event_of(first, last_id, at), job_id), end)
+        return EventStreamResponse(_each(chunks), headers={"Cache-Control": "no-store"})
     # Taken before the answer starts, so a tenant over its cap gets a plain 429.
     slot = await run_in_threadpool(take_slot, client, caller.tenant_id, settings)
 
     async def follow() -> AsyncIterator[bytes]:
-        resume_from = last_event_id_header or last_event_id
         started = last_event_at = time.monotonic()
         try:
             with notifications.watch(job_id) as waiter:
@@ -264,3 +272,8 @@ def _end(document: GenerationPublic, last_id: str) -> bytes:
 
 async def _once(chunk: bytes) -> AsyncIterator[bytes]:
     yield chunk
+
+
+async def _each(chunks: tuple[bytes, ...]) -> AsyncIterator[bytes]:
+    for chunk in chunks:
+        yield chunk

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,7 +21,8 @@ import pytest
 import redis
 from httpx_sse import ServerSentEvent, connect_sse
 
-from core.keys import events_key, job_key
+from config.settings import get_settings
+from core.keys import events_key, job_key, stream_slots_key
 from devstack import processes
 from devstack.processes import ManagedProcess
 from tests.conftest import Keys, bearer
@@ -165,6 +167,14 @@ def test_an_ended_job_answers_its_end_at_once(stack: Stack, redis_db: redis.Redi
     events = _events(stack.api, job_id)
     assert [e.event for e in events] == ["state", "end"]
     assert json.loads(events[1].data)["status"] == status["status"]
+    # And with every stream slot of its tenant held, it still answers: it takes none
+    slots = stream_slots_key("tenant-a")
+    held = {f"held-{i}": time.time() + 60 for i in range(get_settings().streams_per_tenant)}
+    redis_db.zadd(slots, held)
+    try:
+        assert [e.event for e in _events(stack.api, job_id)] == ["state", "end"]
+    finally:
+        redis_db.zrem(slots, *held)
     # And once its live state is gone, the end comes from its Postgres row
     redis_db.delete(job_key(job_id), events_key(job_id))
     events = _events(stack.api, job_id)
