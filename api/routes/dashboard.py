@@ -3,8 +3,6 @@ numbers it reads (/dashboard/data; /v1/dashboard/summary for scripts)."""
 
 from __future__ import annotations
 
-import asyncio
-import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,8 +13,7 @@ from sqlalchemy import Engine
 
 from api.auth import authenticate
 from api.deps import EngineDep, PresignS3Dep, Reader, RedisDep, SettingsDep
-from api.routes.health import CHECKS
-from api.routes.health import _run_check as run_check  # /readyz's own check runner
+from api.routes.health import cached_checks
 from api.schemas import error_responses
 from config.settings import Settings
 from core.errors import Forbidden, Unauthorized
@@ -43,7 +40,6 @@ SECURITY_HEADERS = {
 ASSET_TYPES = {".js": "text/javascript", ".css": "text/css", ".txt": "text/plain"}
 SERVICES_TTL_S = 5.0
 """/readyz's checks, run at most this often however many dashboards are open."""
-_services: tuple[float, dict[str, Any]] = (0.0, {})
 
 
 @router.get("/dashboard", response_class=HTMLResponse, include_in_schema=False)
@@ -72,17 +68,6 @@ def dashboard_asset(name: str) -> FileResponse:
         media_type=ASSET_TYPES[path.suffix],
         headers=SECURITY_HEADERS | {"Cache-Control": "public, max-age=300"},
     )
-
-
-async def _service_checks() -> dict[str, Any]:
-    global _services
-    expires, checks = _services
-    if expires > time.monotonic():
-        return checks
-    results = await asyncio.gather(*(run_check(name, check) for name, check in CHECKS.items()))
-    checks = dict(zip(CHECKS, results, strict=True))
-    _services = (time.monotonic() + SERVICES_TTL_S, checks)
-    return checks
 
 
 def _infrastructure(engine: Engine, settings: Settings) -> dict[str, Any]:
@@ -129,7 +114,8 @@ async def dashboard_data(
     data = await run_in_threadpool(
         overview, engine, client, settings, tenant=caller.scope, presign=presign
     )
-    data["services"] = {name: check["up"] for name, check in (await _service_checks()).items()}
+    checks = await cached_checks(SERVICES_TTL_S)
+    data["services"] = {name: check["up"] for name, check in checks.items()}
     admin = caller.scope is None
     data["infrastructure"] = (
         await run_in_threadpool(_infrastructure, engine, settings) if admin else None

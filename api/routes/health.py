@@ -97,22 +97,23 @@ def _circuits() -> dict[str, Any]:
     }
 
 
-_last_checks: tuple[float, dict[str, Any]] = (0.0, {})
+_last_checks: tuple[float, dict[str, Any]] = (float("-inf"), {})
+"""When the checks last ran (monotonic), and what they said."""
 _checks_lock = asyncio.Lock()
 
 
-async def _cached_checks(ttl_s: float) -> dict[str, Any]:
-    """The dependency checks, run at most every READYZ_CACHE_S however many ask, and by
-    one caller at a time (the others wait for its answer): /readyz cannot be made to
-    load the dependencies it checks."""
+async def cached_checks(max_age_s: float) -> dict[str, Any]:
+    """The dependency checks, no older than `max_age_s`, run by one caller at a time (the
+    others wait for its answer): neither /readyz nor the dashboard can be made to load
+    the dependencies they check."""
     global _last_checks
     async with _checks_lock:
-        expires, checks = _last_checks
-        if expires > time.monotonic():
+        ran_at, checks = _last_checks
+        if time.monotonic() - ran_at < max_age_s:
             return checks
         results = await asyncio.gather(*(_run_check(name, c) for name, c in CHECKS.items()))
         checks = dict(zip(CHECKS, results, strict=True))
-        _last_checks = (time.monotonic() + ttl_s, checks)
+        _last_checks = (time.monotonic(), checks)
         return checks
 
 
@@ -135,7 +136,7 @@ async def readyz(request: Request) -> JSONResponse:
     down (an open circuit alone is not: jobs are still accepted). With an admin key, also
     each dependency's check and the circuit breakers' states; the checks are at most
     READYZ_CACHE_S old."""
-    checks = await _cached_checks(get_settings().readyz_cache_s)
+    checks = await cached_checks(get_settings().readyz_cache_s)
     ready = all(checks[name]["up"] for name in NEEDED_BY_API)
     body: dict[str, Any] = {"status": "ready" if ready else "not_ready"}
     if await _is_admin(request):
